@@ -1,0 +1,84 @@
+import Crypto
+
+/// Streams a file through gzip into a new file, in fixed-size buffers whatever the input size,
+/// and checksums the compressed bytes as they are written: one read of the input does both.
+public struct GzipFileCompressor: Sendable {
+    public struct Result: Sendable {
+        /// Bytes read from the source.
+        public let originalSize: Int64
+        /// Bytes of the `.gz` written.
+        public let compressedSize: Int64
+        /// SHA-256 of the `.gz` bytes.
+        public let checksum: Checksum
+        /// The source's status when it was opened: compared later to catch a log that changed.
+        public let sourceStatus: FileStatus
+    }
+
+    public var level: Int32
+    /// Size of the read and write buffers; memory use is about twice this, independent of input.
+    public var bufferSize: Int
+
+    public init(level: Int32 = 6, bufferSize: Int = 256 * 1024) {
+        self.level = level
+        self.bufferSize = bufferSize
+    }
+
+    /// Compresses `source` to `destination` through a temporary file in the same folder, renamed
+    /// into place once complete and synced. On any failure the temporary file is removed and
+    /// `destination` is left as it was.
+    public func compress(_ source: String, to destination: String) throws -> Result {
+        let temporary = destination + ".tmp"
+        FileSystem.removeIfPresent(temporary)
+        do {
+            let result = try compressUnchecked(source, into: temporary)
+            try FaultPoint.afterCompress.reach()
+            try FileSystem.rename(temporary, to: destination)
+            return result
+        } catch {
+            FileSystem.removeIfPresent(temporary)
+            throw error
+        }
+    }
+
+    private func compressUnchecked(_ source: String, into temporary: String) throws -> Result {
+        let input = try PosixFile.openForReading(source)
+        let sourceStatus = try input.status()
+        let output = try PosixFile.createExclusive(temporary)
+        let deflater = try GzipDeflater(level: level)
+        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer {
+            readBuffer.deallocate()
+            writeBuffer.deallocate()
+        }
+        var hasher = SHA256()
+        var originalSize: Int64 = 0
+        var compressedSize: Int64 = 0
+        let sink = { (chunk: UnsafeRawBufferPointer) throws in
+            try output.write(chunk)
+            hasher.update(bufferPointer: chunk)
+            compressedSize += Int64(chunk.count)
+        }
+        while true {
+            let count = try input.read(into: readBuffer)
+            if count == 0 { break }
+            originalSize += Int64(count)
+            try deflater.deflate(
+                UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
+        }
+        try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, output: writeBuffer, sink: sink)
+        try output.sync()
+        try output.close()
+        return Result(
+            originalSize: originalSize, compressedSize: compressedSize,
+            checksum: Checksum(digest: hasher.finalize()), sourceStatus: sourceStatus)
+    }
+
+    /// gzip files start with 1f 8b; such a log is uploaded as it is, never compressed twice.
+    public static func isGzip(_ path: String) -> Bool {
+        guard let file = try? PosixFile.openForReading(path) else { return false }
+        var magic: [UInt8] = [0, 0]
+        let count = magic.withUnsafeMutableBytes { (try? file.read(into: $0)) ?? 0 }
+        return count == 2 && magic == [0x1F, 0x8B]
+    }
+}

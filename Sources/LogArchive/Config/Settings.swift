@@ -1,0 +1,42 @@
+/// Everything a run needs to know, resolved from flags, then environment, then the config file,
+/// then defaults.
+public struct Settings: Sendable {
+    public var logsDirectory: String
+    public var store: StoreLocation
+    /// Logs larger than this are gzipped before upload.
+    public var compressionThreshold: Int64
+    public var compressionLevel: Int32
+    public var comment: Bool
+    public var commit: Bool
+    public var push: Bool
+    public var github: GitHubSettings
+    /// The config file that was read, if any.
+    public var configFile: String?
+
+    public static let defaultCompressionThreshold: Int64 = 1 << 20
+    public static let defaultCompressionLevel: Int32 = 6
+}
+
+/// How to reach GitHub. The token only ever comes from the environment, never the config file,
+/// so that it is not committed by accident.
+public struct GitHubSettings: Sendable {
+    public var token: String?
+    public var repository: String?
+    public var apiURL: String
+
+    public static let defaultAPIURL = "https://api.github.com"
+}
+
+/// Settings given on the command line; nil means "not given".
+public struct SettingsOverrides: Sendable {
+    public var logsDirectory: String?
+    public var store: String?
+    public var configFile: String?
+    public var compressionThreshold: String?
+    public var compressionLevel: Int?
+    public var noComment = false
+    public var noCommit = false
+    public var push = false
+
+    public init() {}
+}

@@ -1,0 +1,110 @@
+/// Resolves `Settings` in the order the design fixes: flags, environment, config file, defaults.
+public struct SettingsResolver: Sendable {
+    public let environment: [String: String]
+    public let currentDirectory: String
+
+    public init(environment: [String: String], currentDirectory: String) {
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+    }
+
+    public static let configFileName = ".logarchive.json"
+
+    public func resolve(_ flags: SettingsOverrides) throws(ArchiveError) -> Settings {
+        let file = try loadConfigFile(flags.configFile)
+        let fileBase = file.map { Paths.parent(of: $0.path) } ?? currentDirectory
+
+        let logsDirectory: String
+        if let flag = flags.logsDirectory {
+            logsDirectory = Paths.absolute(flag, relativeTo: currentDirectory)
+        } else if let env = nonEmpty("LOGARCHIVE_LOGS_DIR") {
+            logsDirectory = Paths.absolute(env, relativeTo: currentDirectory)
+        } else if let configured = file?.logsDirectory {
+            logsDirectory = Paths.absolute(configured, relativeTo: fileBase)
+        } else {
+            logsDirectory = Paths.absolute("logs", relativeTo: currentDirectory)
+        }
+
+        let store: StoreLocation
+        if let flag = flags.store {
+            store = try StoreLocation.parse(flag, relativeTo: currentDirectory)
+        } else if let env = nonEmpty("LOGARCHIVE_STORE") {
+            store = try StoreLocation.parse(env, relativeTo: currentDirectory)
+        } else if let configured = file?.store {
+            store = try StoreLocation.parse(configured, relativeTo: fileBase)
+        } else {
+            // The embedded default: a folder beside the logs dir, so it works with no set-up at all.
+            store = .local(path: Paths.join(Paths.parent(of: logsDirectory), ".logarchive-store"))
+        }
+
+        let thresholdText = flags.compressionThreshold ?? nonEmpty("LOGARCHIVE_COMPRESSION_THRESHOLD")
+        let threshold: Int64
+        if let thresholdText {
+            guard let parsed = ByteCount.parse(thresholdText) else {
+                throw .badInput("invalid compression threshold '\(thresholdText)': use a size such as 1MiB, 512k or 1048576")
+            }
+            threshold = parsed
+        } else {
+            threshold = file?.compressionThreshold ?? Settings.defaultCompressionThreshold
+        }
+
+        let level: Int32
+        if let flag = flags.compressionLevel {
+            level = try SettingsResolver.compressionLevel(flag, source: "--compression-level")
+        } else if let env = nonEmpty("LOGARCHIVE_COMPRESSION_LEVEL") {
+            guard let number = Int(env) else {
+                throw .badInput("invalid LOGARCHIVE_COMPRESSION_LEVEL '\(env)': use a number from 1 to 9")
+            }
+            level = try SettingsResolver.compressionLevel(number, source: "LOGARCHIVE_COMPRESSION_LEVEL")
+        } else {
+            level = file?.compressionLevel ?? Settings.defaultCompressionLevel
+        }
+
+        let commentSetting = try boolean("LOGARCHIVE_COMMENT") ?? file?.comment ?? true
+        let commitSetting = try boolean("LOGARCHIVE_COMMIT") ?? file?.commit ?? true
+        let pushSetting = try boolean("LOGARCHIVE_PUSH") ?? file?.push ?? false
+        let comment = !flags.noComment && commentSetting
+        let commit = !flags.noCommit && commitSetting
+        let push = flags.push || pushSetting
+
+        let github = GitHubSettings(
+            token: nonEmpty("GITHUB_TOKEN") ?? nonEmpty("GH_TOKEN"),
+            repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository,
+            apiURL: nonEmpty("GITHUB_API_URL") ?? file?.githubAPIURL ?? GitHubSettings.defaultAPIURL)
+
+        return Settings(
+            logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
+            comment: comment, commit: commit, push: push, github: github, configFile: file?.path)
+    }
+
+    static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {
+        guard (1...9).contains(value) else {
+            throw .badInput("invalid \(source) \(value): the gzip level goes from 1 (fastest) to 9 (smallest)")
+        }
+        return Int32(value)
+    }
+
+    private func nonEmpty(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    private func boolean(_ name: String) throws(ArchiveError) -> Bool? {
+        guard let value = nonEmpty(name) else { return nil }
+        switch value.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw .badInput("invalid \(name) '\(value)': use true or false")
+        }
+    }
+
+    private func loadConfigFile(_ explicit: String?) throws(ArchiveError) -> ConfigFile? {
+        if let explicit {
+            let path = Paths.absolute(explicit, relativeTo: currentDirectory)
+            guard FileSystem.exists(path) else { throw .badInput("config file \(path) does not exist") }
+            return try ConfigFile.load(path)
+        }
+        let path = Paths.join(currentDirectory, SettingsResolver.configFileName)
+        return FileSystem.exists(path) ? try ConfigFile.load(path) : nil
+    }
+}

@@ -1,0 +1,132 @@
+/// The index's JSON form: field names and order as the design's schema shows them, unknown fields
+/// appended after the known ones.
+extension ArchiveIndex {
+    public init(json value: JSONValue) throws(JSONObjectReader.ShapeError) {
+        var reader = try JSONObjectReader(value, path: "")
+        let version = try reader.optionalString("schema_version") ?? ArchiveIndex.schemaVersion
+        guard version.hasPrefix("1.") else {
+            throw JSONObjectReader.ShapeError(
+                path: "schema_version", reason: "version \"\(version)\" is not supported (this logarchive reads 1.x)")
+        }
+        let lastUpdated = try reader.optionalString("last_updated")
+        var entries: [ArchiveEntry] = []
+        var seen = Set<IssueNumber>()
+        for (element, path) in try reader.array("archives") {
+            let entry = try ArchiveEntry(json: element, path: path)
+            guard seen.insert(entry.issueNumber).inserted else {
+                throw JSONObjectReader.ShapeError(
+                    path: path, reason: "a second entry for issue \(entry.issueNumber); each issue has one entry")
+            }
+            entries.append(entry)
+        }
+        self.init(archives: entries, lastUpdated: lastUpdated)
+        schemaVersion = version
+        unknownFields = reader.unknownMembers
+    }
+
+    public var json: JSONValue {
+        var object = JSONObject()
+        object["schema_version"] = .string(schemaVersion)
+        object["last_updated"] = JSONValue(lastUpdated)
+        object["archives"] = .array(archives.map(\.json))
+        object.appendMissing(from: unknownFields)
+        return .object(object)
+    }
+}
+
+extension ArchiveEntry {
+    public init(json value: JSONValue, path: String) throws(JSONObjectReader.ShapeError) {
+        var reader = try JSONObjectReader(value, path: path)
+        let numberText = try reader.string("issue_number")
+        guard let issue = try? IssueNumber(validating: numberText) else {
+            throw JSONObjectReader.ShapeError(
+                path: "\(path).issue_number", reason: "\"\(numberText)\" is not a positive integer in a string")
+        }
+        issueNumber = issue
+        issueURL = try reader.optionalString("issue_url")
+        issueTitle = try reader.optionalString("issue_title")
+        archivedAt = try reader.optionalString("archived_at") ?? ""
+        archiveReason = try reader.optionalEnum("archive_reason", ArchiveReason.self) ?? .manual
+        var logs: [ArchivedLog] = []
+        for (element, logPath) in try reader.array("logs") {
+            logs.append(try ArchivedLog(json: element, path: logPath))
+        }
+        self.logs = logs
+        // Derived totals are recomputed from the logs on every write; reading them only checks their type.
+        _ = try reader.optionalInteger("total_size_bytes")
+        _ = try reader.optionalInteger("total_logs")
+        _ = try reader.optionalDouble("compression_ratio")
+        _ = try reader.optionalBool("partial_archive")
+        _ = try reader.optionalBool("upload_complete")
+        retryCount = try reader.optionalInteger("retry_count") ?? 0
+        unknownFields = reader.unknownMembers
+    }
+
+    public var json: JSONValue {
+        var object = JSONObject()
+        object["issue_number"] = .string(issueNumber.description)
+        object["issue_url"] = JSONValue(issueURL)
+        object["issue_title"] = JSONValue(issueTitle)
+        object["archived_at"] = .string(archivedAt)
+        object["archive_reason"] = .string(archiveReason.rawValue)
+        object["logs"] = .array(logs.map(\.json))
+        object["total_size_bytes"] = .integer(totalSizeBytes)
+        object["total_logs"] = .integer(Int64(totalLogs))
+        object["compression_ratio"] = compressionRatio.map(JSONValue.double) ?? .null
+        object["partial_archive"] = .bool(partialArchive)
+        object["upload_complete"] = .bool(uploadComplete)
+        object["retry_count"] = .integer(retryCount)
+        object.appendMissing(from: unknownFields)
+        return .object(object)
+    }
+}
+
+extension ArchivedLog {
+    public init(json value: JSONValue, path: String) throws(JSONObjectReader.ShapeError) {
+        var reader = try JSONObjectReader(value, path: path)
+        guard let type = try reader.optionalEnum("type", LogType.self) else {
+            throw JSONObjectReader.ShapeError(path: "\(path).type", reason: "is missing")
+        }
+        self.type = type
+        filename = try reader.string("filename")
+        localPath = try reader.optionalString("local_path") ?? ""
+        remotePath = try reader.optionalString("remote_path") ?? ""
+        cloudURL = try reader.optionalString("cloud_url")
+        publicURL = try reader.optionalString("public_url")
+        sizeBytes = try reader.optionalInteger("size_bytes") ?? 0
+        compressed = try reader.optionalBool("compressed") ?? false
+        originalSizeBytes = try reader.optionalInteger("original_size_bytes") ?? sizeBytes
+        checksum = try reader.optionalString("checksum") ?? ""
+        created = try reader.optionalString("created")
+        archived = try reader.optionalString("archived")
+        // Entries written by the original workflow predate per-file status: they were only
+        // written after every upload succeeded.
+        uploadStatus = try reader.optionalEnum("upload_status", UploadStatus.self) ?? .uploaded
+        uploadTimestamp = try reader.optionalString("upload_timestamp")
+        uploadAttempt = try reader.optionalInteger("upload_attempt") ?? 0
+        lastError = try reader.optionalString("last_error")
+        unknownFields = reader.unknownMembers
+    }
+
+    public var json: JSONValue {
+        var object = JSONObject()
+        object["type"] = .string(type.rawValue)
+        object["filename"] = .string(filename)
+        object["local_path"] = .string(localPath)
+        object["remote_path"] = .string(remotePath)
+        object["cloud_url"] = JSONValue(cloudURL)
+        object["public_url"] = JSONValue(publicURL)
+        object["size_bytes"] = .integer(sizeBytes)
+        object["original_size_bytes"] = .integer(originalSizeBytes)
+        object["compressed"] = .bool(compressed)
+        object["checksum"] = .string(checksum)
+        object["created"] = JSONValue(created)
+        object["archived"] = JSONValue(archived)
+        object["upload_status"] = .string(uploadStatus.rawValue)
+        object["upload_timestamp"] = JSONValue(uploadTimestamp)
+        object["upload_attempt"] = .integer(uploadAttempt)
+        object["last_error"] = JSONValue(lastError)
+        object.appendMissing(from: unknownFields)
+        return .object(object)
+    }
+}

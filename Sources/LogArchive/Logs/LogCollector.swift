@@ -1,0 +1,150 @@
+/// Finds the logs that belong to one issue under the logs dir.
+///
+/// Matching is exact: for issue 123, `builds/123-build.log` is collected and `builds/1234-build.log`,
+/// `builds/5123-build.log` and `sessions/session-1234-….md` are not. Session files match
+/// `session-{n}-…` or carry the number as a whole token of their name once dates are set aside
+/// (so issue 23 does not collect `session-456-2025-01-23.md`); the other folders match `{n}-…`,
+/// `{n}_…` or `{n}.ext`. Files we produce ourselves (`.gz` beside their original, `.tmp`, `.part`,
+/// `.lock`) and hidden files are never collected.
+public struct LogCollector: Sendable {
+    public let logsDirectory: String
+
+    public init(logsDirectory: String) {
+        self.logsDirectory = logsDirectory
+    }
+
+    public func collect(issue: IssueNumber) throws(ArchiveError) -> [CollectedLog] {
+        guard let resolvedRoot = FileSystem.resolvedPath(logsDirectory), FileSystem.isDirectory(resolvedRoot) else {
+            throw .badInput("logs directory \(logsDirectory) does not exist or is not a directory")
+        }
+        var logs: [CollectedLog] = []
+        for type in LogType.allCases {
+            let folder = Paths.join(logsDirectory, type.folder)
+            guard FileSystem.isDirectory(folder) else { continue }
+            let names: [String]
+            do {
+                names = try FileSystem.contents(of: folder)
+            } catch {
+                throw .failure("cannot list \(folder): \(error)")
+            }
+            let nameSet = Set(names)
+            for name in names where LogCollector.matches(name, issue: issue, type: type) {
+                if LogCollector.isWorkFile(name, siblings: nameSet) { continue }
+                let path = Paths.join(folder, name)
+                logs.append(try inspect(path: path, name: name, type: type, root: resolvedRoot))
+            }
+        }
+        return logs
+    }
+
+    /// Whether a file name in a type's folder belongs to the issue.
+    public static func matches(_ name: String, issue: IssueNumber, type: LogType) -> Bool {
+        let number = issue.description
+        if name.hasPrefix(".") { return false }
+        if startsWithNumber(name, number) { return true }
+        guard type == .session else { return false }
+        if name.hasPrefix("session-"), startsWithNumber(String(name.dropFirst(8)), number) { return true }
+        return tokens(of: name).contains(number)
+    }
+
+    /// `{n}-…`, `{n}_…`, or `{n}.ext` where the extension starts with a letter (so `123.5.log` is not 123).
+    private static func startsWithNumber(_ name: String, _ number: String) -> Bool {
+        guard name.hasPrefix(number) else { return false }
+        let rest = name.dropFirst(number.count)
+        guard let separator = rest.first else { return false }
+        if separator == "-" || separator == "_" { return rest.count > 1 }
+        if separator == "." { return rest.dropFirst().first?.isLetter ?? false }
+        return false
+    }
+
+    /// Name tokens split on separators, with ISO dates and times removed first so that their
+    /// digits never read as an issue number.
+    static func tokens(of name: String) -> [String] {
+        var text = Substring(name)
+        var kept = ""
+        while !text.isEmpty {
+            if let length = dateOrTimeLength(text) {
+                kept += " "
+                text = text.dropFirst(length)
+            } else {
+                kept.append(text.removeFirst())
+            }
+        }
+        return kept.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+    }
+
+    /// Length of a `YYYY-MM-DD` date (optionally followed by `THH-MM-SS`/`THH:MM:SS`) at the start.
+    private static func dateOrTimeLength(_ text: Substring) -> Int? {
+        let chars = Array(text.prefix(19))
+        func digits(_ range: Range<Int>) -> Bool {
+            range.allSatisfy { $0 < chars.count && chars[$0].isASCII && chars[$0].isNumber }
+        }
+        guard chars.count >= 10, digits(0..<4), chars[4] == "-", digits(5..<7), chars[7] == "-", digits(8..<10) else {
+            return nil
+        }
+        if chars.count == 19, chars[10] == "T" || chars[10] == "_", digits(11..<13), digits(14..<16), digits(17..<19),
+            chars[13] == chars[16], chars[13] == "-" || chars[13] == ":"
+        {
+            return 19
+        }
+        return 10
+    }
+
+    /// Artefacts of an earlier run or of other tools that must not be archived as logs.
+    static func isWorkFile(_ name: String, siblings: Set<String>) -> Bool {
+        for suffix in [".tmp", ".part", ".lock", ".backup"] where name.hasSuffix(suffix) { return true }
+        if name.contains(".tmp-") { return true }
+        // Our own compressed copy of a log that is still here: the original is what gets collected.
+        if name.hasSuffix(".gz"), siblings.contains(String(name.dropLast(3))) { return true }
+        return false
+    }
+
+    private func inspect(path: String, name: String, type: LogType, root: String) throws(ArchiveError) -> CollectedLog {
+        let linkStatus: FileStatus
+        do {
+            linkStatus = try FileStatus.of(path)
+        } catch {
+            throw .failure("\(path) vanished while it was being collected")
+        }
+        var contentPath = path
+        if linkStatus.kind == .symlink {
+            guard let target = FileSystem.resolvedPath(path) else {
+                throw .badInput("\(path) is a symlink that points nowhere; remove it or fix its target")
+            }
+            guard Paths.relative(target, to: root) != nil else {
+                throw .badInput(
+                    "\(path) is a symlink to \(target), outside the logs directory; logarchive does not follow links out of \(logsDirectory)"
+                )
+            }
+            contentPath = target
+        }
+        let status: FileStatus
+        do {
+            status = try FileStatus.of(contentPath, followSymlinks: true)
+        } catch {
+            throw .failure("\(path) vanished while it was being collected")
+        }
+        guard status.kind == .regular else {
+            throw .badInput("\(path) matches the issue but is a \(status.kind) rather than a regular file; move it out of \(type.folder)/")
+        }
+        return CollectedLog(
+            type: type, filename: name, path: path, contentPath: contentPath,
+            relativePath: "\(type.folder)/\(name)", size: status.size, status: status,
+            isSymlink: linkStatus.kind == .symlink)
+    }
+}
+
+/// A log that belongs to the issue, as found on disk.
+public struct CollectedLog: Sendable, Equatable {
+    public let type: LogType
+    public let filename: String
+    /// Path as found under the logs dir (a symlink's own path for a link).
+    public let path: String
+    /// Where the bytes are read from: `path`, or a symlink's target inside the logs dir.
+    public let contentPath: String
+    /// `builds/123-build.log`, relative to the logs dir.
+    public let relativePath: String
+    public let size: Int64
+    public let status: FileStatus
+    public let isSymlink: Bool
+}

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `logarchive <issue>`: the nine stages in order, run by one `PipelineRunner`.
+public struct ArchivePipeline: Sendable {
+    public let context: PipelineContext
+
+    public init(context: PipelineContext) {
+        self.context = context
+    }
+
+    /// Builds the context for the configured store.
+    public static func make(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) throws(ArchiveError)
+        -> ArchivePipeline
+    {
+        let store: any ObjectStore
+        switch settings.store {
+        case .local(let path):
+            store = LocalDirectoryStore(root: path)
+        case .s3:
+            throw .badInput("S3-compatible stores (\(settings.store)) are not available in this build; use a directory store")
+        }
+        let runID = "run-\(now.seconds)-\(getpid())"
+        return ArchivePipeline(
+            context: PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment))
+    }
+
+    public func run(_ request: ArchiveRequest) -> ArchiveReport {
+        let runner = PipelineRunner(context: context)
+        var report = ArchiveReport(
+            issue: request.issue, outcome: .failed, storeLocation: context.store.location, indexPath: context.index.path)
+        do {
+            try runStages(request, runner: runner, report: &report)
+        } catch let error as ArchiveError {
+            report.outcome = .failed
+            report.error = error
+        } catch {
+            report.outcome = .failed
+            report.error = .failure("\(error)")
+        }
+        report.stages = runner.finish()
+        return report
+    }
+
+    private func runStages(_ request: ArchiveRequest, runner: PipelineRunner, report: inout ArchiveReport) throws {
+        let validated: ValidatedArchive
+        switch try runner.run(ValidateStage(), request) {
+        case .alreadyArchived(let entry):
+            report.outcome = .alreadyArchived
+            report.entry = entry
+            for name in StageName.allCases.dropFirst() { runner.skip(name, "already archived") }
+            return
+        case .proceed(let proceed):
+            validated = proceed
+        }
+
+        let collected = try runner.run(CollectStage(), validated)
+        report.collectedCount = collected.logs.count
+        if request.dryRun {
+            report.outcome = .dryRun
+            report.plan = plan(collected, issue: request.issue)
+            for name in StageName.allCases.dropFirst(2) { runner.skip(name, "dry run") }
+            return
+        }
+
+        let compressed = try runner.run(CompressStage(), collected)
+        let prepared = compressed.logs.filter(\.compressed)
+        report.compressedCount = prepared.count
+        report.compressedOriginalBytes = prepared.reduce(0) { $0 + $1.log.size }
+        report.compressedBytes = prepared.reduce(0) { $0 + $1.uploadSize }
+
+        let checksummed = try runner.run(ChecksumStage(), compressed)
+        let uploaded = try runner.run(UploadStage(), checksummed)
+        report.storeFolder = uploaded.storeFolder
+        let indexed = try runner.run(IndexStage(), uploaded)
+        report.entry = indexed.entry
+
+        if indexed.entry.partialArchive {
+            // Nothing local is deleted and nothing is announced until every file is stored.
+            report.outcome = .partial
+            runner.skip(.comment, "partial archive")
+            runner.skip(.clean, "partial archive: every local file is kept")
+            runner.skip(.commit, "partial archive")
+            return
+        }
+        let commented = try runner.run(CommentStage(), indexed)
+        let cleaned = try runner.run(CleanStage(), commented)
+        report.freedBytes = cleaned.freedBytes
+        report.keptPaths = cleaned.keptPaths
+        _ = try runner.run(CommitStage(), cleaned)
+        report.outcome = collected.logs.isEmpty ? .noLogs : .archived
+    }
+
+    private func plan(_ collected: CollectedArchive, issue: IssueNumber) -> [PlannedLog] {
+        let folder = StoreLayout.issueFolder(issue: issue, archivedAt: context.now)
+        let threshold = context.settings.compressionThreshold
+        return collected.logs.map { log in
+            let willCompress = log.size > threshold && !GzipFileCompressor.isGzip(log.contentPath)
+            let reason =
+                willCompress
+                ? "over the \(ByteCount.format(threshold)) threshold (kept uncompressed if gzip is not smaller)"
+                : log.size > threshold ? "already gzip" : "not over the \(ByteCount.format(threshold)) threshold"
+            return PlannedLog(
+                log: log, willCompress: willCompress, reason: reason,
+                remotePath: folder + log.filename + (willCompress ? ".gz" : ""))
+        }
+    }
+}
+

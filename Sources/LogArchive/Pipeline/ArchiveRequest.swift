@@ -1,0 +1,43 @@
+/// What the user asked for: archive this issue, for this reason, in this mode.
+public struct ArchiveRequest: Sendable {
+    public var issue: IssueNumber
+    public var reason: ArchiveReason
+    public var force: Bool
+    public var dryRun: Bool
+
+    public init(issue: IssueNumber, reason: ArchiveReason = .manual, force: Bool = false, dryRun: Bool = false) {
+        self.issue = issue
+        self.reason = reason
+        self.force = force
+        self.dryRun = dryRun
+    }
+}
+
+/// What every stage may use: settings, the store, the index, the run's clock and identity.
+public struct PipelineContext: Sendable {
+    public let settings: Settings
+    public let store: any ObjectStore
+    public let index: IndexStore
+    /// The archive time of this run; it fixes the store folder's year and month.
+    public let now: UTCTimestamp
+    public let runID: String
+    public let environment: [String: String]
+
+    public init(
+        settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,
+        environment: [String: String]
+    ) {
+        self.settings = settings
+        self.store = store
+        self.index = IndexStore(logsDirectory: settings.logsDirectory)
+        self.now = now
+        self.runID = runID
+        self.environment = environment
+    }
+
+    /// `logs/builds/123-build.log`: a log's path as the index records it, relative to the folder
+    /// holding the logs dir, as the original workflow wrote it.
+    public func indexedLocalPath(for log: CollectedLog) -> String {
+        Paths.lastComponent(of: settings.logsDirectory) + "/" + log.relativePath
+    }
+}

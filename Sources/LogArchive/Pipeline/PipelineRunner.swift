@@ -1,0 +1,41 @@
+/// Runs stages one after another, recording each one's outcome and duration. The first stage that
+/// throws stops the run: it is recorded as failed and the stages after it as not run.
+public final class PipelineRunner {
+    public private(set) var records: [StageRecord] = []
+    private let context: PipelineContext
+
+    public init(context: PipelineContext) {
+        self.context = context
+    }
+
+    public func run<Stage: PipelineStage>(_ stage: Stage, _ input: Stage.Input) throws -> Stage.Output {
+        let started = MonotonicClock.nanoseconds()
+        do {
+            let result = try stage.run(input, in: context)
+            record(Stage.name, result.status, result.detail, since: started)
+            return result.output
+        } catch {
+            record(Stage.name, .failed, "\(error)", since: started)
+            throw error
+        }
+    }
+
+    /// Records a stage that was deliberately not run (dry run, a finished archive).
+    public func skip(_ name: StageName, _ reason: String) {
+        records.append(StageRecord(name: name, status: .skipped, detail: reason, durationNanoseconds: 0))
+    }
+
+    /// Fills in every stage that has no record yet as not run.
+    public func finish() -> [StageRecord] {
+        let recorded = Set(records.map(\.name))
+        for name in StageName.allCases where !recorded.contains(name) {
+            records.append(StageRecord(name: name, status: .notRun, detail: "", durationNanoseconds: 0))
+        }
+        return records
+    }
+
+    private func record(_ name: StageName, _ status: StageStatus, _ detail: String, since started: UInt64) {
+        let duration = MonotonicClock.nanoseconds() - started
+        records.append(StageRecord(name: name, status: status, detail: detail, durationNanoseconds: duration))
+    }
+}

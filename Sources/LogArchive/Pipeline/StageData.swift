@@ -1,0 +1,90 @@
+/// The values that flow between stages. Each stage adds what it learned to what it was given.
+
+/// Validate's output: the request is sound and the archive should go ahead.
+public struct ValidatedArchive: Sendable {
+    public let request: ArchiveRequest
+    /// The issue's entry before this run, if any (a partial archive, or one being forced again).
+    public let previousEntry: ArchiveEntry?
+    public let issueTitle: String?
+    public let issueURL: String?
+}
+
+public enum ValidationOutcome: Sendable {
+    case proceed(ValidatedArchive)
+    case alreadyArchived(ArchiveEntry)
+}
+
+/// Collect's output: the issue's logs as found on disk.
+public struct CollectedArchive: Sendable {
+    public let validated: ValidatedArchive
+    public let logs: [CollectedLog]
+}
+
+/// A log ready to be checksummed: either itself, or the `.gz` made from it.
+public struct PreparedLog: Sendable {
+    public let log: CollectedLog
+    /// The file whose bytes will be uploaded.
+    public let uploadPath: String
+    /// The `.gz` this run created, to be deleted after a verified upload or on failure.
+    public let compressedPath: String?
+    /// Known when compression computed it in the same pass; nil until the checksum stage.
+    public let checksum: Checksum?
+    public let uploadSize: Int64
+    /// The original's status when it was read, to detect a log that changes mid-run.
+    public let sourceStatus: FileStatus
+    /// Why it was or was not compressed, for the summary and the trace.
+    public let decision: String
+
+    public var compressed: Bool { compressedPath != nil }
+}
+
+public struct CompressedArchive: Sendable {
+    public let collected: CollectedArchive
+    public let logs: [PreparedLog]
+}
+
+/// A log with the checksum of exactly the bytes that will be uploaded.
+public struct ChecksummedLog: Sendable {
+    public let prepared: PreparedLog
+    public let checksum: Checksum
+    public let uploadSize: Int64
+    /// The original's status at the time its bytes were read for the checksum.
+    public let sourceStatus: FileStatus
+}
+
+public struct ChecksummedArchive: Sendable {
+    public let compressed: CompressedArchive
+    public let logs: [ChecksummedLog]
+}
+
+/// The outcome of one log's upload, with its index record.
+public struct UploadedLog: Sendable {
+    public let checksummed: ChecksummedLog
+    public let record: ArchivedLog
+}
+
+public struct UploadedArchive: Sendable {
+    public let checksummed: ChecksummedArchive
+    public let logs: [UploadedLog]
+    public let entry: ArchiveEntry
+    public let storeFolder: String
+}
+
+/// Index's output: the entry as it now stands in the index.
+public struct IndexedArchive: Sendable {
+    public let uploaded: UploadedArchive
+    public let entry: ArchiveEntry
+    public let indexPath: String
+}
+
+public struct CleanedArchive: Sendable {
+    public let indexed: IndexedArchive
+    public let freedBytes: Int64
+    public let deletedPaths: [String]
+    public let keptPaths: [String]
+}
+
+public struct CommittedArchive: Sendable {
+    public let cleaned: CleanedArchive
+    public let commit: GitRepository.CommitOutcome?
+}

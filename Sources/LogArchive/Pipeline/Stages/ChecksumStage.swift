@@ -1,0 +1,35 @@
+/// SHA-256 of exactly the bytes to upload. Compressed logs already have it from the compression
+/// pass; the others are read once here.
+public struct ChecksumStage: PipelineStage {
+    public static let name = StageName.checksum
+
+    public init() {}
+
+    public func run(_ compressed: CompressedArchive, in context: PipelineContext) throws -> StageResult<ChecksummedArchive> {
+        var logs: [ChecksummedLog] = []
+        var computed = 0
+        for prepared in compressed.logs {
+            if let checksum = prepared.checksum {
+                logs.append(
+                    ChecksummedLog(
+                        prepared: prepared, checksum: checksum, uploadSize: prepared.uploadSize,
+                        sourceStatus: prepared.sourceStatus))
+                continue
+            }
+            do {
+                let (checksum, size, status) = try Checksum.ofFile(prepared.uploadPath)
+                logs.append(ChecksummedLog(prepared: prepared, checksum: checksum, uploadSize: size, sourceStatus: status))
+                computed += 1
+            } catch {
+                for log in compressed.logs { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
+                let reason = error.isNoSuchFile ? "it vanished during the run" : "\(error)"
+                throw ArchiveError.failure("cannot checksum \(prepared.log.path): \(reason); nothing was archived")
+            }
+        }
+        let archive = ChecksummedArchive(compressed: compressed, logs: logs)
+        if logs.isEmpty { return .skipped(archive, "no logs") }
+        let reused = logs.count - computed
+        return .completed(
+            archive, "SHA-256 of \(logs.count) \(logs.count == 1 ? "file" : "files")" + (reused > 0 ? " (\(reused) from the compression pass)" : ""))
+    }
+}

@@ -1,0 +1,44 @@
+/// Deletes the local original and `.gz` of every log the store holds a verified copy of, and only
+/// those, re-checking just before each deletion that the original is still the file that was
+/// archived. Anything else is kept and listed.
+public struct CleanStage: PipelineStage {
+    public static let name = StageName.clean
+
+    public init() {}
+
+    public func run(_ indexed: IndexedArchive, in context: PipelineContext) throws -> StageResult<CleanedArchive> {
+        var freed: Int64 = 0
+        var deleted: [String] = []
+        var kept: [String] = []
+        var problems: [String] = []
+        for uploaded in indexed.uploaded.logs where uploaded.record.uploadStatus == .uploaded {
+            let prepared = uploaded.checksummed.prepared
+            do {
+                try FaultPoint.beforeClean.reach()
+                let current = try FileStatus.of(prepared.log.contentPath, followSymlinks: true)
+                guard current.isUnchanged(comparedTo: uploaded.checksummed.sourceStatus) else {
+                    kept.append(prepared.log.path)
+                    problems.append("kept \(prepared.log.path): it changed after it was archived")
+                    continue
+                }
+                if let gz = prepared.compressedPath {
+                    let size = (try? FileStatus.of(gz).size) ?? 0
+                    try FileSystem.remove(gz)
+                    freed += size
+                    deleted.append(gz)
+                }
+                // A symlink inside the logs dir is removed, not the file it points at.
+                try FileSystem.remove(prepared.log.path)
+                freed += prepared.log.isSymlink ? 0 : current.size
+                deleted.append(prepared.log.path)
+            } catch {
+                kept.append(prepared.log.path)
+                problems.append("could not delete \(prepared.log.path): \(error)")
+            }
+        }
+        let cleaned = CleanedArchive(indexed: indexed, freedBytes: freed, deletedPaths: deleted, keptPaths: kept)
+        if !problems.isEmpty { return .warning(cleaned, problems.joined(separator: "; ")) }
+        if deleted.isEmpty { return .skipped(cleaned, "nothing to delete") }
+        return .completed(cleaned, "\(ByteCount.format(freed)) freed (\(deleted.count) \(deleted.count == 1 ? "file" : "files"))")
+    }
+}

@@ -1,0 +1,59 @@
+/// Gzips logs over the threshold into `<log>.gz` beside them, checksumming the compressed bytes
+/// in the same pass. A `.gz` that is not smaller than its original is discarded and the original
+/// is uploaded instead. On failure every `.gz` this stage made is removed; originals are untouched.
+public struct CompressStage: PipelineStage {
+    public static let name = StageName.compress
+
+    public init() {}
+
+    public func run(_ collected: CollectedArchive, in context: PipelineContext) throws -> StageResult<CompressedArchive> {
+        let threshold = context.settings.compressionThreshold
+        let compressor = GzipFileCompressor(level: context.settings.compressionLevel)
+        var prepared: [PreparedLog] = []
+        do {
+            for log in collected.logs {
+                prepared.append(try prepare(log, threshold: threshold, compressor: compressor))
+            }
+        } catch {
+            for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
+            throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
+        }
+        let archive = CompressedArchive(collected: collected, logs: prepared)
+        let compressed = prepared.filter(\.compressed)
+        if compressed.isEmpty {
+            return .skipped(archive, "no log over \(ByteCount.format(threshold))")
+        }
+        let before = compressed.reduce(Int64(0)) { $0 + $1.log.size }
+        let after = compressed.reduce(Int64(0)) { $0 + $1.uploadSize }
+        return .completed(
+            archive,
+            "\(compressed.count) \(compressed.count == 1 ? "log" : "logs") (\(ByteCount.format(before)) → \(ByteCount.format(after)))"
+        )
+    }
+
+    private func prepare(_ log: CollectedLog, threshold: Int64, compressor: GzipFileCompressor) throws -> PreparedLog {
+        func asIs(_ decision: String) -> PreparedLog {
+            PreparedLog(
+                log: log, uploadPath: log.contentPath, compressedPath: nil, checksum: nil, uploadSize: log.size,
+                sourceStatus: log.status, decision: decision)
+        }
+        guard log.size > threshold else {
+            return asIs("not compressed: \(ByteCount.format(log.size)) is not over the \(ByteCount.format(threshold)) threshold")
+        }
+        if GzipFileCompressor.isGzip(log.contentPath) {
+            return asIs("not compressed: already gzip")
+        }
+        let destination = log.path + ".gz"
+        let result = try compressor.compress(log.contentPath, to: destination)
+        guard result.compressedSize < result.originalSize else {
+            FileSystem.removeIfPresent(destination)
+            return asIs(
+                "not compressed: gzip was not smaller (\(ByteCount.format(result.originalSize)) → \(ByteCount.format(result.compressedSize)))"
+            )
+        }
+        return PreparedLog(
+            log: log, uploadPath: destination, compressedPath: destination, checksum: result.checksum,
+            uploadSize: result.compressedSize, sourceStatus: result.sourceStatus,
+            decision: "compressed: \(ByteCount.format(result.originalSize)) over the \(ByteCount.format(threshold)) threshold")
+    }
+}

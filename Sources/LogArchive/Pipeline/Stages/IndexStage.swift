@@ -1,0 +1,31 @@
+/// Records the entry in the index (atomically, under the lock), after writing the issue's
+/// `manifest.json` to the store so that the entry can be rebuilt from the store alone.
+public struct IndexStage: PipelineStage {
+    public static let name = StageName.index
+
+    public init() {}
+
+    public func run(_ uploaded: UploadedArchive, in context: PipelineContext) throws -> StageResult<IndexedArchive> {
+        var manifestNote = ""
+        if !uploaded.logs.isEmpty {
+            do {
+                let manifest = Array(JSONWriter.pretty(uploaded.entry.json).utf8)
+                try context.store.put(bytes: manifest, key: StoreLayout.manifestKey(issueFolder: uploaded.storeFolder))
+                manifestNote = ", manifest stored"
+            } catch {
+                manifestNote = ", manifest not stored (\(error))"
+            }
+        }
+        do {
+            try context.index.update { index in index.upsert(uploaded.entry) }
+        } catch let error as ArchiveError {
+            let stored = uploaded.logs.filter { $0.record.uploadStatus == .uploaded }.count
+            throw ArchiveError.failure(
+                "\(error.message). \(stored) uploaded \(stored == 1 ? "log is" : "logs are") in the store and every local file was kept; run the same command again to record them"
+            )
+        }
+        let indexed = IndexedArchive(uploaded: uploaded, entry: uploaded.entry, indexPath: context.index.path)
+        let state = uploaded.entry.partialArchive ? "partial entry" : "entry"
+        return .completed(indexed, "\(state) for issue #\(uploaded.entry.issueNumber) written\(manifestNote)")
+    }
+}

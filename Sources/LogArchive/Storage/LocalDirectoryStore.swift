@@ -1,0 +1,87 @@
+import Crypto
+
+/// The embedded store: objects are files under a root folder, at their key's path. Each object is
+/// written to a temporary file beside its final name, synced, and renamed, so a reader never sees
+/// half an object; it is then read back and its size and SHA-256 compared before it counts.
+public struct LocalDirectoryStore: ObjectStore {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public var location: String { "file://" + root }
+
+    public func url(for key: String) -> String { "file://" + path(for: key) }
+
+    func path(for key: String) -> String { Paths.join(root, key) }
+
+    public func checkWritable() throws(ArchiveError) {
+        // The store folder may not exist yet: the nearest existing ancestor must let us create it.
+        var candidate = root
+        while !FileSystem.exists(candidate) {
+            let parent = Paths.parent(of: candidate)
+            if parent == candidate { break }
+            candidate = parent
+        }
+        guard FileSystem.isDirectory(candidate) else {
+            throw .failure("the local store \(root) cannot be created: \(candidate) is not a directory")
+        }
+        guard FileSystem.isWritableDirectory(candidate) else {
+            throw .failure("the local store \(root) is not writable (no write permission on \(candidate))")
+        }
+    }
+
+    public func put(fileAt source: String, key: String, expected: Checksum) throws -> StoredObject {
+        let destination = path(for: key)
+        try FileSystem.createDirectories(Paths.parent(of: destination))
+        let temporary = destination + ".part"
+        FileSystem.removeIfPresent(temporary)
+        do {
+            let (checksum, size) = try copy(source, to: temporary)
+            guard checksum == expected else {
+                throw StoreError.contentChanged(path: source, expected: expected, found: checksum)
+            }
+            try FileSystem.rename(temporary, to: destination)
+            try FileSystem.syncDirectory(Paths.parent(of: destination))
+            return StoredObject(key: key, size: size, checksum: checksum)
+        } catch {
+            FileSystem.removeIfPresent(temporary)
+            throw error
+        }
+    }
+
+    public func put(bytes: [UInt8], key: String) throws {
+        let destination = path(for: key)
+        try FileSystem.createDirectories(Paths.parent(of: destination))
+        try FileSystem.writeAtomically(bytes, to: destination)
+    }
+
+    public func head(key: String) throws -> StoredObject? {
+        let objectPath = path(for: key)
+        guard FileSystem.exists(objectPath) else { return nil }
+        let (checksum, size, _) = try Checksum.ofFile(objectPath)
+        return StoredObject(key: key, size: size, checksum: checksum)
+    }
+
+    /// Copies and hashes in one pass; the copy is synced before it is renamed into place.
+    private func copy(_ source: String, to destination: String) throws -> (Checksum, Int64) {
+        let input = try PosixFile.openForReading(source)
+        let output = try PosixFile.createExclusive(destination)
+        var hasher = SHA256()
+        var size: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try input.read(into: buffer)
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(bufferPointer: chunk)
+            try output.write(chunk)
+            size += Int64(count)
+        }
+        try output.sync()
+        try output.close()
+        return (Checksum(digest: hasher.finalize()), size)
+    }
+}

@@ -1,0 +1,57 @@
+/// Where archived logs go. Two implementations: the local directory store (the embedded default)
+/// and S3-compatible object storage. Keys are `/`-separated paths such as
+/// `archive/logs/2025/01/123/123-build.log.gz`.
+public protocol ObjectStore: Sendable {
+    /// How the store names itself to a person, e.g. `file:///srv/archive` or `s3://bucket/prefix/`.
+    var location: String { get }
+
+    /// The URL recorded as `cloud_url` for a key.
+    func url(for key: String) -> String
+
+    /// Checks, without changing anything, that objects can be written; throws a message naming
+    /// what is wrong (missing folder, permission, credentials).
+    func checkWritable() throws(ArchiveError)
+
+    /// Stores the file at `path` under `key`. The bytes sent must hash to `expected`; when they
+    /// do not (the file changed since it was checksummed) nothing is stored and
+    /// `StoreError.contentChanged` is thrown.
+    func put(fileAt path: String, key: String, expected: Checksum) throws -> StoredObject
+
+    /// Size and checksum of a stored object, read back from the store, or nil if absent.
+    func head(key: String) throws -> StoredObject?
+
+    /// Writes a small object (a manifest) from memory.
+    func put(bytes: [UInt8], key: String) throws
+}
+
+public struct StoredObject: Sendable, Equatable {
+    public let key: String
+    public let size: Int64
+    public let checksum: Checksum
+}
+
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The file's bytes did not match the checksum taken earlier in the run.
+    case contentChanged(path: String, expected: Checksum, found: Checksum)
+    /// The object read back does not match what was sent.
+    case verificationFailed(key: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .contentChanged(let path, _, _):
+            "\(path) changed after it was checksummed; nothing was stored"
+        case .verificationFailed(let key, let reason):
+            "the stored copy of \(key) failed verification: \(reason)"
+        }
+    }
+}
+
+/// The store layout the design fixes: `{prefix}archive/logs/{yyyy}/{mm}/{issue}/{filename}`.
+public enum StoreLayout {
+    public static func issueFolder(issue: IssueNumber, archivedAt: UTCTimestamp) -> String {
+        let month = archivedAt.month < 10 ? "0\(archivedAt.month)" : "\(archivedAt.month)"
+        return "archive/logs/\(archivedAt.year)/\(month)/\(issue)/"
+    }
+
+    public static func manifestKey(issueFolder: String) -> String { issueFolder + "manifest.json" }
+}

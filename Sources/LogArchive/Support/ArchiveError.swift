@@ -1,0 +1,40 @@
+/// What went wrong, in words a person can act on, and the exit status it maps to.
+/// The kinds follow the exit codes the design fixes.
+public struct ArchiveError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Bad usage or input: exit 64.
+        case badInput
+        /// Refused by the lifecycle check: exit 4.
+        case refused
+        /// Uploads left incomplete, resumable with `--retry`: exit 3.
+        case partial
+        /// Anything else: exit 1.
+        case failure
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public static func badInput(_ message: String) -> ArchiveError { ArchiveError(.badInput, message) }
+    public static func failure(_ message: String) -> ArchiveError { ArchiveError(.failure, message) }
+    public static func refused(_ message: String) -> ArchiveError { ArchiveError(.refused, message) }
+
+    public var exitCode: Int32 { kind.exitCode }
+    public var description: String { message }
+}
+
+extension ArchiveError.Kind {
+    public var exitCode: Int32 {
+        switch self {
+        case .badInput: 64
+        case .refused: 4
+        case .partial: 3
+        case .failure: 1
+        }
+    }
+}

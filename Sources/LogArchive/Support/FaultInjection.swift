@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Named points where tests stop or disturb a run, to prove that a crash or a change at that
+/// instant loses nothing. Set `LOGARCHIVE_FAULT_POINT` to a point's name and
+/// `LOGARCHIVE_FAULT_ACTION` to `kill` (SIGKILL, as a power cut would), `fail` (an I/O error), or
+/// `exec:COMMAND` (run a shell command, then go on). Unset, a point costs one comparison.
+public enum FaultPoint: String, Sendable, CaseIterable {
+    case afterCollect = "after-collect"
+    case afterCompress = "after-compress"
+    case beforeUpload = "before-upload"
+    case afterUpload = "after-upload"
+    case indexAfterBackup = "index-after-backup"
+    case indexAfterTemporaryWrite = "index-after-tmp-write"
+    case indexAfterRename = "index-after-rename"
+    case beforeClean = "before-clean"
+    case beforeCommit = "before-commit"
+
+    private static let armed: (point: FaultPoint, action: String)? = {
+        guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),
+            let point = FaultPoint(rawValue: name)
+        else { return nil }
+        let action = getenv("LOGARCHIVE_FAULT_ACTION").map { String(cString: $0) } ?? "kill"
+        return (point, action)
+    }()
+
+    /// Called by the code at this point; does nothing unless a test armed it.
+    public func reach() throws(FileSystemError) {
+        guard let armed = FaultPoint.armed, armed.point == self else { return }
+        if armed.action == "kill" {
+            kill(getpid(), SIGKILL)
+        } else if armed.action == "fail" {
+            throw FileSystemError("continue past fault point \(rawValue) (injected)", path: rawValue, errorNumber: EIO)
+        } else if armed.action.hasPrefix("exec:") {
+            _ = system(String(armed.action.dropFirst(5)))
+        }
+    }
+}

@@ -1,0 +1,105 @@
+/// Reads typed fields out of a JSON object and names the exact place (`archives[2].logs[0].size_bytes`)
+/// when a document does not have the expected shape. Fields it was not asked for are kept, so a
+/// rewrite preserves what another tool (or a later version) added.
+public struct JSONObjectReader {
+    public struct ShapeError: Error, Sendable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public let path: String
+    private let object: JSONObject
+    private var consumed = Set<String>()
+
+    public init(_ value: JSONValue, path: String) throws(ShapeError) {
+        guard case .object(let object) = value else {
+            throw ShapeError(path: path, reason: "expected an object, found \(value.kindName)")
+        }
+        self.object = object
+        self.path = path
+    }
+
+    private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private mutating func take(_ key: String) -> JSONValue? {
+        consumed.insert(key)
+        guard let value = object[key], value != .null else { return nil }
+        return value
+    }
+
+    private func mismatch(_ key: String, _ expected: String, _ found: JSONValue) -> ShapeError {
+        ShapeError(path: fieldPath(key), reason: "expected \(expected), found \(found.kindName)")
+    }
+
+    public mutating func optionalString(_ key: String) throws(ShapeError) -> String? {
+        guard let value = take(key) else { return nil }
+        guard case .string(let string) = value else { throw mismatch(key, "a string", value) }
+        return string
+    }
+
+    public mutating func string(_ key: String) throws(ShapeError) -> String {
+        guard let string = try optionalString(key) else {
+            throw ShapeError(path: fieldPath(key), reason: "is missing")
+        }
+        return string
+    }
+
+    public mutating func optionalInteger(_ key: String) throws(ShapeError) -> Int64? {
+        guard let value = take(key) else { return nil }
+        switch value {
+        case .integer(let integer): return integer
+        case .double(let double) where double == double.rounded() && abs(double) < 9e18: return Int64(double)
+        default: throw mismatch(key, "an integer", value)
+        }
+    }
+
+    public mutating func optionalDouble(_ key: String) throws(ShapeError) -> Double? {
+        guard let value = take(key) else { return nil }
+        switch value {
+        case .integer(let integer): return Double(integer)
+        case .double(let double): return double
+        default: throw mismatch(key, "a number", value)
+        }
+    }
+
+    public mutating func optionalBool(_ key: String) throws(ShapeError) -> Bool? {
+        guard let value = take(key) else { return nil }
+        guard case .bool(let flag) = value else { throw mismatch(key, "true or false", value) }
+        return flag
+    }
+
+    public mutating func optionalEnum<T: RawRepresentable>(_ key: String, _ type: T.Type) throws(ShapeError) -> T?
+    where T.RawValue == String, T: CaseIterable {
+        guard let raw = try optionalString(key) else { return nil }
+        guard let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw ShapeError(path: fieldPath(key), reason: "\"\(raw)\" is not one of \(allowed)")
+        }
+        return value
+    }
+
+    /// The elements of an array field, each with its own path (`logs[3]`).
+    public mutating func array(_ key: String, required: Bool = true) throws(ShapeError) -> [(JSONValue, String)] {
+        guard let value = take(key) else {
+            if required { throw ShapeError(path: fieldPath(key), reason: "is missing") }
+            return []
+        }
+        guard case .array(let elements) = value else { throw mismatch(key, "an array", value) }
+        return elements.enumerated().map { ($1, "\(fieldPath(key))[\($0)]") }
+    }
+
+    /// Members this reader was never asked about, in their original order.
+    public var unknownMembers: JSONObject {
+        JSONObject(object.members.filter { !consumed.contains($0.key) })
+    }
+}
+
+extension JSONObject {
+    /// Appends members whose keys are not already present: used to carry unknown fields over.
+    public mutating func appendMissing(from other: JSONObject) {
+        for member in other.members where self[member.key] == nil {
+            self[member.key] = member.value
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import LogArchive
+
+extension LogArchiveCommand {
+    struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Archive an issue's logs (the default command: `logarchive 123`).",
+            discussion: """
+                Runs validate, collect, compress, checksum, upload, index, comment, clean and commit. \
+                A local log is deleted only after the store holds a copy whose SHA-256 was checked.
+
+                Examples:
+                  logarchive 123                          archive issue 123 into the default local store
+                  logarchive 123 --dry-run                show what would be archived, change nothing
+                  logarchive 123 --json                   one JSON object on stdout
+                  logarchive 123 --store /srv/log-archive --no-commit
+                  logarchive 123 --force                  archive an already archived issue again
+                """
+        )
+
+        @Argument(help: "The issue (or pull request) number, a positive integer.")
+        var issue: String
+
+        @Option(help: "Why the issue is archived: issue_closed, pr_merged or manual (checks nothing).")
+        var reason: String = ArchiveReason.manual.rawValue
+
+        @Flag(help: "Archive again an issue that is already archived.")
+        var force = false
+
+        @Flag(help: "Print the plan and change nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print one JSON object on stdout instead of the summary.")
+        var json = false
+
+        @Flag(help: "Do not comment on the GitHub issue.")
+        var noComment = false
+
+        @Flag(help: "Do not commit the index to git.")
+        var noCommit = false
+
+        @Option(help: "Compress logs larger than this (default 1MiB; e.g. 512k, 10MB).")
+        var compressionThreshold: String?
+
+        @Option(help: "gzip level, 1 (fastest) to 9 (smallest); default 6.")
+        var compressionLevel: Int?
+
+        @OptionGroup var locations: LocationOptions
+
+        func validate() throws {
+            do {
+                _ = try IssueNumber(validating: issue)
+            } catch {
+                throw ValidationError(error.message)
+            }
+            guard ArchiveReason(rawValue: reason) != nil else {
+                throw ValidationError("'--reason \(reason)' is not one of issue_closed, pr_merged, manual")
+            }
+        }
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            let report: ArchiveReport
+            do {
+                let issueNumber = try IssueNumber(validating: issue)
+                var overrides = locations.overrides
+                overrides.noComment = noComment
+                overrides.noCommit = noCommit
+                overrides.compressionThreshold = compressionThreshold
+                overrides.compressionLevel = compressionLevel
+                let settings = try SettingsResolver(
+                    environment: environment.variables, currentDirectory: environment.currentDirectory
+                ).resolve(overrides)
+                let pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
+                let request = ArchiveRequest(
+                    issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun)
+                report = pipeline.run(request)
+            } catch {
+                throw fail(error)
+            }
+            let summary = ArchiveSummary(currentDirectory: environment.currentDirectory)
+            if json {
+                Terminal.output(JSONWriter.compact(summary.json(report)) + "\n")
+            } else {
+                Terminal.output(summary.text(report))
+            }
+            if let error = report.error {
+                throw fail(error)
+            }
+            if report.exitCode != 0 {
+                throw ExitCode(report.exitCode)
+            }
+        }
+    }
+}

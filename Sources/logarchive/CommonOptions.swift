@@ -1,0 +1,39 @@
+import Foundation
+import ArgumentParser
+import LogArchive
+
+/// Where the logs, the store and the config file are: every subcommand that reads them takes these.
+struct LocationOptions: ParsableArguments {
+    @Option(name: .customLong("logs-dir"), help: "The logs directory (default: ./logs).", completion: .directory)
+    var logsDirectory: String?
+
+    @Option(help: "The store: a directory, file:///path, or s3://bucket/prefix (default: .logarchive-store beside the logs dir).")
+    var store: String?
+
+    @Option(help: "A config file (default: ./.logarchive.json when present).", completion: .file(extensions: ["json"]))
+    var config: String?
+
+    var overrides: SettingsOverrides {
+        var overrides = SettingsOverrides()
+        overrides.logsDirectory = logsDirectory
+        overrides.store = store
+        overrides.configFile = config
+        return overrides
+    }
+}
+
+/// The process's view of the world, gathered once so commands stay testable.
+struct ProcessEnvironment {
+    let variables: [String: String]
+    let currentDirectory: String
+
+    static var current: ProcessEnvironment {
+        ProcessEnvironment(variables: ProcessInfo.processInfo.environment, currentDirectory: Paths.currentDirectory())
+    }
+}
+
+/// Prints a failure the way every subcommand does and maps it to its exit status.
+func fail(_ error: ArchiveError) -> ExitCode {
+    Terminal.error("logarchive: error: \(error.message)")
+    return ExitCode(error.exitCode)
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing logarchive needs on a fresh Debian or Ubuntu machine:
+# the libcurl and zlib development files (for the CCurl and CZlib system-library targets),
+# pkg-config, git, jq and gzip (the tests check the archive with the standard tools).
+set -euo pipefail
+
+need=()
+pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
+pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v git >/dev/null || need+=(git)
+command -v jq >/dev/null || need+=(jq)
+command -v gzip >/dev/null || need+=(gzip)
+
+if ((${#need[@]})); then
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    echo "setup: installing ${need[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.0 or later is needed)" >&2; exit 1; }
