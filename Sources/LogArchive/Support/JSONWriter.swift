@@ -52,10 +52,10 @@ public enum JSONWriter {
         output.append(String(repeating: "  ", count: indent))
     }
 
-    /// Shortest form that reads back to the same value; integral values keep a ".0" off.
+    /// Swift's shortest form that reads back to the same value; integral values keep their ".0",
+    /// so a double reads back as a double.
     private static func format(_ double: Double) -> String {
         guard double.isFinite else { return "null" }
-        if double == double.rounded(), abs(double) < 1e15 { return String(Int64(double)) }
         return "\(double)"
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
 /// Runs a program to completion and captures its output; used for git.
+/// `executable` is a path, or a name looked up on `PATH`.
 public struct ProcessRunner: Sendable {
     public struct Result: Sendable {
         public let status: Int32
@@ -17,8 +18,13 @@ public struct ProcessRunner: Sendable {
 
     public func run(_ executable: String, _ arguments: [String], in directory: String) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = environment
         let output = Pipe()

@@ -114,14 +114,12 @@ final class Sandbox: Sendable {
     }
 }
 
-struct CommandResult {
-    let status: Int32
-    let output: String
-    let errorOutput: String
+typealias CommandResult = ProcessRunner.Result
 
+extension ProcessRunner.Result {
     @discardableResult
-    func requireSuccess() throws -> CommandResult {
-        guard status == 0 else {
+    func requireSuccess() throws -> ProcessRunner.Result {
+        guard succeeded else {
             throw TestFailure("command exited \(status): \(errorOutput) \(output)")
         }
         return self
@@ -137,26 +135,7 @@ enum CommandRunner {
     static func run(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String])
         throws -> CommandResult
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-            errorOutput: String(decoding: errorData, as: UTF8.self))
+        try ProcessRunner(environment: environment).run(executable, arguments, in: directory)
     }
 }
 
