@@ -28,6 +28,9 @@ struct LogArchiveCommand: ParsableCommand {
             Terminal.error("Error: invalid issue number '\(first)': issue numbers are positive integers such as 123")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
+        // A file-size limit (ulimit -f) must fail a write with EFBIG, reported like a full disk,
+        // rather than kill the process halfway through.
+        signal(SIGXFSZ, SIG_IGN)
         main(nil)
     }
 }

@@ -371,6 +371,19 @@ import Testing
         #expect(result.output.contains("user.email"))
     }
 
+    @Test func fullDiskDuringCompressionChangesNothing() throws {
+        let sandbox = try Self.projectWithIssue123()
+        let before = try sandbox.snapshot()
+        // A 64 KiB file-size limit: the small logs fit, the .gz of the 1.5 MB log does not.
+        let result = try CommandRunner.run(
+            "/bin/bash", ["-c", "ulimit -f 64; exec \"$0\" 123", LogArchiveBinary.path], in: sandbox.root,
+            environment: LogArchiveBinary.environment())
+        #expect(result.status == 1, "\(result.output) \(result.errorOutput)")
+        #expect(result.errorOutput.contains("compression failed"))
+        #expect(result.errorOutput.contains("File too large"))
+        #expect(try sandbox.snapshot() == before)
+    }
+
     @Test func lifecycleReasonWithoutTokenIsRefusedWithNoChange() throws {
         let sandbox = try Self.projectWithIssue123()
         let before = try sandbox.snapshot()
