@@ -15,6 +15,9 @@ extension LogArchiveCommand {
                   logarchive 123 --json                   one JSON object on stdout
                   logarchive 123 --store /srv/log-archive --no-commit
                   logarchive 123 --force                  archive an already archived issue again
+                  logarchive 123 --store s3://team-logs/archive   archive to S3-compatible storage
+                  logarchive 123 --retry                  finish a partial archive (exit 3 means partial)
+                  logarchive 123 --reindex-only           rebuild the index entry from the store
                 """
         )
 
@@ -26,6 +29,12 @@ extension LogArchiveCommand {
 
         @Flag(help: "Archive again an issue that is already archived.")
         var force = false
+
+        @Flag(help: "Finish a partial archive: upload the failed and pending files, then index, comment, clean and commit.")
+        var retry = false
+
+        @Flag(help: "Rebuild the issue's index entry from the manifest and objects in the store.")
+        var reindexOnly = false
 
         @Flag(help: "Print the plan and change nothing.")
         var dryRun = false
@@ -53,6 +62,15 @@ extension LogArchiveCommand {
             } catch {
                 throw ValidationError(error.message)
             }
+            if retry && reindexOnly {
+                throw ValidationError("'--retry' and '--reindex-only' are mutually exclusive")
+            }
+            if force && (retry || reindexOnly) {
+                throw ValidationError("'--force' archives everything again; it does not go with '--retry' or '--reindex-only'")
+            }
+            if dryRun && reindexOnly {
+                throw ValidationError("'--dry-run' and '--reindex-only' are mutually exclusive")
+            }
             guard ArchiveReason(rawValue: reason) != nil else {
                 throw ValidationError("'--reason \(reason)' is not one of issue_closed, pr_merged, manual")
             }
@@ -72,13 +90,16 @@ extension LogArchiveCommand {
                     environment: environment.variables, currentDirectory: environment.currentDirectory
                 ).resolve(overrides)
                 let pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
+                let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
                 let request = ArchiveRequest(
-                    issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun)
+                    issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
+                    mode: mode)
                 report = pipeline.run(request)
             } catch {
                 throw fail(error)
             }
-            let summary = ArchiveSummary(currentDirectory: environment.currentDirectory)
+            let summary = ArchiveSummary(
+                currentDirectory: environment.currentDirectory, retryArguments: locations.arguments)
             if json {
                 Terminal.output(JSONWriter.compact(summary.json(report)) + "\n")
             } else {

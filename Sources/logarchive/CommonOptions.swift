@@ -13,6 +13,15 @@ struct LocationOptions: ParsableArguments {
     @Option(help: "A config file (default: ./.logarchive.json when present).", completion: .file(extensions: ["json"]))
     var config: String?
 
+    /// These options as given, to repeat them in a command we print (the retry command).
+    var arguments: [String] {
+        var arguments: [String] = []
+        if let logsDirectory { arguments += ["--logs-dir", logsDirectory] }
+        if let store { arguments += ["--store", store] }
+        if let config { arguments += ["--config", config] }
+        return arguments
+    }
+
     var overrides: SettingsOverrides {
         var overrides = SettingsOverrides()
         overrides.logsDirectory = logsDirectory

@@ -11,10 +11,17 @@ public struct ConfigFile: Sendable {
     public var push: Bool?
     public var githubRepository: String?
     public var githubAPIURL: String?
+    public var s3Endpoint: String?
+    public var s3Region: String?
+    public var multipartThreshold: Int64?
+    public var partSize: Int64?
+    public var publicURLTemplate: String?
+    public var httpTimeoutSeconds: Double?
 
     public static let knownKeys = [
         "logs_dir", "store", "compression_threshold", "compression_level", "comment", "commit", "push",
-        "github_repository", "github_api_url",
+        "github_repository", "github_api_url", "s3_endpoint", "s3_region", "multipart_threshold", "part_size",
+        "public_url_template", "http_timeout",
     ]
 
     public static func load(_ path: String) throws(ArchiveError) -> ConfigFile {
@@ -41,13 +48,7 @@ public struct ConfigFile: Sendable {
         var config = ConfigFile(path: path)
         config.logsDirectory = try reader.optionalString("logs_dir")
         config.store = try reader.optionalString("store")
-        if let threshold = try reader.optionalString("compression_threshold") {
-            guard let bytes = ByteCount.parse(threshold) else {
-                throw JSONObjectReader.ShapeError(
-                    path: "compression_threshold", reason: "'\(threshold)' is not a size such as 1MiB or 512k")
-            }
-            config.compressionThreshold = bytes
-        }
+        config.compressionThreshold = try size(&reader, "compression_threshold")
         if let level = try reader.optionalInteger("compression_level") {
             guard (1...9).contains(level) else {
                 throw JSONObjectReader.ShapeError(path: "compression_level", reason: "\(level) is not between 1 and 9")
@@ -59,11 +60,30 @@ public struct ConfigFile: Sendable {
         config.push = try reader.optionalBool("push")
         config.githubRepository = try reader.optionalString("github_repository")
         config.githubAPIURL = try reader.optionalString("github_api_url")
+        config.s3Endpoint = try reader.optionalString("s3_endpoint")
+        config.s3Region = try reader.optionalString("s3_region")
+        config.multipartThreshold = try size(&reader, "multipart_threshold")
+        config.partSize = try size(&reader, "part_size")
+        config.publicURLTemplate = try reader.optionalString("public_url_template")
+        if let timeout = try reader.optionalString("http_timeout") {
+            guard let seconds = DurationText.parseSeconds(timeout), seconds > 0 else {
+                throw JSONObjectReader.ShapeError(path: "http_timeout", reason: "'\(timeout)' is not a duration such as 30s")
+            }
+            config.httpTimeoutSeconds = seconds
+        }
         if let unknown = reader.unknownMembers.keys.first {
             throw JSONObjectReader.ShapeError(
                 path: unknown, reason: "unknown setting; known settings are \(knownKeys.joined(separator: ", "))")
         }
         return config
+    }
+
+    private static func size(_ reader: inout JSONObjectReader, _ key: String) throws -> Int64? {
+        guard let text = try reader.optionalString(key) else { return nil }
+        guard let bytes = ByteCount.parse(text) else {
+            throw JSONObjectReader.ShapeError(path: key, reason: "'\(text)' is not a size such as 1MiB or 512k")
+        }
+        return bytes
     }
 
     /// The commented starting config that `logarchive init` writes.
@@ -89,7 +109,22 @@ public struct ConfigFile: Sendable {
 
           // Commit the updated index to git, and push the commit.
           "commit": true,
-          "push": false
+          "push": false,
+
+          // S3-compatible storage: the endpoint and region when the AWS variables
+          // (AWS_ENDPOINT_URL_S3, AWS_REGION) do not give them; credentials come from
+          // AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials, never from here.
+          // "s3_endpoint": "https://<account>.r2.cloudflarestorage.com",
+          // "s3_region": "auto",
+
+          // Files larger than this are uploaded in parts, several at once.
+          "multipart_threshold": "64MiB",
+
+          // public_url of each log, for a public bucket or a CDN: {key} is the object key.
+          // "public_url_template": "https://logs.example.com/{key}",
+
+          // A transfer that moves nothing for this long times out and is retried.
+          "http_timeout": "30s"
 
           // The repository, when it cannot be read from `git remote get-url origin`.
           // "github_repository": "org/repo"

@@ -10,6 +10,7 @@ public struct Settings: Sendable {
     public var commit: Bool
     public var push: Bool
     public var github: GitHubSettings
+    public var s3: S3Settings
     /// The config file that was read, if any.
     public var configFile: String?
 

@@ -74,7 +74,8 @@ public struct SettingsResolver: Sendable {
 
         return Settings(
             logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
-            comment: comment, commit: commit, push: push, github: github, configFile: file?.path)
+            comment: comment, commit: commit, push: push, github: github,
+            s3: try S3Settings.resolve(environment: environment, file: file), configFile: file?.path)
     }
 
     static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {

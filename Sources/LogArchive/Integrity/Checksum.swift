@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Crypto
 
 /// A SHA-256 content checksum in the index's form, `sha256:<64 hex digits>`.
@@ -37,5 +42,102 @@ public struct Checksum: Sendable, Equatable, CustomStringConvertible {
             size += Int64(count)
         }
         return (Checksum(digest: hasher.finalize()), size, before)
+    }
+}
+
+extension Checksum {
+    /// The 32 digest bytes.
+    public var bytes: [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(32)
+        var iterator = hex.utf8.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            result.append(Checksum.nibble(high) << 4 | Checksum.nibble(low))
+        }
+        return result
+    }
+
+    /// Base64 of the digest bytes: the form of S3's `x-amz-checksum-sha256`.
+    public var base64: String { Base64.encode(bytes) }
+
+    public init?(base64 text: String) {
+        guard let bytes = Base64.decode(text), bytes.count == 32 else { return nil }
+        self.init(digestBytes: bytes)
+    }
+
+    init(digestBytes bytes: [UInt8]) {
+        hex = bytes.map { byte in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0" + digits : digits
+        }.joined()
+    }
+
+    private static func nibble(_ character: UInt8) -> UInt8 {
+        character <= UInt8(ascii: "9") ? character - UInt8(ascii: "0") : character - UInt8(ascii: "a") + 10
+    }
+
+    /// SHA-256 of a byte range of a file, read in fixed buffers (a multipart part).
+    public static func ofRange(_ path: String, offset: Int64, length: Int64) throws(FileSystemError) -> Checksum {
+        let file = try PosixFile.openForReading(path)
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        var position = offset
+        var remaining = length
+        while remaining > 0 {
+            let wanted = Int(min(Int64(buffer.count), remaining))
+            let count = pread(file.descriptor, buffer.baseAddress, wanted, off_t(position))
+            if count < 0 { throw FileSystemError("read", path: path) }
+            if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            position += Int64(count)
+            remaining -= Int64(count)
+        }
+        return Checksum(digest: hasher.finalize())
+    }
+
+    public static func of(_ bytes: [UInt8]) -> Checksum {
+        Checksum(digest: SHA256.hash(data: bytes))
+    }
+}
+
+/// RFC 4648 base64, without Foundation.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0..<4 {
+                if position <= chunk.count {
+                    output.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)])
+                } else {
+                    output.append(UInt8(ascii: "="))
+                }
+            }
+            index += 3
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt8] = []
+        for byte in text.utf8 where byte != UInt8(ascii: "=") {
+            guard let value = alphabet.firstIndex(of: byte) else { return nil }
+            values.append(UInt8(value))
+        }
+        var output: [UInt8] = []
+        var index = 0
+        while index + 1 < values.count {
+            let group = values[index..<min(index + 4, values.count)]
+            let value = group.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (18 - 6 * UInt32($1.offset)) }
+            for position in 0..<(group.count - 1) { output.append(UInt8((value >> (16 - 8 * UInt32(position))) & 0xFF)) }
+            index += 4
+        }
+        return output
     }
 }

@@ -20,8 +20,9 @@ public struct ArchivePipeline: Sendable {
         switch settings.store {
         case .local(let path):
             store = LocalDirectoryStore(root: path)
-        case .s3:
-            throw .badInput("S3-compatible stores (\(settings.store)) are not available in this build; use a directory store")
+        case .s3(let bucket, let prefix):
+            let retry = try RetryPolicy.fromEnvironment(environment)
+            store = try S3Store(bucket: bucket, prefix: prefix, settings: settings.s3, retry: retry)
         }
         let runID = "run-\(now.seconds)-\(getpid())"
         return ArchivePipeline(
@@ -52,6 +53,11 @@ public struct ArchivePipeline: Sendable {
             report.outcome = .alreadyArchived
             report.entry = entry
             for name in StageName.allCases.dropFirst() { runner.skip(name, "already archived") }
+            return
+        case .reindexed(let entry):
+            report.outcome = entry.uploadComplete ? .reindexed : .partial
+            report.entry = entry
+            for name in StageName.allCases.dropFirst() { runner.skip(name, "--reindex-only") }
             return
         case .proceed(let proceed):
             validated = proceed

@@ -6,6 +6,7 @@ public struct ArchiveReport: Sendable {
         case alreadyArchived = "already_archived"
         case noLogs = "no_logs"
         case dryRun = "dry_run"
+        case reindexed
         case failed
     }
 
@@ -38,7 +39,7 @@ public struct ArchiveReport: Sendable {
 
     public var exitCode: Int32 {
         switch outcome {
-        case .archived, .alreadyArchived, .noLogs, .dryRun: 0
+        case .archived, .alreadyArchived, .noLogs, .dryRun, .reindexed: 0
         case .partial: ArchiveError.Kind.partial.exitCode
         case .failed: error?.exitCode ?? 1
         }

@@ -1,13 +1,29 @@
+import Foundation
+
 /// Renders an `ArchiveReport` as the summary people read and as the one JSON object `--json` prints.
 public struct ArchiveSummary: Sendable {
     /// Paths are shown relative to this folder when they lie inside it.
     public let currentDirectory: String
 
-    public init(currentDirectory: String) {
+    public init(currentDirectory: String, retryArguments: [String] = []) {
         self.currentDirectory = currentDirectory
+        self.retryArguments = retryArguments
     }
 
-    public func retryCommand(for report: ArchiveReport) -> String { "logarchive \(report.issue)" }
+    /// The exact command that finishes a partial archive, with the options that locate it.
+    public func retryCommand(for report: ArchiveReport) -> String {
+        var command = "logarchive \(report.issue) --retry"
+        for argument in retryArguments { command += " " + ArchiveSummary.shellQuoted(argument) }
+        return command
+    }
+
+    /// `--logs-dir`, `--store`, `--config` as given to this run, for the retry command.
+    public var retryArguments: [String] = []
+
+    static func shellQuoted(_ text: String) -> String {
+        let safe = text.unicodeScalars.allSatisfy { CharacterSetASCII.isShellSafe($0) }
+        return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 
     private func shown(_ path: String) -> String { Paths.relative(path, to: currentDirectory) ?? path }
 
@@ -62,6 +78,12 @@ public struct ArchiveSummary: Sendable {
             }
             lines.append("")
             lines.append("Retry with: \(retryCommand(for: report))")
+        case .reindexed:
+            if let entry = report.entry {
+                lines.append("✓ Index entry of issue #\(report.issue) rebuilt from the store")
+                lines.append("  Logs: \(plural(entry.totalLogs, "log")), \(ByteCount.format(entry.totalSizeBytes)) stored, all verified")
+                lines.append("  Index updated: \(shown(report.indexPath))")
+            }
         case .alreadyArchived:
             if let entry = report.entry {
                 lines.append("✓ Issue #\(report.issue) is already archived (\(entry.archivedAt), reason \(entry.archiveReason.rawValue))")
@@ -137,5 +159,14 @@ public struct ArchiveSummary: Sendable {
         }
         object["entry"] = report.entry?.json ?? .null
         return .object(object)
+    }
+}
+
+enum CharacterSetASCII {
+    static func isShellSafe(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return false }
+        let value = scalar.value
+        return (48...57).contains(value) || (65...90).contains(value) || (97...122).contains(value)
+            || "-_./:=@%+,".unicodeScalars.contains(scalar)
     }
 }

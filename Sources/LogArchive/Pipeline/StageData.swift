@@ -12,6 +12,8 @@ public struct ValidatedArchive: Sendable {
 public enum ValidationOutcome: Sendable {
     case proceed(ValidatedArchive)
     case alreadyArchived(ArchiveEntry)
+    /// `--reindex-only` rebuilt the entry from the store; nothing else is to be done.
+    case reindexed(ArchiveEntry)
 }
 
 /// Collect's output: the logs as found on disk.
@@ -68,6 +70,8 @@ public struct UploadedArchive: Sendable {
     public let logs: [UploadedLog]
     public let entry: ArchiveEntry
     public let storeFolder: String
+    /// An index write during the uploads that failed; the index stage reports it.
+    public let journalFailure: ArchiveError?
 }
 
 /// Index's output: the entry as it now stands in the index.

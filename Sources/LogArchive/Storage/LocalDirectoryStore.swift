@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import Crypto
 
 /// The embedded store: objects are files under a root folder, at their key's path. Each object is
@@ -13,6 +18,8 @@ public struct LocalDirectoryStore: ObjectStore {
     public var location: String { "file://" + root }
 
     public func url(for key: String) -> String { "file://" + path(for: key) }
+
+    public func publicURL(for key: String) -> String? { nil }
 
     func path(for key: String) -> String { Paths.join(root, key) }
 
@@ -32,14 +39,16 @@ public struct LocalDirectoryStore: ObjectStore {
         }
     }
 
-    public func put(fileAt source: String, key: String, expected: Checksum) throws -> StoredObject {
+    public func put(fileAt source: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws
+        -> StoredObject
+    {
         let destination = path(for: key)
         try FileSystem.createDirectories(Paths.parent(of: destination))
         let temporary = destination + ".part"
         FileSystem.removeIfPresent(temporary)
         do {
-            let (checksum, size) = try copy(source, to: temporary)
-            guard checksum == expected else {
+            let (checksum, copiedSize) = try copy(source, to: temporary)
+            guard checksum == expected, copiedSize == size else {
                 throw StoreError.contentChanged(path: source, expected: expected, found: checksum)
             }
             try FileSystem.rename(temporary, to: destination)
@@ -64,9 +73,40 @@ public struct LocalDirectoryStore: ObjectStore {
         return StoredObject(key: key, size: size, checksum: checksum)
     }
 
+    public func get(key: String, to destination: String) throws {
+        let source = path(for: key)
+        guard FileSystem.exists(source) else { throw FileSystemError("download", path: source, errorNumber: ENOENT) }
+        _ = try copy(source, to: destination, replacing: true)
+    }
+
+    public func list(prefix: String) throws -> [ListedObject] {
+        var objects: [ListedObject] = []
+        func walk(_ relative: String) throws {
+            let folder = relative.isEmpty ? root : Paths.join(root, relative)
+            guard FileSystem.isDirectory(folder) else { return }
+            for name in try FileSystem.contents(of: folder) {
+                let key = relative.isEmpty ? name : relative + "/" + name
+                let status = try FileStatus.of(Paths.join(root, key))
+                if status.kind == .directory {
+                    // Only descend into folders that can hold keys with the prefix.
+                    if prefix.hasPrefix(key + "/") || (key + "/").hasPrefix(prefix) { try walk(key) }
+                } else if status.kind == .regular, key.hasPrefix(prefix), !name.hasSuffix(".part"), !name.contains(".tmp-") {
+                    objects.append(ListedObject(key: key, size: status.size))
+                }
+            }
+        }
+        try walk("")
+        return objects
+    }
+
+    public func delete(key: String) throws {
+        try FileSystem.remove(path(for: key))
+    }
+
     /// Copies and hashes in one pass; the copy is synced before it is renamed into place.
-    private func copy(_ source: String, to destination: String) throws -> (Checksum, Int64) {
+    private func copy(_ source: String, to destination: String, replacing: Bool = false) throws -> (Checksum, Int64) {
         let input = try PosixFile.openForReading(source)
+        if replacing { FileSystem.removeIfPresent(destination) }
         let output = try PosixFile.createExclusive(destination)
         var hasher = SHA256()
         var size: Int64 = 0

@@ -8,20 +8,40 @@ public protocol ObjectStore: Sendable {
     /// The URL recorded as `cloud_url` for a key.
     func url(for key: String) -> String
 
+    /// The URL recorded as `public_url`, when the store is configured to have one.
+    func publicURL(for key: String) -> String?
+
     /// Checks, without changing anything, that objects can be written; throws a message naming
-    /// what is wrong (missing folder, permission, credentials).
+    /// what is wrong (missing folder, permission, credentials, unknown bucket, unreachable endpoint).
     func checkWritable() throws(ArchiveError)
 
-    /// Stores the file at `path` under `key`. The bytes sent must hash to `expected`; when they
-    /// do not (the file changed since it was checksummed) nothing is stored and
-    /// `StoreError.contentChanged` is thrown.
-    func put(fileAt path: String, key: String, expected: Checksum) throws -> StoredObject
+    /// Stores the first `size` bytes of the file at `path` under `key`. The bytes sent must hash to
+    /// `expected`; when they do not (the file changed since it was checksummed) nothing is stored.
+    /// Transient failures are retried by the store's rules; `onRetry` hears of each retry.
+    func put(fileAt path: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws
+        -> StoredObject
 
     /// Size and checksum of a stored object, read back from the store, or nil if absent.
     func head(key: String) throws -> StoredObject?
 
     /// Writes a small object (a manifest) from memory.
     func put(bytes: [UInt8], key: String) throws
+
+    /// Downloads an object into a file.
+    func get(key: String, to path: String) throws
+
+    /// Every object whose key starts with `prefix`.
+    func list(prefix: String) throws -> [ListedObject]
+
+    func delete(key: String) throws
+}
+
+/// Hears of a failed attempt that will be retried: the attempt number, its error, the delay.
+public typealias RetryObserver = @Sendable (_ attempt: Int, _ error: any Error, _ delay: Double) -> Void
+
+public struct ListedObject: Sendable, Equatable {
+    public let key: String
+    public let size: Int64
 }
 
 public struct StoredObject: Sendable, Equatable {

@@ -21,10 +21,13 @@ public struct IndexStage: PipelineStage {
         } catch let error as ArchiveError {
             let stored = uploaded.logs.filter { $0.record.uploadStatus == .uploaded }.count
             throw ArchiveError.failure(
-                "\(error.message). \(stored) uploaded \(stored == 1 ? "log is" : "logs are") in the store and every local file was kept; run the same command again to record them"
+                "\(error.message). \(stored) uploaded \(stored == 1 ? "log is" : "logs are") in the store and every local file was kept; record them with: logarchive \(uploaded.entry.issueNumber) --retry (or --reindex-only)"
             )
         }
         let indexed = IndexedArchive(uploaded: uploaded, entry: uploaded.entry, indexPath: context.index.path)
+        if let failure = uploaded.journalFailure {
+            manifestNote += "; an index write during the uploads failed (\(failure.message))"
+        }
         let state = uploaded.entry.partialArchive ? "partial entry" : "entry"
         return .completed(indexed, "\(state) for issue #\(uploaded.entry.issueNumber) written\(manifestNote)")
     }

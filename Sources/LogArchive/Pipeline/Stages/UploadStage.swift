@@ -1,38 +1,55 @@
-/// Sends each log to the store at `archive/logs/{yyyy}/{mm}/{issue}/{name}`, then reads the stored
-/// object back and compares size and checksum before the log counts as uploaded. A log whose
-/// original changed since its bytes were read is marked failed: what the store holds would not be
-/// what is on disk, so it must not be cleaned.
+/// Sends each log to the store at `archive/logs/{yyyy}/{mm}/{issue}/{name}` (an object the store
+/// already holds with the same checksum is not sent again), then reads the stored object back and
+/// compares size and checksum before the log counts as uploaded. A log whose original changed since
+/// its bytes were read is marked failed: what the store holds would not be what is on disk, so it
+/// must not be cleaned. Statuses reach the index as they change (see `UploadJournal`).
 public struct UploadStage: PipelineStage {
     public static let name = StageName.upload
 
     public init() {}
 
     public func run(_ checksummed: ChecksummedArchive, in context: PipelineContext) throws -> StageResult<UploadedArchive> {
-        let request = checksummed.compressed.collected.validated.request
+        let validated = checksummed.compressed.collected.validated
+        let request = validated.request
+        let previous = validated.previousEntry
         let folder = StoreLayout.issueFolder(issue: request.issue, archivedAt: context.now)
-        let keys = objectKeys(for: checksummed.logs, folder: folder)
         let archivedAt = context.now.iso8601
-        var uploaded: [UploadedLog] = []
-        for (log, key) in zip(checksummed.logs, keys) {
-            let record = upload(log, key: key, archivedAt: archivedAt, in: context)
-            uploaded.append(UploadedLog(checksummed: log, record: record))
+        let keys = objectKeys(for: checksummed.logs, folder: folder, previous: previous, context: context)
+
+        let records = zip(checksummed.logs, keys).map { log, key in
+            pendingRecord(log, key: key, archivedAt: archivedAt, previous: previous, context: context)
         }
-        let previous = checksummed.compressed.collected.validated.previousEntry
+        let carried = UploadStage.carriedOver(from: previous, replacedBy: records)
         var entry = ArchiveEntry(
-            issueNumber: request.issue, issueURL: checksummed.compressed.collected.validated.issueURL ?? previous?.issueURL,
-            issueTitle: checksummed.compressed.collected.validated.issueTitle ?? previous?.issueTitle,
-            archivedAt: archivedAt, archiveReason: request.reason,
-            logs: UploadStage.carriedOver(from: previous, replacedBy: uploaded.map(\.record)) + uploaded.map(\.record),
-            retryCount: previous?.retryCount ?? 0)
+            issueNumber: request.issue, issueURL: validated.issueURL ?? previous?.issueURL,
+            issueTitle: validated.issueTitle ?? previous?.issueTitle, archivedAt: archivedAt, archiveReason: request.reason,
+            logs: carried + records, retryCount: previous?.retryCount ?? 0)
         if let previous { entry.unknownFields = previous.unknownFields }
-        let archive = UploadedArchive(checksummed: checksummed, logs: uploaded, entry: entry, storeFolder: folder)
+
+        let journal = UploadJournal(entry: entry, firstLogIndex: carried.count, index: context.index)
+        if !records.isEmpty {
+            journal.persist()
+            if let failure = journal.writeFailure {
+                throw ArchiveError.failure("nothing was uploaded: \(failure.message)")
+            }
+        }
+        for (position, log) in checksummed.logs.enumerated() {
+            upload(log, key: keys[position], position: position, journal: journal, in: context)
+        }
+        let uploaded = zip(checksummed.logs, records.indices).map { log, position in
+            UploadedLog(checksummed: log, record: journal.log(position))
+        }
+        let archive = UploadedArchive(
+            checksummed: checksummed, logs: uploaded, entry: journal.current, storeFolder: folder,
+            journalFailure: journal.writeFailure)
         if uploaded.isEmpty { return .skipped(archive, "no logs") }
         let failed = uploaded.filter { $0.record.uploadStatus != .uploaded }
         if !failed.isEmpty {
             let names = failed.map { "\($0.record.filename): \($0.record.lastError ?? "failed")" }
             return .warning(archive, "\(failed.count) of \(uploaded.count) failed (\(names.joined(separator: "; ")))")
         }
-        return .completed(archive, "\(uploaded.count) to \(folder)")
+        let reused = uploaded.filter { $0.record.lastError == nil && $0.record.uploadAttempt == 0 }.count
+        return .completed(archive, "\(uploaded.count) to \(folder)" + (reused > 0 ? " (\(reused) already stored)" : ""))
     }
 
     /// Logs of the issue's earlier entry that this run did not archive again (their local copies
@@ -43,29 +60,64 @@ public struct UploadStage: PipelineStage {
         return previous.logs.filter { !replaced.contains($0.localPath) }
     }
 
-    /// One key per log: the log's name (plus `.gz`); a name that two type folders share gets its
-    /// folder in front so neither overwrites the other.
-    func objectKeys(for logs: [ChecksummedLog], folder: String) -> [String] {
+    /// One key per log: where the earlier entry stored the same log (so a retry next month still
+    /// completes the same archive), else the log's name (plus `.gz`) in this run's folder; a name
+    /// that two type folders share gets its folder in front so neither overwrites the other.
+    func objectKeys(for logs: [ChecksummedLog], folder: String, previous: ArchiveEntry?, context: PipelineContext) -> [String] {
         let names = logs.map { $0.prepared.log.filename + ($0.prepared.compressed ? ".gz" : "") }
         var counts: [String: Int] = [:]
         for name in names { counts[name, default: 0] += 1 }
         return zip(logs, names).map { log, name in
-            counts[name, default: 0] > 1 ? "\(folder)\(log.prepared.log.type.folder)/\(name)" : folder + name
+            let localPath = context.indexedLocalPath(for: log.prepared.log)
+            if let earlier = previous?.logs.first(where: { $0.localPath == localPath }), earlier.compressed == log.prepared.compressed,
+                !earlier.remotePath.isEmpty
+            {
+                return earlier.remotePath
+            }
+            return counts[name, default: 0] > 1 ? "\(folder)\(log.prepared.log.type.folder)/\(name)" : folder + name
         }
     }
 
-    private func upload(_ log: ChecksummedLog, key: String, archivedAt: String, in context: PipelineContext) -> ArchivedLog {
+    private func pendingRecord(
+        _ log: ChecksummedLog, key: String, archivedAt: String, previous: ArchiveEntry?, context: PipelineContext
+    ) -> ArchivedLog {
         let prepared = log.prepared
+        let localPath = context.indexedLocalPath(for: prepared.log)
         var record = ArchivedLog(
-            type: prepared.log.type, filename: prepared.log.filename, localPath: context.indexedLocalPath(for: prepared.log),
-            remotePath: key, sizeBytes: log.uploadSize, originalSizeBytes: prepared.log.size,
-            compressed: prepared.compressed, checksum: log.checksum.description,
+            type: prepared.log.type, filename: prepared.log.filename, localPath: localPath, remotePath: key,
+            sizeBytes: log.uploadSize, originalSizeBytes: prepared.log.size, compressed: prepared.compressed,
+            checksum: log.checksum.description,
             created: UTCTimestamp(seconds: prepared.log.status.modificationSeconds).iso8601, archived: archivedAt,
-            uploadStatus: .pending, uploadAttempt: 1)
-        record.uploadTimestamp = UTCTimestamp.now().iso8601
+            uploadStatus: .pending, uploadTimestamp: UTCTimestamp.now().iso8601,
+            uploadAttempt: previous?.logs.first(where: { $0.localPath == localPath })?.uploadAttempt ?? 0)
+        record.publicURL = context.store.publicURL(for: key)
+        return record
+    }
+
+    private func upload(_ log: ChecksummedLog, key: String, position: Int, journal: UploadJournal, in context: PipelineContext) {
+        let prepared = log.prepared
         do {
             try FaultPoint.beforeUpload.reach()
-            let stored = try context.store.put(fileAt: prepared.uploadPath, key: key, expected: log.checksum)
+            if let stored = try context.store.head(key: key), stored.size == log.uploadSize, stored.checksum == log.checksum {
+                // Already there with these exact bytes (a retry, or a re-run after an index failure).
+                try requireUnchanged(prepared.log, since: log.sourceStatus)
+                journal.update(position) { record in
+                    record.uploadStatus = .uploaded
+                    record.lastError = nil
+                    record.cloudURL = context.store.url(for: key)
+                }
+                return
+            }
+            journal.update(position) { $0.uploadAttempt += 1 }
+            let stored = try context.store.put(
+                fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize,
+                onRetry: { _, error, delay in
+                    journal.update(position, countsAsRetry: true) { record in
+                        record.uploadStatus = .retrying
+                        record.uploadAttempt += 1
+                        record.lastError = "\(error) (retrying in \(UploadStage.seconds(delay)))"
+                    }
+                })
             guard let readBack = try context.store.head(key: key) else {
                 throw StoreError.verificationFailed(key: key, reason: "the object is missing after the upload")
             }
@@ -76,14 +128,21 @@ public struct UploadStage: PipelineStage {
             }
             try FaultPoint.afterUpload.reach()
             try requireUnchanged(prepared.log, since: log.sourceStatus)
-            record.uploadStatus = .uploaded
-            record.cloudURL = context.store.url(for: key)
+            journal.update(position) { record in
+                record.uploadStatus = .uploaded
+                record.lastError = nil
+                record.cloudURL = context.store.url(for: key)
+            }
         } catch {
-            record.uploadStatus = .failed
-            record.lastError = "\(error)"
+            journal.update(position) { record in
+                record.uploadStatus = .failed
+                record.lastError = "\(error)"
+            }
         }
-        record.uploadTimestamp = UTCTimestamp.now().iso8601
-        return record
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value >= 1 ? "\(Int(value.rounded())) s" : "\(Int((value * 1000).rounded())) ms"
     }
 
     /// The stored bytes were read from the original (or made from it) at `status`; if the original

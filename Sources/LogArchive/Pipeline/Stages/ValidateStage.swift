@@ -14,14 +14,28 @@ public struct ValidateStage: PipelineStage {
         try context.store.checkWritable()
         let index = try context.index.read()
         let previous = index.entry(for: request.issue)
-        if let previous, previous.uploadComplete, !request.force {
-            return .completed(.alreadyArchived(previous), "already archived at \(previous.archivedAt); --force archives again")
+        switch request.mode {
+        case .reindexOnly:
+            let entry = try StoreReindexer(context: context).rebuild(issue: request.issue, previous: previous)
+            return .completed(.reindexed(entry), "entry rebuilt from the store")
+        case .retry:
+            guard let previous else {
+                throw ArchiveError.badInput(
+                    "issue #\(request.issue) has no archive to retry; archive it with: logarchive \(request.issue)")
+            }
+            if previous.uploadComplete {
+                return .completed(.alreadyArchived(previous), "nothing to retry: every file is uploaded")
+            }
+        case .archive:
+            if let previous, previous.uploadComplete, !request.force {
+                return .completed(.alreadyArchived(previous), "already archived at \(previous.archivedAt); --force archives again")
+            }
         }
         let lifecycle = try LifecycleCheck.verify(request.reason, issue: request.issue, github: context.settings.github)
         let validated = ValidatedArchive(request: request, previousEntry: previous, issueTitle: nil, issueURL: nil)
         var detail = "issue #\(request.issue): \(lifecycle)"
         if let previous {
-            detail += previous.uploadComplete ? "; archiving again (--force)" : "; the previous archive was partial, archiving again"
+            detail += previous.uploadComplete ? "; archiving again (--force)" : "; completing the partial archive"
         }
         return .completed(.proceed(validated), detail)
     }

@@ -1,0 +1,100 @@
+/// How to reach S3-compatible storage, from the variables the AWS tools already use, then the
+/// config file, then defaults. Secrets come only from the environment or the AWS shared
+/// credentials file, never from logarchive's config file.
+public struct S3Settings: Sendable {
+    /// A custom endpoint (`http://127.0.0.1:8333`, an R2 or MinIO URL); nil means AWS itself.
+    public var endpoint: String?
+    public var region: String
+    public var accessKeyID: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+    /// Where the credentials were found, for messages: "AWS_ACCESS_KEY_ID", "~/.aws/credentials [default]".
+    public var credentialSource: String
+    /// Files larger than this go up as multipart uploads.
+    public var multipartThreshold: Int64
+    public var partSize: Int64
+    public var parallelParts: Int
+    /// `public_url` of a log: the template with `{key}` (and `{bucket}`) replaced, for a public
+    /// bucket or a CDN in front of it; nil records `public_url: null`.
+    public var publicURLTemplate: String?
+    /// A transfer that moves nothing for this long times out (doubled on each timeout retry).
+    public var stallTimeoutSeconds: Double
+
+    public static let defaultMultipartThreshold: Int64 = 64 << 20
+    public static let defaultPartSize: Int64 = 16 << 20
+    public static let minimumPartSize: Int64 = 5 << 20
+
+    public static func resolve(environment: [String: String], file: ConfigFile?) throws(ArchiveError) -> S3Settings {
+        func value(_ name: String) -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            return value
+        }
+        let endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL") ?? file?.s3Endpoint
+        if let endpoint, !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            throw .badInput("invalid S3 endpoint '\(endpoint)': it must start with http:// or https://")
+        }
+        let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? file?.s3Region ?? "us-east-1"
+
+        var accessKeyID = value("AWS_ACCESS_KEY_ID")
+        var secretAccessKey = value("AWS_SECRET_ACCESS_KEY")
+        var sessionToken = value("AWS_SESSION_TOKEN")
+        var source = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        if accessKeyID == nil && secretAccessKey == nil {
+            let home = value("HOME") ?? "/"
+            let path = value("AWS_SHARED_CREDENTIALS_FILE") ?? Paths.join(home, ".aws/credentials")
+            let profile = value("AWS_PROFILE") ?? "default"
+            if let shared = SharedCredentialsFile.read(path, profile: profile) {
+                accessKeyID = shared["aws_access_key_id"]
+                secretAccessKey = shared["aws_secret_access_key"]
+                sessionToken = shared["aws_session_token"]
+                source = "\(path) [\(profile)]"
+            }
+        }
+
+        let threshold = try size(value("LOGARCHIVE_MULTIPART_THRESHOLD"), "LOGARCHIVE_MULTIPART_THRESHOLD")
+            ?? file?.multipartThreshold ?? defaultMultipartThreshold
+        let partSize = try size(value("LOGARCHIVE_PART_SIZE"), "LOGARCHIVE_PART_SIZE") ?? file?.partSize ?? defaultPartSize
+        guard partSize >= minimumPartSize else {
+            throw .badInput("invalid part size \(ByteCount.format(partSize)): S3 parts are at least 5 MiB")
+        }
+        var timeout = file?.httpTimeoutSeconds ?? 30
+        if let text = value("LOGARCHIVE_HTTP_TIMEOUT") {
+            guard let seconds = DurationText.parseSeconds(text), seconds > 0 else {
+                throw .badInput("invalid LOGARCHIVE_HTTP_TIMEOUT '\(text)': use a duration such as 30s or 2m")
+            }
+            timeout = seconds
+        }
+        return S3Settings(
+            endpoint: endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, region: region,
+            accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
+            credentialSource: source, multipartThreshold: threshold, partSize: partSize, parallelParts: 4,
+            publicURLTemplate: value("LOGARCHIVE_PUBLIC_URL_TEMPLATE") ?? file?.publicURLTemplate,
+            stallTimeoutSeconds: timeout)
+    }
+
+    private static func size(_ text: String?, _ name: String) throws(ArchiveError) -> Int64? {
+        guard let text else { return nil }
+        guard let bytes = ByteCount.parse(text) else { throw .badInput("invalid \(name) '\(text)': use a size such as 64MiB") }
+        return bytes
+    }
+}
+
+/// The AWS shared credentials file: INI sections of `key = value`.
+enum SharedCredentialsFile {
+    static func read(_ path: String, profile: String) -> [String: String]? {
+        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 20) else { return nil }
+        var section: String?
+        var values: [String: String] = [:]
+        for rawLine in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("["), line.hasSuffix("]") {
+                section = String(line.dropFirst().dropLast()).trimmingWhitespace()
+                continue
+            }
+            guard section == profile, let equals = line.firstIndex(of: "=") else { continue }
+            values[line[..<equals].trimmingWhitespace().lowercased()] = line[line.index(after: equals)...].trimmingWhitespace()
+        }
+        return values.isEmpty ? nil : values
+    }
+}

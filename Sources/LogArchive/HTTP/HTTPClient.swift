@@ -1,0 +1,260 @@
+import CCurl
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Performs HTTP requests with libcurl: one easy handle per transfer, TLS verification on,
+/// request bodies streamed from files and response bodies to files. This is the only code in the
+/// package that talks to libcurl.
+public struct HTTPClient: Sendable {
+    public init() {
+        _ = HTTPClient.globalInitialization
+    }
+
+    /// `curl_global_init` is not thread-safe: it runs once, before any handle exists.
+    private static let globalInitialization: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
+        let transfer: Transfer
+        do {
+            transfer = try Transfer(request)
+        } catch {
+            throw error
+        }
+        return try transfer.run()
+    }
+}
+
+/// The state of one transfer. libcurl calls back into it through an unmanaged pointer, so it is a
+/// class at a stable address that outlives the handle.
+private final class Transfer {
+    let request: HTTPRequest
+    let handle: UnsafeMutableRawPointer
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    // Request body.
+    var sourceFile: PosixFile?
+    var sourceOffset: Int64 = 0
+    var sourceRemaining: Int64 = 0
+    var sourceBytes: [UInt8] = []
+    var sourceBytesOffset = 0
+
+    // Response.
+    var responseHeaders: [(name: String, value: String)] = []
+    var responseBody: [UInt8] = []
+    var responseLimit = Int.max
+    var responseFile: PosixFile?
+    var localFailure: String?
+
+    init(_ request: HTTPRequest) throws(HTTPTransportError) {
+        self.request = request
+        guard let handle = curl_easy_init() else {
+            throw HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: request.url)
+        }
+        self.handle = handle
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    func run() throws(HTTPTransportError) -> HTTPResponse {
+        try prepareBody()
+        try prepareResponse()
+        configure()
+        let code = curl_easy_perform(handle)
+        if let responseFile {
+            do {
+                try responseFile.sync()
+                try responseFile.close()
+            } catch {
+                localFailure = localFailure ?? "\(error)"
+            }
+        }
+        if let localFailure {
+            throw HTTPTransportError(kind: .local, message: localFailure, url: request.url)
+        }
+        guard code == CURLE_OK else { throw transportError(code) }
+        var status = 0
+        _ = logarchive_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: responseHeaders, body: responseBody)
+    }
+
+    private func prepareBody() throws(HTTPTransportError) {
+        switch request.body {
+        case .empty:
+            break
+        case .bytes(let bytes):
+            sourceBytes = bytes
+        case .file(let path, let offset, let length):
+            do {
+                sourceFile = try PosixFile.openForReading(path)
+            } catch {
+                throw HTTPTransportError(kind: .local, message: "\(error)", url: request.url)
+            }
+            sourceOffset = offset
+            sourceRemaining = length
+        }
+    }
+
+    private func prepareResponse() throws(HTTPTransportError) {
+        switch request.responseBody {
+        case .memory(let limit):
+            responseLimit = limit
+        case .file(let path):
+            do {
+                responseFile = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            } catch {
+                throw HTTPTransportError(kind: .local, message: "\(error)", url: request.url)
+            }
+        }
+    }
+
+    private func configure() {
+        let this = Unmanaged.passUnretained(self).toOpaque()
+        _ = logarchive_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = logarchive_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeoutSeconds * 1000))
+        // A stall, not a slow link, is a timeout: less than 1 byte/s for the whole window.
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.stallTimeoutSeconds.rounded(.up))))
+        _ = logarchive_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+
+        switch request.method {
+        case "GET": _ = logarchive_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD": _ = logarchive_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        case "PUT":
+            _ = logarchive_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+            _ = logarchive_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length))
+        case "POST":
+            _ = logarchive_curl_setopt_long(handle, CURLOPT_POST, 1)
+            _ = logarchive_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.length))
+        default:
+            _ = logarchive_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        _ = logarchive_curl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)
+        _ = logarchive_curl_setopt_pointer(handle, CURLOPT_READDATA, this)
+        _ = logarchive_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, transferWrite)
+        _ = logarchive_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, this)
+        _ = logarchive_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader)
+        _ = logarchive_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, this)
+
+        // No `Expect: 100-continue` round trip; every request carries its own headers only.
+        var lines = request.headers.map { "\($0.name): \($0.value)" }
+        lines.append("Expect:")
+        if let signing = request.signing {
+            _ = logarchive_curl_setopt_string(
+                handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)")
+            _ = logarchive_curl_setopt_string(handle, CURLOPT_USERPWD, "\(signing.accessKeyID):\(signing.secretAccessKey)")
+            if let token = signing.sessionToken { lines.append("x-amz-security-token: \(token)") }
+        }
+        for line in lines { headerList = curl_slist_append(headerList, line) }
+        _ = logarchive_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if let sourceFile {
+            let wanted = Int(min(Int64(buffer.count), sourceRemaining))
+            guard wanted > 0 else { return 0 }
+            let count = pread(sourceFile.descriptor, buffer.baseAddress, wanted, off_t(sourceOffset))
+            guard count > 0 else {
+                localFailure = "cannot read \(sourceFile.path) while uploading it: " + (count == 0 ? "it got shorter" : String(cString: strerror(errno)))
+                return Int(CURL_READFUNC_ABORT)
+            }
+            sourceOffset += Int64(count)
+            sourceRemaining -= Int64(count)
+            return count
+        }
+        let count = min(buffer.count, sourceBytes.count - sourceBytesOffset)
+        guard count > 0 else { return 0 }
+        sourceBytes.withUnsafeBytes { bytes in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[sourceBytesOffset..<sourceBytesOffset + count]))
+        }
+        sourceBytesOffset += count
+        return count
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if let responseFile {
+            do {
+                try responseFile.write(chunk)
+                return true
+            } catch {
+                localFailure = "\(error)"
+                return false
+            }
+        }
+        guard responseBody.count + chunk.count <= responseLimit else {
+            localFailure = "the response is larger than \(responseLimit) bytes"
+            return false
+        }
+        responseBody.append(contentsOf: chunk)
+        return true
+    }
+
+    func header(_ line: String) {
+        let trimmed = line.trimmingWhitespace()
+        if trimmed.hasPrefix("HTTP/") {
+            // A new response (after 100 Continue): only the final one's headers count.
+            responseHeaders.removeAll()
+            return
+        }
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        let name = trimmed[..<colon].lowercased()
+        let value = trimmed[trimmed.index(after: colon)...].trimmingWhitespace()
+        responseHeaders.append((name, value))
+    }
+
+    private func transportError(_ code: CURLcode) -> HTTPTransportError {
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let kind: HTTPTransportError.Kind
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            kind = .timeout
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_SSL_CONNECT_ERROR:
+            kind = .connection
+        default:
+            kind = .other
+        }
+        return HTTPTransportError(kind: kind, message: message, url: request.url)
+    }
+}
+
+private func transferRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let buffer, let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+private func transferWrite(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    guard let buffer, length > 0 else { return length }
+    return transfer.write(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : 0
+}
+
+private func transferHeader(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let context else { return 0 }
+    let length = size * count
+    guard let buffer, length > 0 else { return length }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    transfer.header(line)
+    return length
+}

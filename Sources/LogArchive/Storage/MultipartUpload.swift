@@ -1,0 +1,147 @@
+import Foundation
+
+/// A multipart upload: parts of `partSize` bytes stream from the file (never whole-file buffers),
+/// several at once, each with its own SHA-256 for the server to check and its own retries. A
+/// failure aborts the upload so no orphan parts stay billed in the bucket.
+struct MultipartUpload {
+    let store: S3Store
+    let path: String
+    let key: String
+    let expected: Checksum
+    let size: Int64
+    let onRetry: RetryObserver?
+
+    struct Part: Sendable {
+        let number: Int
+        let offset: Int64
+        let length: Int64
+    }
+
+    struct UploadedPart: Sendable {
+        let number: Int
+        let etag: String
+        let checksum: Checksum
+    }
+
+    var parts: [Part] {
+        let partSize = store.settings.partSize
+        var parts: [Part] = []
+        var offset: Int64 = 0
+        while offset < size {
+            let length = min(partSize, size - offset)
+            parts.append(Part(number: parts.count + 1, offset: offset, length: length))
+            offset += length
+        }
+        return parts
+    }
+
+    func run() throws -> StoredObject {
+        let created = try store.perform(
+            "start multipart upload of \(key)", "POST", key: key, query: [("uploads", "")],
+            headers: [
+                ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-algorithm", "SHA256"),
+                ("x-amz-meta-sha256", expected.hex),
+            ])
+        guard let uploadID = S3XML.value("UploadId", in: Substring(created.bodyText)) else {
+            throw StoreError.verificationFailed(key: key, reason: "the store started no multipart upload: \(created.bodyText.prefix(200))")
+        }
+        do {
+            let uploaded = try uploadParts(uploadID: uploadID)
+            try complete(uploadID: uploadID, parts: uploaded)
+            return StoredObject(key: key, size: size, checksum: expected)
+        } catch {
+            // Best effort: the upload failed already, the abort only frees the stored parts.
+            _ = try? store.perform("abort multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", uploadID)])
+            throw error
+        }
+    }
+
+    private func uploadParts(uploadID: String) throws -> [UploadedPart] {
+        let parts = self.parts
+        let state = PartQueue(count: parts.count)
+        let group = DispatchGroup()
+        for _ in 0..<min(store.settings.parallelParts, parts.count) {
+            DispatchQueue.global().async(group: group) {
+                while let index = state.next() {
+                    do {
+                        state.finish(index, with: try upload(parts[index], uploadID: uploadID))
+                    } catch {
+                        state.fail(error)
+                    }
+                }
+            }
+        }
+        group.wait()
+        return try state.result()
+    }
+
+    private func upload(_ part: Part, uploadID: String) throws -> UploadedPart {
+        let checksum = try Checksum.ofRange(path, offset: part.offset, length: part.length)
+        let response = try store.perform(
+            "upload part \(part.number) of \(key)", "PUT", key: key,
+            query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
+            headers: [("x-amz-checksum-sha256", checksum.base64)],
+            body: .file(path: path, offset: part.offset, length: part.length), payloadHash: checksum.hex, onRetry: onRetry)
+        guard let etag = response.header("etag") else {
+            throw StoreError.verificationFailed(key: key, reason: "part \(part.number) got no ETag")
+        }
+        return UploadedPart(number: part.number, etag: etag, checksum: checksum)
+    }
+
+    private func complete(uploadID: String, parts: [UploadedPart]) throws {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for part in parts {
+            xml += "<Part><ETag>\(S3XML.escape(part.etag))</ETag><PartNumber>\(part.number)</PartNumber>"
+            xml += "<ChecksumSHA256>\(part.checksum.base64)</ChecksumSHA256></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let body = Array(xml.utf8)
+        let response = try store.perform(
+            "complete multipart upload of \(key)", "POST", key: key, query: [("uploadId", uploadID)],
+            headers: [("content-type", "application/xml")], body: .bytes(body), payloadHash: Checksum.of(body).hex,
+            onRetry: onRetry)
+        // S3 can answer 200 and still report a failure in the body.
+        if S3XML.value("Code", in: Substring(response.bodyText)) != nil, response.bodyText.contains("<Error>") {
+            throw S3Error(response: HTTPResponse(status: 500, headers: response.headers, body: response.body), operation: "complete multipart upload of \(key)")
+        }
+    }
+}
+
+/// Hands out part indexes to the workers and collects their results; the first error stops the rest.
+private final class PartQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var results: [MultipartUpload.UploadedPart?]
+    private var firstError: (any Error)?
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard firstError == nil, nextIndex < results.count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
+
+    func finish(_ index: Int, with part: MultipartUpload.UploadedPart) {
+        lock.lock()
+        results[index] = part
+        lock.unlock()
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        lock.unlock()
+    }
+
+    func result() throws -> [MultipartUpload.UploadedPart] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let firstError { throw firstError }
+        return results.compactMap { $0 }
+    }
+}

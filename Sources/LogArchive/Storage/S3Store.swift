@@ -1,0 +1,217 @@
+import Foundation
+
+/// S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, SeaweedFS, GCS interop) over
+/// libcurl with SigV4.
+///
+/// Every PUT and every part carries `x-amz-content-sha256` (hex, so the signature covers the body)
+/// and `x-amz-checksum-sha256` (base64), so the server refuses bytes that were damaged or changed
+/// on the way. The whole-file SHA-256 also travels as `x-amz-meta-sha256`, which HEAD returns for
+/// verification whether the object went up in one piece or in parts.
+public struct S3Store: ObjectStore {
+    public let bucket: String
+    public let prefix: String
+    public let settings: S3Settings
+    public let signing: AWSSigning
+    public let retry: RetryPolicy
+    private let addressing: S3Addressing
+    private let client = HTTPClient()
+
+    /// SHA-256 of the empty string: the payload hash of requests without a body.
+    static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+    public init(bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy) throws(ArchiveError) {
+        guard let accessKeyID = settings.accessKeyID else {
+            throw .badInput(
+                "the S3 store s3://\(bucket)/\(prefix) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)"
+            )
+        }
+        guard let secret = settings.secretAccessKey else {
+            throw .badInput("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: the S3 store needs both")
+        }
+        self.bucket = bucket
+        self.prefix = prefix
+        self.settings = settings
+        self.retry = retry
+        signing = AWSSigning(
+            accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken, region: settings.region)
+        addressing = S3Addressing(endpoint: settings.endpoint, region: settings.region, bucket: bucket)
+    }
+
+    public var location: String { "s3://\(bucket)/\(prefix)" }
+
+    public func url(for key: String) -> String { "s3://\(bucket)/\(prefix)\(key)" }
+
+    public func publicURL(for key: String) -> String? {
+        settings.publicURLTemplate.map {
+            $0.replacingOccurrences(of: "{key}", with: prefix + key).replacingOccurrences(of: "{bucket}", with: bucket)
+        }
+    }
+
+    private var endpointName: String { settings.endpoint ?? "AWS S3 (\(settings.region))" }
+
+    // MARK: Requests
+
+    private func request(
+        _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, stallTimeout: Double? = nil,
+        responseBody: HTTPResponseDestination = .memory(limit: 16 << 20)
+    ) -> HTTPRequest {
+        let url = addressing.url(key: key.map { prefix + $0 } ?? "", query: query)
+        return HTTPRequest(
+            method: method, url: url,
+            headers: [(name: "x-amz-content-sha256", value: payloadHash)] + headers.map { (name: $0.0, value: $0.1) },
+            body: body, signing: signing, stallTimeoutSeconds: stallTimeout ?? settings.stallTimeoutSeconds,
+            responseBody: responseBody)
+    }
+
+    /// Performs with the retry rules; a non-2xx answer becomes an `S3Error`.
+    private func send(
+        _ operation: String, onRetry: RetryObserver? = nil, _ make: (_ stallTimeout: Double) -> HTTPRequest
+    ) throws -> HTTPResponse {
+        try retry.run(
+            stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3,
+            onRetry: { attempt, error, delay in onRetry?(attempt, error, delay) }
+        ) { _, stallTimeout in
+            let response = try client.perform(make(stallTimeout))
+            guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: operation) }
+            return response
+        }
+    }
+
+    // MARK: ObjectStore
+
+    public func checkWritable() throws(ArchiveError) {
+        do {
+            // A listing names the real problem (SignatureDoesNotMatch, NoSuchBucket) where HEAD has no body.
+            let response = try client.perform(
+                request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)]))
+            guard (200..<300).contains(response.status) else {
+                throw S3Error(response: response, operation: "list s3://\(bucket)/\(prefix)")
+            }
+        } catch let error as S3Error {
+            switch error.code {
+            case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed":
+                throw .failure(
+                    "the store at \(endpointName) refused the credentials from \(settings.credentialSource) (\(error.code)): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"
+                )
+            case "NoSuchBucket":
+                throw .failure("the bucket '\(bucket)' does not exist at \(endpointName)")
+            case "AccessDenied":
+                throw .failure("access to s3://\(bucket)/\(prefix) is denied for the key \(signing.accessKeyID): \(error.message)")
+            default:
+                throw .failure("the store s3://\(bucket)/\(prefix) cannot be used: \(error)")
+            }
+        } catch let error as HTTPTransportError {
+            throw .failure("cannot reach the S3 endpoint \(endpointName): \(error.message)")
+        } catch {
+            throw .failure("cannot reach the S3 endpoint \(endpointName): \(error)")
+        }
+    }
+
+    public func put(fileAt path: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws -> StoredObject {
+        if size > settings.multipartThreshold {
+            return try MultipartUpload(store: self, path: path, key: key, expected: expected, size: size, onRetry: onRetry).run()
+        }
+        _ = try send("upload \(key)", onRetry: onRetry) { stallTimeout in
+            request(
+                "PUT", key: key,
+                headers: [
+                    ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-sha256", expected.base64),
+                    ("x-amz-meta-sha256", expected.hex),
+                ],
+                body: .file(path: path, offset: 0, length: size), payloadHash: expected.hex, stallTimeout: stallTimeout)
+        }
+        return StoredObject(key: key, size: size, checksum: expected)
+    }
+
+    public func put(bytes: [UInt8], key: String) throws {
+        let checksum = Checksum.of(bytes)
+        _ = try send("upload \(key)") { stallTimeout in
+            request(
+                "PUT", key: key,
+                headers: [
+                    ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-sha256", checksum.base64),
+                    ("x-amz-meta-sha256", checksum.hex),
+                ],
+                body: .bytes(bytes), payloadHash: checksum.hex, stallTimeout: stallTimeout)
+        }
+    }
+
+    public func head(key: String) throws -> StoredObject? {
+        do {
+            let response = try send("inspect \(key)") { stallTimeout in
+                request("HEAD", key: key, headers: [("x-amz-checksum-mode", "ENABLED")], stallTimeout: stallTimeout)
+            }
+            guard let length = response.header("content-length").flatMap(Int64.init) else {
+                throw StoreError.verificationFailed(key: key, reason: "the store gave no size")
+            }
+            // The server's own checksum of a single-part object, else the one stored with it.
+            let checksum = response.header("x-amz-checksum-sha256").flatMap(Checksum.init(base64:))
+                ?? response.header("x-amz-meta-sha256").flatMap { Checksum($0) }
+            guard let checksum else {
+                throw StoreError.verificationFailed(key: key, reason: "the store gave no SHA-256 for it")
+            }
+            return StoredObject(key: key, size: length, checksum: checksum)
+        } catch let error as S3Error where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func get(key: String, to path: String) throws {
+        do {
+            _ = try send("download \(key)") { stallTimeout in
+                request("GET", key: key, stallTimeout: stallTimeout, responseBody: .file(path: path))
+            }
+        } catch let error as S3Error {
+            FileSystem.removeIfPresent(path)
+            throw error
+        }
+    }
+
+    public func list(prefix listPrefix: String) throws -> [ListedObject] {
+        var objects: [ListedObject] = []
+        var token: String?
+        repeat {
+            var query = [("list-type", "2"), ("prefix", prefix + listPrefix)]
+            if let token { query.append(("continuation-token", token)) }
+            let response = try send("list \(listPrefix)") { stallTimeout in
+                request("GET", key: nil, query: query, stallTimeout: stallTimeout)
+            }
+            let xml = Substring(response.bodyText)
+            for contents in S3XML.elements("Contents", in: xml) {
+                guard let key = S3XML.value("Key", in: contents), key.hasPrefix(prefix) else { continue }
+                let size = S3XML.value("Size", in: contents).flatMap(Int64.init) ?? 0
+                objects.append(ListedObject(key: String(key.dropFirst(prefix.count)), size: size))
+            }
+            token = S3XML.value("IsTruncated", in: xml) == "true" ? S3XML.value("NextContinuationToken", in: xml) : nil
+        } while token != nil
+        return objects
+    }
+
+    public func delete(key: String) throws {
+        do {
+            _ = try send("delete \(key)") { stallTimeout in request("DELETE", key: key, stallTimeout: stallTimeout) }
+        } catch let error as S3Error where error.status == 404 {
+            return
+        }
+    }
+
+    static func contentType(for key: String) -> String {
+        if key.hasSuffix(".gz") { return "application/gzip" }
+        if key.hasSuffix(".json") { return "application/json" }
+        if key.hasSuffix(".md") { return "text/markdown; charset=utf-8" }
+        return "text/plain; charset=utf-8"
+    }
+
+    // MARK: Multipart
+
+    /// Sends one signed request with the retry rules; used by the multipart upload.
+    func perform(
+        _ operation: String, _ method: String, key: String, query: [(String, String)], headers: [(String, String)] = [],
+        body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, onRetry: RetryObserver? = nil
+    ) throws -> HTTPResponse {
+        try send(operation, onRetry: onRetry) { stallTimeout in
+            request(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, stallTimeout: stallTimeout)
+        }
+    }
+}
