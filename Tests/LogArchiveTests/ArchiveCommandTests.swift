@@ -227,7 +227,7 @@ import Testing
             ])
         #expect(result.status == 3, "\(result.output) \(result.errorOutput)")
         #expect(result.output.contains("Partial archive"))
-        #expect(result.output.contains("Retry with: logarchive 123"))
+        #expect(result.output.contains("Retry with: logarchive 123 --retry"))
         let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
         let staging = try #require(logs.first { $0["filename"] as? String == "123-staging.log" })
         #expect(staging["upload_status"] as? String == "failed")
@@ -243,8 +243,8 @@ import Testing
             #expect(log["checksum"] as? String == "sha256:" + SHA256Hex.of(stored))
         }
 
-        // Running again archives the current content and completes.
-        let rerun = try LogArchiveBinary.run(["123"], in: sandbox)
+        // The printed retry command archives the current content and completes.
+        let rerun = try LogArchiveBinary.run(["123", "--retry"], in: sandbox)
         #expect(rerun.status == 0, "\(rerun.output) \(rerun.errorOutput)")
         #expect(try sandbox.entry("123")?["upload_complete"] as? Bool == true)
         #expect(!sandbox.exists("logs/deployments/123-staging.log"))

@@ -151,14 +151,16 @@ private final class Transfer {
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader)
         _ = logarchive_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, this)
 
-        // No `Expect: 100-continue` round trip; every request carries its own headers only.
         var lines = request.headers.map { "\($0.name): \($0.value)" }
-        lines.append("Expect:")
         if let signing = request.signing {
             _ = logarchive_curl_setopt_string(
                 handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)")
             _ = logarchive_curl_setopt_string(handle, CURLOPT_USERPWD, "\(signing.accessKeyID):\(signing.secretAccessKey)")
             if let token = signing.sessionToken { lines.append("x-amz-security-token: \(token)") }
+        } else {
+            // No `Expect: 100-continue` round trip. Not for signed requests: libcurl 7.88 would
+            // sign the emptied header and the server's signature would differ.
+            lines.append("Expect:")
         }
         for line in lines { headerList = curl_slist_append(headerList, line) }
         _ = logarchive_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)

@@ -48,6 +48,7 @@ struct MultipartUpload {
         do {
             let uploaded = try uploadParts(uploadID: uploadID)
             try complete(uploadID: uploadID, parts: uploaded)
+            try verifyComposite(of: uploaded)
             return StoredObject(key: key, size: size, checksum: expected)
         } catch {
             // Best effort: the upload failed already, the abort only frees the stored parts.
@@ -86,6 +87,18 @@ struct MultipartUpload {
             throw StoreError.verificationFailed(key: key, reason: "part \(part.number) got no ETag")
         }
         return UploadedPart(number: part.number, etag: etag, checksum: checksum)
+    }
+
+    /// The server's checksum of a multipart object is SHA-256 over the parts' digests, "-N": it
+    /// proves the server assembled exactly the parts it verified, in order.
+    private func verifyComposite(of parts: [UploadedPart]) throws {
+        let expectedComposite = Checksum.of(parts.flatMap(\.checksum.bytes)).base64 + "-\(parts.count)"
+        let response = try store.perform("inspect \(key)", "HEAD", key: key, query: [], headers: [("x-amz-checksum-mode", "ENABLED")])
+        guard let composite = response.header("x-amz-checksum-sha256") else { return }  // not every server keeps one
+        guard composite == expectedComposite else {
+            throw StoreError.verificationFailed(
+                key: key, reason: "the store's composite checksum \(composite) is not the parts' \(expectedComposite)")
+        }
     }
 
     private func complete(uploadID: String, parts: [UploadedPart]) throws {

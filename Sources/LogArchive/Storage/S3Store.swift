@@ -82,11 +82,10 @@ public struct S3Store: ObjectStore {
 
     public func checkWritable() throws(ArchiveError) {
         do {
-            // A listing names the real problem (SignatureDoesNotMatch, NoSuchBucket) where HEAD has no body.
-            let response = try client.perform(
-                request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)]))
-            guard (200..<300).contains(response.status) else {
-                throw S3Error(response: response, operation: "list s3://\(bucket)/\(prefix)")
+            // A listing names the real problem (SignatureDoesNotMatch, NoSuchBucket) where HEAD has no
+            // body. Transient failures are retried; refused credentials and unknown buckets are not.
+            _ = try send("list s3://\(bucket)/\(prefix)") { stallTimeout in
+                request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)], stallTimeout: stallTimeout)
             }
         } catch let error as S3Error {
             switch error.code {

@@ -7,7 +7,8 @@
 /// Named points where tests stop or disturb a run, to prove that a crash or a change at that
 /// instant loses nothing. Set `LOGARCHIVE_FAULT_POINT` to a point's name and
 /// `LOGARCHIVE_FAULT_ACTION` to `kill` (SIGKILL, as a power cut would), `fail` (an I/O error), or
-/// `exec:COMMAND` (run a shell command, then go on). Unset, a point costs one comparison.
+/// `exec:COMMAND` (run a shell command, then go on). `LOGARCHIVE_FAULT_SKIP=N` lets the point pass
+/// N times before it fires (kill after the third upload). Unset, a point costs one comparison.
 public enum FaultPoint: String, Sendable, CaseIterable {
     case afterCollect = "after-collect"
     case afterCompress = "after-compress"
@@ -19,17 +20,21 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case beforeClean = "before-clean"
     case beforeCommit = "before-commit"
 
-    private static let armed: (point: FaultPoint, action: String)? = {
+    private static let armed: (point: FaultPoint, action: String, skip: Int)? = {
         guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),
             let point = FaultPoint(rawValue: name)
         else { return nil }
         let action = getenv("LOGARCHIVE_FAULT_ACTION").map { String(cString: $0) } ?? "kill"
-        return (point, action)
+        let skip = getenv("LOGARCHIVE_FAULT_SKIP").flatMap { Int(String(cString: $0)) } ?? 0
+        return (point, action, skip)
     }()
+
+    private static let passes = FaultCounter()
 
     /// Called by the code at this point; does nothing unless a test armed it.
     public func reach() throws(FileSystemError) {
         guard let armed = FaultPoint.armed, armed.point == self else { return }
+        guard FaultPoint.passes.increment() > armed.skip else { return }
         if armed.action == "kill" {
             kill(getpid(), SIGKILL)
         } else if armed.action == "fail" {
@@ -37,5 +42,20 @@ public enum FaultPoint: String, Sendable, CaseIterable {
         } else if armed.action.hasPrefix("exec:") {
             _ = system(String(armed.action.dropFirst(5)))
         }
+    }
+}
+
+/// Counts how often the armed point was reached, across threads.
+private final class FaultCounter: @unchecked Sendable {
+    private var count = 0
+    private var lock = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func increment() -> Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        count += 1
+        return count
     }
 }

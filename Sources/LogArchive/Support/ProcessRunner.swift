@@ -1,7 +1,17 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Runs a program to completion and captures its output; used for git.
 /// `executable` is a path, or a name looked up on `PATH`.
+///
+/// Output is captured in unlinked temporary files rather than pipes: a pipe's write end can be
+/// inherited by an unrelated child started at the same moment on another thread, and reading to
+/// end-of-file would then wait for that child to exit.
 public struct ProcessRunner: Sendable {
     public struct Result: Sendable {
         public let status: Int32
@@ -27,46 +37,32 @@ public struct ProcessRunner: Sendable {
         }
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        let output = try CaptureFile()
+        let errors = try CaptureFile()
+        process.standardOutput = output.handle
+        process.standardError = errors.handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-        let errorData = LockedBox(Data())
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            errorData.set(errors.fileHandleForReading.readDataToEndOfFile())
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            output: String(decoding: outputData, as: UTF8.self),
-            errorOutput: String(decoding: errorData.get(), as: UTF8.self))
+        return Result(status: process.terminationStatus, output: output.contents(), errorOutput: errors.contents())
     }
 }
 
-/// A value shared between threads behind a lock.
-final class LockedBox<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
+/// A temporary file that exists only as an open descriptor (unlinked at once).
+private final class CaptureFile {
+    let handle: FileHandle
 
-    init(_ value: Value) {
-        self.value = value
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/logarchive-output-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw FileSystemError("create a temporary file in", path: NSTemporaryDirectory()) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
-    func get() -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    func set(_ newValue: Value) {
-        lock.lock()
-        defer { lock.unlock() }
-        value = newValue
+    func contents() -> String {
+        lseek(handle.fileDescriptor, 0, SEEK_SET)
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     }
 }

@@ -98,7 +98,8 @@ public struct UploadStage: PipelineStage {
         let prepared = log.prepared
         do {
             try FaultPoint.beforeUpload.reach()
-            if let stored = try context.store.head(key: key), stored.size == log.uploadSize, stored.checksum == log.checksum {
+            // Asking first is only a saving: if the question fails, the upload decides.
+            if let stored = try? context.store.head(key: key), stored.size == log.uploadSize, stored.checksum == log.checksum {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
                 try requireUnchanged(prepared.log, since: log.sourceStatus)
                 journal.update(position) { record in

@@ -1,0 +1,134 @@
+import Testing
+@testable import LogArchive
+
+@Suite struct RetryPolicyTests {
+    /// Jitter pinned to its middle, so delays are the design's numbers exactly.
+    static let exact = RetryPolicy(scale: 1, random: { 0.5 })
+
+    @Test func networkErrorsWaitTwoFourEightThenGiveUp() {
+        #expect((0..<4).map { Self.exact.delay(for: .network, retry: $0) } == [2, 4, 8, nil])
+    }
+
+    @Test func rateLimitsWaitTenThirtySixtyOrWhatTheServerAsks() {
+        #expect((0..<4).map { Self.exact.delay(for: .rateLimited(retryAfterSeconds: nil), retry: $0) } == [10, 30, 60, nil])
+        #expect(Self.exact.delay(for: .rateLimited(retryAfterSeconds: 45), retry: 0) == 45)
+        #expect(Self.exact.delay(for: .rateLimited(retryAfterSeconds: 5), retry: 1) == 30, "a shorter Retry-After does not shorten the wait")
+    }
+
+    @Test func timeoutsAreRetriedTwiceAndPermanentErrorsNever() {
+        #expect(Self.exact.delay(for: .timeout, retry: 1) != nil)
+        #expect(Self.exact.delay(for: .timeout, retry: 2) == nil)
+        #expect(Self.exact.delay(for: .permanent, retry: 0) == nil)
+    }
+
+    @Test func jitterStaysWithinTwentyPercentAndTheScaleApplies() {
+        let low = RetryPolicy(scale: 1, random: { 0 })
+        let high = RetryPolicy(scale: 1, random: { 0.999_999 })
+        #expect(low.delay(for: .network, retry: 0) == 1.6)
+        #expect((high.delay(for: .network, retry: 0) ?? 0) > 2.39)
+        let scaled = RetryPolicy(scale: 0.001, random: { 0.5 })
+        #expect(scaled.delay(for: .rateLimited(retryAfterSeconds: nil), retry: 2) == 0.06)
+    }
+
+    struct Failure: Error { let kind: RetryPolicy.FailureClass }
+
+    @Test func runRetriesUntilSuccessAndReportsEachRetry() throws {
+        let policy = RetryPolicy(scale: 0.001, random: { 0.5 })
+        var retries: [Int] = []
+        var timeouts: [Double] = []
+        let value = try policy.run(
+            stallTimeout: 5, classify: { ($0 as? Failure)?.kind ?? .permanent },
+            onRetry: { attempt, _, _ in retries.append(attempt) }
+        ) { attempt, timeout in
+            timeouts.append(timeout)
+            if attempt == 1 { throw Failure(kind: .timeout) }
+            if attempt == 2 { throw Failure(kind: .network) }
+            return attempt
+        }
+        #expect(value == 3)
+        #expect(retries == [1, 2])
+        #expect(timeouts == [5, 10, 10], "a timeout doubles the next attempt's timeout")
+    }
+
+    @Test func runStopsAtAPermanentErrorAndWhenRetriesRunOut() {
+        let policy = RetryPolicy(scale: 0.0001, random: { 0.5 })
+        var attempts = 0
+        #expect(throws: Failure.self) {
+            try policy.run(stallTimeout: 1, classify: { ($0 as? Failure)?.kind ?? .permanent }) { _, _ in
+                attempts += 1
+                throw Failure(kind: .permanent)
+            }
+        }
+        #expect(attempts == 1)
+        attempts = 0
+        #expect(throws: Failure.self) {
+            try policy.run(stallTimeout: 1, classify: { ($0 as? Failure)?.kind ?? .permanent }) { _, _ in
+                attempts += 1
+                throw Failure(kind: .network)
+            }
+        }
+        #expect(attempts == 4, "one attempt and three retries")
+    }
+
+    @Test func theTimeCapEndsRetrying() {
+        let policy = RetryPolicy(scale: 1, maximumRetrySeconds: 1, random: { 0.5 })
+        var attempts = 0
+        #expect(throws: Failure.self) {
+            try policy.run(stallTimeout: 1, classify: { ($0 as? Failure)?.kind ?? .permanent }) { _, _ in
+                attempts += 1
+                throw Failure(kind: .network)
+            }
+        }
+        #expect(attempts == 1, "a 2 s delay would pass a 1 s cap")
+    }
+
+    @Test func s3AnswersAreClassifiedByTheRules() {
+        func answer(_ status: Int, _ code: String, retryAfter: String? = nil) -> S3Error {
+            let body = Array("<Error><Code>\(code)</Code><Message>m</Message></Error>".utf8)
+            let headers = retryAfter.map { [(name: "retry-after", value: $0)] } ?? []
+            return S3Error(response: HTTPResponse(status: status, headers: headers, body: body), operation: "test")
+        }
+        #expect(answer(500, "InternalError").failureClass == .network)
+        #expect(answer(503, "SlowDown", retryAfter: "7").failureClass == .rateLimited(retryAfterSeconds: 7))
+        #expect(answer(429, "TooManyRequests").failureClass == .rateLimited(retryAfterSeconds: nil))
+        #expect(answer(403, "SignatureDoesNotMatch").failureClass == .permanent)
+        #expect(answer(403, "AccessDenied").failureClass == .permanent)
+        #expect(answer(404, "NoSuchBucket").failureClass == .permanent)
+        #expect(answer(400, "BadDigest").failureClass == .network)
+        #expect(RetryPolicy.classifyS3(HTTPTransportError(kind: .timeout, message: "", url: "")) == .timeout)
+        #expect(RetryPolicy.classifyS3(HTTPTransportError(kind: .connection, message: "", url: "")) == .network)
+    }
+}
+
+@Suite struct S3AddressingTests {
+    @Test func queryIsSortedWithEmptyValuesWrittenAsKeyEquals() {
+        #expect(S3Addressing.canonicalQuery([("uploads", "")]) == "?uploads=")
+        #expect(S3Addressing.canonicalQuery([("uploadId", "a/b"), ("partNumber", "2")]) == "?partNumber=2&uploadId=a%2Fb")
+        #expect(S3Addressing.canonicalQuery([("prefix", "x y"), ("list-type", "2")]) == "?list-type=2&prefix=x%20y")
+        #expect(S3Addressing.canonicalQuery([]) == "")
+    }
+
+    @Test func customEndpointsUsePathStyleAndKeysAreEncodedPerSegment() {
+        let local = S3Addressing(endpoint: "http://127.0.0.1:8333", region: "us-east-1", bucket: "logs")
+        #expect(local.url(key: "archive/logs/2025/01/123/a b+c.log") == "http://127.0.0.1:8333/logs/archive/logs/2025/01/123/a%20b%2Bc.log")
+        #expect(local.url(key: "", query: [("list-type", "2")]) == "http://127.0.0.1:8333/logs?list-type=2")
+        let aws = S3Addressing(endpoint: nil, region: "eu-west-1", bucket: "logs")
+        #expect(aws.url(key: "k") == "https://logs.s3.eu-west-1.amazonaws.com/k")
+    }
+
+    @Test func xmlValuesAndEntities() {
+        let xml: Substring = "<R><Contents><Key>a&amp;b</Key><Size>3</Size></Contents><Contents><Key>c&#x41;</Key></Contents><IsTruncated>false</IsTruncated></R>"
+        #expect(S3XML.elements("Contents", in: xml).count == 2)
+        #expect(S3XML.values("Key", in: xml) == ["a&b", "cA"])
+        #expect(S3XML.value("IsTruncated", in: xml) == "false")
+        #expect(S3XML.escape("<a & 'b'>") == "&lt;a &amp; &apos;b&apos;&gt;")
+    }
+
+    @Test func checksumsConvertBetweenHexAndBase64() throws {
+        let checksum = Checksum.of(Array("hello".utf8))
+        #expect(checksum.hex == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
+        #expect(checksum.base64 == "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
+        #expect(Checksum(base64: checksum.base64) == checksum)
+        #expect(Checksum(base64: "not base64!") == nil)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import LogArchive
+
+/// The repository's root, for the scripts the tests start.
+enum Repository {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+}
+
+/// A real SeaweedFS S3 server on loopback (scripts/seaweedfs.sh): started once per test process
+/// if it is not already running (scripts/test.sh starts and stops it around the suite).
+struct S3TestServer: Sendable {
+    let endpoint: String
+    let accessKeyID: String
+    let secretAccessKey: String
+    let region: String
+
+    static let shared: Result<S3TestServer, TestFailure> = {
+        let directory = ProcessInfo.processInfo.environment["LOGARCHIVE_TEST_SEAWEEDFS_DIR"] ?? "/tmp/logarchive-seaweedfs"
+        do {
+            let result = try CommandRunner.run(
+                "/bin/bash", [Repository.root + "/scripts/seaweedfs.sh", "start", directory], in: Repository.root,
+                environment: ProcessInfo.processInfo.environment)
+            guard result.succeeded else {
+                return .failure(TestFailure("SeaweedFS did not start: \(result.errorOutput)"))
+            }
+            var values: [String: String] = [:]
+            for line in result.output.split(separator: "\n") where line.hasPrefix("export ") {
+                let assignment = line.dropFirst(7)
+                guard let equals = assignment.firstIndex(of: "=") else { continue }
+                values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            }
+            guard let endpoint = values["AWS_ENDPOINT_URL_S3"], let key = values["AWS_ACCESS_KEY_ID"],
+                let secret = values["AWS_SECRET_ACCESS_KEY"]
+            else { return .failure(TestFailure("scripts/seaweedfs.sh printed no credentials: \(result.output)")) }
+            return .success(
+                S3TestServer(endpoint: endpoint, accessKeyID: key, secretAccessKey: secret, region: values["AWS_REGION"] ?? "us-east-1"))
+        } catch {
+            return .failure(TestFailure("cannot run scripts/seaweedfs.sh: \(error)"))
+        }
+    }()
+
+    static func require() throws -> S3TestServer { try shared.get() }
+
+    /// The variables a logarchive run (or the aws CLI) needs to reach the server, through `endpoint`
+    /// (a fault proxy) when given.
+    func environment(through endpoint: String? = nil, _ extra: [String: String] = [:]) -> [String: String] {
+        var variables = [
+            "AWS_ENDPOINT_URL_S3": endpoint ?? self.endpoint, "AWS_ACCESS_KEY_ID": accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region, "LOGARCHIVE_BACKOFF_SCALE": "0.001",
+        ]
+        variables.merge(extra) { $1 }
+        return variables
+    }
+
+    /// A new, empty bucket for one test.
+    func makeBucket() throws -> String {
+        let name = "t-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
+        try aws(["s3api", "create-bucket", "--bucket", name]).requireSuccess()
+        return name
+    }
+
+    @discardableResult
+    func aws(_ arguments: [String]) throws -> CommandResult {
+        var variables = LogArchiveBinary.environment(environment())
+        variables["AWS_EC2_METADATA_DISABLED"] = "true"
+        return try CommandRunner.run("/usr/bin/env", ["aws", "--endpoint-url", endpoint] + arguments, in: "/", environment: variables)
+    }
+
+    /// The keys in a bucket, listed by the aws CLI (a client other than logarchive).
+    func keys(in bucket: String) throws -> [String] {
+        let listing = try aws(["s3api", "list-objects-v2", "--bucket", bucket, "--output", "json"]).requireSuccess()
+        let object = try JSONSerialization.jsonObject(with: Data(listing.output.utf8)) as? [String: Any]
+        return ((object?["Contents"] as? [[String: Any]]) ?? []).compactMap { $0["Key"] as? String }.sorted()
+    }
+
+    /// Downloads an object with the aws CLI and returns its bytes.
+    func download(_ bucket: String, _ key: String, into sandbox: Sandbox) throws -> Data {
+        let target = sandbox.path("download-\(UUID().uuidString)")
+        try aws(["s3", "cp", "s3://\(bucket)/\(key)", target, "--only-show-errors"]).requireSuccess()
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        return try Data(contentsOf: URL(fileURLWithPath: target))
+    }
+}
+
+/// scripts/fault_proxy.py in front of SeaweedFS, stopped when the value goes away.
+final class FaultProxy: @unchecked Sendable {
+    let endpoint: String
+    let logPath: String
+    private let process: Process
+
+    init(_ arguments: [String], logPath: String) throws {
+        // The proxy announces its port on stdout; a file (not a pipe) receives it, so no other
+        // child can hold the stream open and no read can block.
+        let announcement = logPath + ".out"
+        _ = FileManager.default.createFile(atPath: announcement, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: announcement))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath] + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        var text = ""
+        for _ in 0..<200 where !text.contains("\n") {
+            text = (try? String(contentsOfFile: announcement, encoding: .utf8)) ?? ""
+            if !text.contains("\n") { usleep(25_000) }
+        }
+        guard let range = text.range(of: "listening ") else {
+            process.terminate()
+            throw TestFailure("the fault proxy did not start: \(text)")
+        }
+        endpoint = "http://" + text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+        self.process = process
+        self.logPath = logPath
+    }
+
+    deinit {
+        // SIGKILL: a proxy holding a stalled connection must not keep the test waiting.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The requests the proxy saw, one JSON object each.
+    func requests() throws -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
