@@ -12,6 +12,13 @@ public struct GitRepository: Sendable {
         return root.isEmpty ? nil : GitRepository(root: root, runner: runner)
     }
 
+    /// `git remote get-url origin`, or nil.
+    public func originURL() -> String? {
+        guard let result = try? runner.run("git", ["remote", "get-url", "origin"], in: root), result.succeeded else { return nil }
+        let url = result.output.trimmingWhitespace()
+        return url.isEmpty ? nil : url
+    }
+
     public enum CommitOutcome: Sendable, Equatable {
         case committed(sha: String)
         case nothingToCommit

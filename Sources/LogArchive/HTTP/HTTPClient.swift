@@ -142,6 +142,11 @@ private final class Transfer {
             _ = logarchive_curl_setopt_long(handle, CURLOPT_POST, 1)
             _ = logarchive_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.length))
         default:
+            // PATCH and other verbs with a body send it the way POST does, under their own name.
+            if request.body.length > 0 {
+                _ = logarchive_curl_setopt_long(handle, CURLOPT_POST, 1)
+                _ = logarchive_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.length))
+            }
             _ = logarchive_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)

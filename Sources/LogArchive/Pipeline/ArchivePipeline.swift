@@ -25,8 +25,18 @@ public struct ArchivePipeline: Sendable {
             store = try S3Store(bucket: bucket, prefix: prefix, settings: settings.s3, retry: retry)
         }
         let runID = "run-\(now.seconds)-\(getpid())"
-        return ArchivePipeline(
-            context: PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment))
+        var context = PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment)
+        if let token = settings.github.token {
+            let remote = GitRepository.containing(settings.logsDirectory, environment: environment)?.originURL()
+            guard let repository = settings.github.repository ?? remote.flatMap(GitHubClient.repository(fromRemote:)) else {
+                throw .badInput(
+                    "a GitHub token is set but the repository is unknown: set GITHUB_REPOSITORY=owner/name (or a git remote 'origin')")
+            }
+            context.github = GitHubClient(
+                apiURL: settings.github.apiURL, repository: repository, token: token,
+                retry: try RetryPolicy.fromEnvironment(environment))
+        }
+        return ArchivePipeline(context: context)
     }
 
     public func run(_ request: ArchiveRequest) -> ArchiveReport {

@@ -35,6 +35,8 @@ public struct PipelineContext: Sendable {
     public let now: UTCTimestamp
     public let runID: String
     public let environment: [String: String]
+    /// Present when a GitHub token is set.
+    public var github: GitHubClient?
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,
@@ -43,6 +45,7 @@ public struct PipelineContext: Sendable {
         self.settings = settings
         self.store = store
         self.index = IndexStore(logsDirectory: settings.logsDirectory)
+        self.github = nil
         self.now = now
         self.runID = runID
         self.environment = environment

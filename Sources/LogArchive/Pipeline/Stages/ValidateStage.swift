@@ -31,9 +31,10 @@ public struct ValidateStage: PipelineStage {
                 return .completed(.alreadyArchived(previous), "already archived at \(previous.archivedAt); --force archives again")
             }
         }
-        let lifecycle = try LifecycleCheck.verify(request.reason, issue: request.issue, github: context.settings.github)
-        let validated = ValidatedArchive(request: request, previousEntry: previous, issueTitle: nil, issueURL: nil)
-        var detail = "issue #\(request.issue): \(lifecycle)"
+        let lifecycle = try LifecycleCheck.verify(request.reason, issue: request.issue, github: context.github)
+        let validated = ValidatedArchive(
+            request: request, previousEntry: previous, issueTitle: lifecycle.issue?.title, issueURL: lifecycle.issue?.htmlURL)
+        var detail = "issue #\(request.issue): \(lifecycle.note)"
         if let previous {
             detail += previous.uploadComplete ? "; archiving again (--force)" : "; completing the partial archive"
         }
@@ -41,23 +42,45 @@ public struct ValidateStage: PipelineStage {
     }
 }
 
-/// The lifecycle check of `--reason`: `manual` checks nothing; `issue_closed` and `pr_merged`
-/// need the GitHub API.
+/// The lifecycle check of `--reason`: `manual` checks nothing (but reads the issue's title when it
+/// can); `issue_closed` needs the issue closed and `pr_merged` the pull request merged, through the
+/// GitHub API.
 public enum LifecycleCheck {
-    public static func verify(_ reason: ArchiveReason, issue: IssueNumber, github: GitHubSettings) throws(ArchiveError) -> String {
-        switch reason {
-        case .manual:
-            return "lifecycle not checked (reason manual)"
-        case .issueClosed, .prMerged:
-            let what = reason == .issueClosed ? "issue #\(issue) is closed" : "pull request #\(issue) is merged"
-            guard github.token != nil else {
-                throw .refused(
-                    "cannot verify that \(what): no GitHub token (set GITHUB_TOKEN or GH_TOKEN), or archive with --reason manual"
-                )
+    public static func verify(_ reason: ArchiveReason, issue: IssueNumber, github: GitHubClient?) throws(ArchiveError)
+        -> (note: String, issue: GitHubClient.Issue?)
+    {
+        if reason == .manual {
+            let details = try? github?.issue(issue)
+            return ("lifecycle not checked (reason manual)", details)
+        }
+        let what = reason == .issueClosed ? "issue #\(issue) is closed" : "pull request #\(issue) is merged"
+        guard let github else {
+            throw .refused("cannot verify that \(what): no GitHub token (set GITHUB_TOKEN or GH_TOKEN), or archive with --reason manual")
+        }
+        do {
+            let details = try github.issue(issue)
+            switch reason {
+            case .issueClosed:
+                guard details.state == "closed" else {
+                    throw ArchiveError.refused("issue #\(issue) is \(details.state), not closed: nothing was archived")
+                }
+            case .prMerged:
+                guard details.isPullRequest else {
+                    throw ArchiveError.refused("#\(issue) is an issue, not a pull request: --reason pr_merged does not apply")
+                }
+                guard try github.isMerged(issue) else {
+                    throw ArchiveError.refused("pull request #\(issue) is not merged: nothing was archived")
+                }
+            case .manual:
+                break
             }
-            throw .refused(
-                "cannot verify that \(what): this build of logarchive has no GitHub client yet; archive with --reason manual"
-            )
+            return (reason == .issueClosed ? "issue is closed" : "pull request is merged", details)
+        } catch let error as ArchiveError {
+            throw error
+        } catch let error as GitHubError where error.status == 404 {
+            throw .refused("cannot verify that \(what): GitHub has no #\(issue) in \(github.repository)")
+        } catch {
+            throw .refused("cannot verify that \(what): \(error)")
         }
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// scripts/fake_github.py: a loopback GitHub API that checks the token and records what it got.
+final class FakeGitHub: @unchecked Sendable {
+    let url: String
+    let logPath: String
+    private let process: Process
+
+    init(state: String, in sandbox: Sandbox) throws {
+        let statePath = try sandbox.write("github-state.json", state)
+        logPath = sandbox.path("github.log")
+        let announcement = sandbox.path("github.out")
+        _ = FileManager.default.createFile(atPath: announcement, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: announcement))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.root + "/scripts/fake_github.py", "--state", statePath, "--log", logPath]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        var text = ""
+        for _ in 0..<200 where !text.contains("\n") {
+            text = (try? String(contentsOfFile: announcement, encoding: .utf8)) ?? ""
+            if !text.contains("\n") { usleep(25_000) }
+        }
+        guard let range = text.range(of: "listening ") else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("the fake GitHub did not start: \(text)")
+        }
+        url = text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+        self.process = process
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var environment: [String: String] {
+        ["GITHUB_API_URL": url, "GITHUB_TOKEN": "test-token", "GITHUB_REPOSITORY": "org/repo", "LOGARCHIVE_BACKOFF_SCALE": "0.001"]
+    }
+
+    func comments(_ issue: String) throws -> [[String: Any]] {
+        let fetched = try CommandRunner.run("/usr/bin/env", ["curl", "-sf", url + "/_state"], in: "/", environment: ProcessInfo.processInfo.environment)
+        let data = Data(fetched.output.utf8)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return ((object?["comments"] as? [String: Any])?[issue] as? [[String: Any]]) ?? []
+    }
+}
+
+@Suite struct GitHubTests {
+    static let state = """
+        {"repo": "org/repo", "issues": {
+          "123": {"state": "closed", "title": "Implement user authentication"},
+          "124": {"state": "open", "title": "Still open"},
+          "130": {"state": "closed", "title": "Add login", "pull_request": {"merged": true}},
+          "131": {"state": "closed", "title": "Abandoned", "pull_request": {"merged": false}}
+        }}
+        """
+
+    @Test func aClosedIssueIsArchivedWithItsTitleAndOneCommentUpdatedOnRerun() throws {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let github = try FakeGitHub(state: Self.state, in: sandbox)
+        let result = try LogArchiveBinary.run(["123", "--reason", "issue_closed"], in: sandbox, environment: github.environment)
+        #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
+        let entry = try #require(try sandbox.entry("123"))
+        #expect(entry["issue_title"] as? String == "Implement user authentication")
+        #expect(entry["issue_url"] as? String == "https://github.com/org/repo/issues/123")
+        #expect(entry["archive_reason"] as? String == "issue_closed")
+        let first = try github.comments("123")
+        #expect(first.count == 1)
+        let body = try #require(first.first?["body"] as? String)
+        #expect(body.contains("📦 **Logs Archived**"))
+        #expect(body.contains("**Build Logs**"))
+        #expect(body.contains("`123-build.log`"))
+        #expect(!result.output.contains("test-token") && !result.errorOutput.contains("test-token"))
+        #expect(try !String(contentsOfFile: sandbox.indexPath, encoding: .utf8).contains("test-token"))
+
+        try sandbox.write("logs/debug/123-late.log", "late\n")
+        let rerun = try LogArchiveBinary.run(["123", "--reason", "issue_closed", "--force"], in: sandbox, environment: github.environment)
+        #expect(rerun.status == 0, "\(rerun.errorOutput)")
+        let second = try github.comments("123")
+        #expect(second.count == 1, "the comment is updated in place, not repeated")
+        #expect((second.first?["body"] as? String)?.contains("123-late.log") == true)
+    }
+
+    @Test func anOpenIssueAndAnUnmergedPullRequestAreRefusedWithNoChange() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/124-x.log", "x\n")
+        try sandbox.write("logs/debug/131-x.log", "x\n")
+        let github = try FakeGitHub(state: Self.state, in: sandbox)
+        let before = try sandbox.snapshot().filter { !$0.key.hasPrefix("github") }
+        let open = try LogArchiveBinary.run(["124", "--reason", "issue_closed"], in: sandbox, environment: github.environment)
+        #expect(open.status == 4)
+        #expect(open.errorOutput.contains("issue #124 is open"))
+        let unmerged = try LogArchiveBinary.run(["131", "--reason", "pr_merged"], in: sandbox, environment: github.environment)
+        #expect(unmerged.status == 4)
+        #expect(unmerged.errorOutput.contains("not merged"))
+        #expect(try sandbox.snapshot().filter { !$0.key.hasPrefix("github") } == before)
+    }
+
+    @Test func aMergedPullRequestIsArchived() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/130-build.log", "built\n")
+        let github = try FakeGitHub(state: Self.state, in: sandbox)
+        let result = try LogArchiveBinary.run(["130", "--reason", "pr_merged"], in: sandbox, environment: github.environment)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(try sandbox.entry("130")?["issue_url"] as? String == "https://github.com/org/repo/pull/130")
+    }
+
+    @Test func aFailedCommentIsAWarningAndTheArchiveStands() throws {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let state = """
+            {"repo": "org/repo", "issues": {"123": {"state": "closed", "title": "t"}},
+             "faults": [{"method": "POST", "status": 500, "count": 10}]}
+            """
+        let github = try FakeGitHub(state: state, in: sandbox)
+        let result = try LogArchiveBinary.run(["123"], in: sandbox, environment: github.environment)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("GitHub comment: warning"))
+        #expect(try sandbox.entry("123")?["upload_complete"] as? Bool == true)
+        #expect(try github.comments("123").isEmpty)
+    }
+
+    @Test(arguments: [
+        ("https://github.com/org/repo.git", "org/repo"), ("git@github.com:org/repo.git", "org/repo"),
+        ("https://ghe.example.com/team/tool", "team/tool"), ("ssh://git@github.com/org/repo", "org/repo"),
+    ])
+    func repositoryFromTheOriginRemote(_ remote: String, _ expected: String) {
+        #expect(GitHubClientNames.repository(remote) == expected)
+    }
+}
+
+import LogArchive
+
+enum GitHubClientNames {
+    static func repository(_ remote: String) -> String? { GitHubClient.repository(fromRemote: remote) }
+}
