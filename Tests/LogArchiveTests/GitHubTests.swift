@@ -125,6 +125,31 @@ final class FakeGitHub: @unchecked Sendable {
         #expect(try github.comments("123").isEmpty)
     }
 
+    @Test func rateLimitsBackOffAndBadCredentialsAreNotRetried() throws {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let state = """
+            {"repo": "org/repo", "issues": {"123": {"state": "closed", "title": "t"}},
+             "faults": [{"path_contains": "/issues/123", "method": "GET", "status": 403, "rate_limited": true, "count": 1},
+                        {"method": "POST", "status": 429, "count": 1, "retry_after": 1},
+                        {"method": "POST", "status": 403, "secondary": true, "count": 1, "retry_after": 1}]}
+            """
+        let github = try FakeGitHub(state: state, in: sandbox)
+        let result = try LogArchiveBinary.run(["123", "--reason", "issue_closed"], in: sandbox, environment: github.environment)
+        #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
+        #expect(try github.comments("123").count == 1, "the comment went through after both limits")
+
+        let other = try ArchiveCommandTests.projectWithIssue123()
+        let second = try FakeGitHub(state: state, in: other)
+        var environment = second.environment
+        environment["GITHUB_TOKEN"] = "wrong-token"
+        let refused = try LogArchiveBinary.run(["123", "--reason", "issue_closed"], in: other, environment: environment)
+        #expect(refused.status == 4)
+        #expect(refused.errorOutput.contains("401"))
+        #expect(!refused.errorOutput.contains("wrong-token"))
+        let requests = try String(contentsOfFile: second.logPath, encoding: .utf8).split(separator: "\n")
+        #expect(requests.count == 1, "a 401 is not retried")
+    }
+
     @Test(arguments: [
         ("https://github.com/org/repo.git", "org/repo"), ("git@github.com:org/repo.git", "org/repo"),
         ("https://ghe.example.com/team/tool", "team/tool"), ("ssh://git@github.com/org/repo", "org/repo"),
