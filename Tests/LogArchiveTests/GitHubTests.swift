@@ -10,34 +10,12 @@ final class FakeGitHub: @unchecked Sendable {
     init(state: String, in sandbox: Sandbox) throws {
         let statePath = try sandbox.write("github-state.json", state)
         logPath = sandbox.path("github.log")
-        let announcement = sandbox.path("github.out")
-        _ = FileManager.default.createFile(atPath: announcement, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: announcement))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root + "/scripts/fake_github.py", "--state", statePath, "--log", logPath]
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-        var text = ""
-        for _ in 0..<200 where !text.contains("\n") {
-            text = (try? String(contentsOfFile: announcement, encoding: .utf8)) ?? ""
-            if !text.contains("\n") { usleep(25_000) }
-        }
-        guard let range = text.range(of: "listening ") else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("the fake GitHub did not start: \(text)")
-        }
-        url = text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
-        self.process = process
+        (process, url) = try LoopbackService.start(
+            [Repository.root + "/scripts/fake_github.py", "--state", statePath, "--log", logPath],
+            announcement: sandbox.path("github.out"))
     }
 
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    deinit { LoopbackService.stop(process) }
 
     var environment: [String: String] {
         ["GITHUB_API_URL": url, "GITHUB_TOKEN": "test-token", "GITHUB_REPOSITORY": "org/repo", "LOGARCHIVE_BACKOFF_SCALE": "0.001"]

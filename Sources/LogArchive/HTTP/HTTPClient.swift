@@ -20,13 +20,7 @@ public struct HTTPClient: Sendable {
     }()
 
     public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
-        let transfer: Transfer
-        do {
-            transfer = try Transfer(request)
-        } catch {
-            throw error
-        }
-        return try transfer.run()
+        try Transfer(request).run()
     }
 }
 

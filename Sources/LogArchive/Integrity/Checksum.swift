@@ -10,10 +10,7 @@ public struct Checksum: Sendable, Equatable, CustomStringConvertible {
     public let hex: String
 
     public init(digest: SHA256.Digest) {
-        hex = digest.map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
+        self.init(digestBytes: Array(digest))
     }
 
     /// Accepts `sha256:<hex>` (the index form) or bare hex.

@@ -94,14 +94,33 @@ final class FaultProxy: @unchecked Sendable {
     private let process: Process
 
     init(_ arguments: [String], logPath: String) throws {
-        // The proxy announces its port on stdout; a file (not a pipe) receives it, so no other
-        // child can hold the stream open and no read can block.
-        let announcement = logPath + ".out"
+        (process, endpoint) = try LoopbackService.start(
+            [Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath] + arguments,
+            announcement: logPath + ".out", prefix: "http://")
+        self.logPath = logPath
+    }
+
+    deinit { LoopbackService.stop(process) }
+
+    /// The requests the proxy saw, one JSON object each.
+    func requests() throws -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
+
+/// Starts a Python test service that prints `listening ADDRESS` once, and stops it.
+enum LoopbackService {
+    /// The announcement goes to a file, not a pipe, so no other child can hold the stream open
+    /// and no read can block. Returns the process and `prefix` + the announced address.
+    static func start(_ arguments: [String], announcement: String, prefix: String = "") throws -> (Process, String) {
         _ = FileManager.default.createFile(atPath: announcement, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: announcement))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath] + arguments
+        process.arguments = ["python3"] + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -113,25 +132,15 @@ final class FaultProxy: @unchecked Sendable {
             if !text.contains("\n") { usleep(25_000) }
         }
         guard let range = text.range(of: "listening ") else {
-            process.terminate()
-            throw TestFailure("the fault proxy did not start: \(text)")
+            stop(process)
+            throw TestFailure("\(arguments.first ?? "the service") did not start: \(text)")
         }
-        endpoint = "http://" + text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
-        self.process = process
-        self.logPath = logPath
+        return (process, prefix + text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    deinit {
-        // SIGKILL: a proxy holding a stalled connection must not keep the test waiting.
+    /// SIGKILL: a service holding a stalled connection must not keep the test waiting.
+    static func stop(_ process: Process) {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-    }
-
-    /// The requests the proxy saw, one JSON object each.
-    func requests() throws -> [[String: Any]] {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
     }
 }

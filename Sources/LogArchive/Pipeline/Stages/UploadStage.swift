@@ -96,17 +96,20 @@ public struct UploadStage: PipelineStage {
 
     private func upload(_ log: ChecksummedLog, key: String, position: Int, journal: UploadJournal, in context: PipelineContext) {
         let prepared = log.prepared
+        func markUploaded() {
+            journal.update(position) { record in
+                record.uploadStatus = .uploaded
+                record.lastError = nil
+                record.cloudURL = context.store.url(for: key)
+            }
+        }
         do {
             try FaultPoint.beforeUpload.reach()
             // Asking first is only a saving: if the question fails, the upload decides.
             if let stored = try? context.store.head(key: key), stored.size == log.uploadSize, stored.checksum == log.checksum {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
                 try requireUnchanged(prepared.log, since: log.sourceStatus)
-                journal.update(position) { record in
-                    record.uploadStatus = .uploaded
-                    record.lastError = nil
-                    record.cloudURL = context.store.url(for: key)
-                }
+                markUploaded()
                 return
             }
             journal.update(position) { $0.uploadAttempt += 1 }
@@ -129,11 +132,7 @@ public struct UploadStage: PipelineStage {
             }
             try FaultPoint.afterUpload.reach()
             try requireUnchanged(prepared.log, since: log.sourceStatus)
-            journal.update(position) { record in
-                record.uploadStatus = .uploaded
-                record.lastError = nil
-                record.cloudURL = context.store.url(for: key)
-            }
+            markUploaded()
         } catch {
             journal.update(position) { record in
                 record.uploadStatus = .failed
