@@ -161,7 +161,10 @@ EOF
     # Loopback only and quiet: no admin UI, WebDAV, Iceberg or Lance listeners, and no
     # telemetry (it would try to reach the internet). Only flags this release knows.
     local opt
-    for opt in -admin.ui=false -webdav=false -master.telemetry=false -s3.port.iceberg=0 -s3.port.lance=0; do
+    # Small volumes: every bucket is a collection that takes volumes of its own, and the number of
+    # volumes is the free disk divided by their size, so large ones run out after a few buckets.
+    for opt in -admin.ui=false -webdav=false -master.telemetry=false -s3.port.iceberg=0 -s3.port.lance=0 \
+        -master.volumeSizeLimitMB=64; do
         grep -qE -- "^ +${opt%%=*}( |$)" <<<"$help" && args+=("$opt")
     done
     log "starting: weed ${args[*]}"

@@ -9,7 +9,10 @@ bash scripts/setup.sh
 swift build --build-tests
 
 export LOGARCHIVE_TEST_SEAWEEDFS_DIR="${LOGARCHIVE_TEST_SEAWEEDFS_DIR:-${TMPDIR:-/tmp}/logarchive-seaweedfs}"
+# A fresh server each run: the tests make a bucket each, and old ones would only pile up.
+bash scripts/seaweedfs.sh stop "$LOGARCHIVE_TEST_SEAWEEDFS_DIR" >/dev/null 2>&1 || true
+rm -rf "$LOGARCHIVE_TEST_SEAWEEDFS_DIR"
 bash scripts/seaweedfs.sh start "$LOGARCHIVE_TEST_SEAWEEDFS_DIR" >/dev/null
-trap 'bash scripts/seaweedfs.sh stop "$LOGARCHIVE_TEST_SEAWEEDFS_DIR"' EXIT
+trap 'bash scripts/seaweedfs.sh stop "$LOGARCHIVE_TEST_SEAWEEDFS_DIR"; rm -rf "$LOGARCHIVE_TEST_SEAWEEDFS_DIR"' EXIT
 
 swift test --skip-build "$@"
