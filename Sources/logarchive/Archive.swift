@@ -18,6 +18,7 @@ extension LogArchiveCommand {
                   logarchive 123 --store s3://team-logs/archive   archive to S3-compatible storage
                   logarchive 123 --retry                  finish a partial archive (exit 3 means partial)
                   logarchive 123 --reindex-only           rebuild the index entry from the store
+                  logarchive 123 --reason issue_closed --push   the CI job: refuse unless closed, push the index
                 """
         )
 
@@ -48,6 +49,9 @@ extension LogArchiveCommand {
         @Flag(help: "Do not commit the index to git.")
         var noCommit = false
 
+        @Flag(help: "Push the index commit; when another job pushed first, rebase onto it (keeping both entries) and push again.")
+        var push = false
+
         @Option(help: "Compress logs larger than this (default 1MiB; e.g. 512k, 10MB).")
         var compressionThreshold: String?
 
@@ -68,6 +72,9 @@ extension LogArchiveCommand {
             if force && (retry || reindexOnly) {
                 throw ValidationError("'--force' archives everything again; it does not go with '--retry' or '--reindex-only'")
             }
+            if push && noCommit {
+                throw ValidationError("'--push' pushes the index commit; it does not go with '--no-commit'")
+            }
             if dryRun && reindexOnly {
                 throw ValidationError("'--dry-run' and '--reindex-only' are mutually exclusive")
             }
@@ -84,6 +91,7 @@ extension LogArchiveCommand {
                 var overrides = locations.overrides
                 overrides.noComment = noComment
                 overrides.noCommit = noCommit
+                overrides.push = push
                 overrides.compressionThreshold = compressionThreshold
                 overrides.compressionLevel = compressionLevel
                 let settings = try SettingsResolver(

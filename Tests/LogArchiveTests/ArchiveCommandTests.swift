@@ -351,8 +351,13 @@ import Testing
 
         let result = try LogArchiveBinary.run(["123"], in: sandbox)
         #expect(result.status == 0, "\(result.errorOutput)")
-        let files = try sandbox.shell("git show --name-only --format= HEAD").output
-        #expect(files.trimmingCharacters(in: .whitespacesAndNewlines) == "logs/.archive-index.json")
+        // The index, and the removal of the archived logs that had been committed; not README.md.
+        let files = try sandbox.shell("git show --name-status --format= HEAD").output
+        #expect(
+            files.split(separator: "\n").sorted() == [
+                "A\tlogs/.archive-index.json", "D\tlogs/builds/123-build.log", "D\tlogs/debug/123-trace.log",
+                "D\tlogs/deployments/123-staging.log", "D\tlogs/sessions/session-123-2025-01-15.md",
+            ])
         let message = try sandbox.shell("git log -1 --format=%B").output
         #expect(message.hasPrefix("Archive logs for issue #123"))
         #expect(message.contains("Archive reason: manual"))

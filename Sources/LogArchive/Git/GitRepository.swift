@@ -1,7 +1,7 @@
 /// The git work tree that holds the logs dir, used to commit the index alone.
 public struct GitRepository: Sendable {
     public let root: String
-    private let runner: ProcessRunner
+    let runner: ProcessRunner
 
     /// The work tree containing `directory`, or nil when it is not inside one (or git is missing).
     public static func containing(_ directory: String, environment: [String: String]) -> GitRepository? {
@@ -24,32 +24,50 @@ public struct GitRepository: Sendable {
         case nothingToCommit
     }
 
-    /// Commits `path` and nothing else: whatever else the user has staged stays staged and out of
-    /// this commit (`git commit --only -- path`).
-    public func commitOnly(_ absolutePath: String, message: String) throws(ArchiveError) -> CommitOutcome {
-        // git wants a path inside the work tree as it sees it (symlinks such as /tmp resolved).
-        let parent = FileSystem.resolvedPath(Paths.parent(of: absolutePath)) ?? Paths.parent(of: absolutePath)
-        let resolvedRoot = FileSystem.resolvedPath(root) ?? root
-        let path = Paths.relative(Paths.join(parent, Paths.lastComponent(of: absolutePath)), to: resolvedRoot) ?? absolutePath
-        try git(["add", "--", path], doing: "stage \(path)")
-        let diff = try run(["diff", "--cached", "--quiet", "--", path])
-        if diff.status == 0 { return .nothingToCommit }
-        let commit = try run(["commit", "--quiet", "--no-verify", "-m", message, "--only", "--", path])
-        guard commit.succeeded else {
-            let detail = commit.errorOutput + commit.output
-            if detail.contains("Please tell me who you are") || detail.contains("empty ident") {
-                throw .failure(
-                    "git has no identity to commit with: set user.name and user.email (git config user.email you@example.com) or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL"
-                )
-            }
-            throw .failure("git commit failed: \(detail.trimmingWhitespace())")
+    /// Commits `path`, and the removal of those `removedPaths` that git tracks, and nothing else:
+    /// whatever else the user has staged stays staged and out of this commit
+    /// (`git commit --only -- paths`). Logs that were committed to the repository and are now in
+    /// the store leave it with the index commit; untracked ones are no concern of git's.
+    public func commitOnly(_ absolutePath: String, removing removedPaths: [String] = [], message: String)
+        throws(ArchiveError) -> CommitOutcome
+    {
+        let path = pathInWorkTree(absolutePath)
+        var paths = [path]
+        if !removedPaths.isEmpty {
+            let candidates = removedPaths.map(pathInWorkTree)
+            let tracked = try git(["ls-files", "-z", "--"] + candidates, doing: "list tracked logs")
+            paths += tracked.output.split(separator: "\0").map(String.init).filter { !FileSystem.exists(Paths.join(root, $0)) }
         }
+        try git(["add", "--all", "--"] + paths, doing: "stage \(path)")
+        let diff = try run(["diff", "--cached", "--quiet", "--"] + paths)
+        if diff.status == 0 { return .nothingToCommit }
+        let commit = try run(["commit", "--quiet", "--no-verify", "-m", message, "--only", "--"] + paths)
+        guard commit.succeeded else { throw commitFailure(commit) }
         let head = try run(["rev-parse", "HEAD"])
         return .committed(sha: head.output.trimmingWhitespace())
     }
 
+    /// A failed commit, with the fix spelled out when git lacks an identity.
+    func commitFailure(_ result: ProcessRunner.Result) -> ArchiveError {
+        let detail = result.errorOutput + result.output
+        if detail.contains("Please tell me who you are") || detail.contains("empty ident") {
+            return .failure(
+                "git has no identity to commit with: set user.name and user.email (git config user.email you@example.com) or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL"
+            )
+        }
+        return .failure("git commit failed: \(detail.trimmingWhitespace())")
+    }
+
+    /// `absolutePath` relative to the work tree's root, as git names it (symlinks such as /tmp
+    /// resolved).
+    func pathInWorkTree(_ absolutePath: String) -> String {
+        let parent = FileSystem.resolvedPath(Paths.parent(of: absolutePath)) ?? Paths.parent(of: absolutePath)
+        let resolvedRoot = FileSystem.resolvedPath(root) ?? root
+        return Paths.relative(Paths.join(parent, Paths.lastComponent(of: absolutePath)), to: resolvedRoot) ?? absolutePath
+    }
+
     @discardableResult
-    private func git(_ arguments: [String], doing what: String) throws(ArchiveError) -> ProcessRunner.Result {
+    func git(_ arguments: [String], doing what: String) throws(ArchiveError) -> ProcessRunner.Result {
         let result = try run(arguments)
         guard result.succeeded else {
             throw .failure("cannot \(what) with git: \((result.errorOutput + result.output).trimmingWhitespace())")
@@ -57,7 +75,9 @@ public struct GitRepository: Sendable {
         return result
     }
 
-    private func run(_ arguments: [String]) throws(ArchiveError) -> ProcessRunner.Result {
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws(ArchiveError) -> ProcessRunner.Result {
+        var runner = runner
+        runner.environment.merge(extra) { _, new in new }
         do {
             return try runner.run("git", arguments, in: root)
         } catch {

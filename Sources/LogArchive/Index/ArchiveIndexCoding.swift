@@ -24,6 +24,25 @@ extension ArchiveIndex {
         unknownFields = reader.unknownMembers
     }
 
+    /// Parses the index file's bytes; `ArchiveIndexFormatError` says whether it was not JSON or
+    /// not of the index's shape.
+    public init(fileBytes bytes: [UInt8]) throws(ArchiveIndexFormatError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw .notJSON("\(error)")
+        }
+        do {
+            try self.init(json: value)
+        } catch {
+            throw .wrongShape("\(error)")
+        }
+    }
+
+    /// The index file's bytes, as every writer writes them.
+    public var fileBytes: [UInt8] { Array(JSONWriter.pretty(json).utf8) }
+
     public var json: JSONValue {
         var object = JSONObject()
         object["schema_version"] = .string(schemaVersion)
@@ -128,5 +147,17 @@ extension ArchivedLog {
         object["last_error"] = JSONValue(lastError)
         object.appendMissing(from: unknownFields)
         return .object(object)
+    }
+}
+
+public enum ArchiveIndexFormatError: Error, CustomStringConvertible {
+    case notJSON(String)
+    case wrongShape(String)
+
+    public var description: String {
+        switch self {
+        case .notJSON(let detail): "is not valid JSON (\(detail))"
+        case .wrongShape(let detail): "does not have the archive index's shape (\(detail))"
+        }
     }
 }

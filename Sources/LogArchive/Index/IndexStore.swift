@@ -25,16 +25,10 @@ public struct IndexStore: Sendable {
         } catch {
             throw .failure("cannot read the archive index: \(error)")
         }
-        let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            return try ArchiveIndex(fileBytes: bytes)
         } catch {
-            throw corrupt("is not valid JSON (\(error))")
-        }
-        do {
-            return try ArchiveIndex(json: value)
-        } catch {
-            throw corrupt("does not have the archive index's shape (\(error))")
+            throw corrupt(error.description)
         }
     }
 
@@ -63,8 +57,7 @@ public struct IndexStore: Sendable {
 
     private func write(_ index: ArchiveIndex) throws(ArchiveError) {
         let hadIndex = FileSystem.exists(path)
-        let document = index.json
-        let bytes = Array(JSONWriter.pretty(document).utf8)
+        let bytes = index.fileBytes
         do {
             if hadIndex {
                 try FileSystem.copyFile(path, to: backupPath)
@@ -91,7 +84,7 @@ public struct IndexStore: Sendable {
     /// replaces the index.
     private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
         let written = try FileSystem.readAll(temporaryPath)
-        guard written == expected, let parsed = try? JSONParser.parse(written), (try? ArchiveIndex(json: parsed)) != nil else {
+        guard written == expected, (try? ArchiveIndex(fileBytes: written)) != nil else {
             throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
         }
     }

@@ -91,4 +91,6 @@ public struct CleanedArchive: Sendable {
 public struct CommittedArchive: Sendable {
     public let cleaned: CleanedArchive
     public let commit: GitRepository.CommitOutcome?
+    /// Set when `--push` pushed the commit.
+    public let push: GitRepository.PushOutcome?
 }

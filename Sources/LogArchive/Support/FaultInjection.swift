@@ -19,6 +19,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case indexAfterRename = "index-after-rename"
     case beforeClean = "before-clean"
     case beforeCommit = "before-commit"
+    case beforePush = "before-push"
 
     private static let armed: (point: FaultPoint, action: String, skip: Int)? = {
         guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),

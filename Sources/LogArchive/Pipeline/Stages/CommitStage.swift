@@ -1,3 +1,5 @@
+import Foundation
+
 /// Commits the index, and only the index, when the logs dir is inside a git work tree.
 public struct CommitStage: PipelineStage {
     public static let name = StageName.commit
@@ -6,21 +8,66 @@ public struct CommitStage: PipelineStage {
 
     public func run(_ cleaned: CleanedArchive, in context: PipelineContext) throws -> StageResult<CommittedArchive> {
         guard context.settings.commit else {
-            return .skipped(CommittedArchive(cleaned: cleaned, commit: nil), "--no-commit")
+            return .skipped(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "--no-commit")
         }
         guard let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment) else {
-            return .skipped(CommittedArchive(cleaned: cleaned, commit: nil), "the logs dir is not inside a git work tree")
+            return .skipped(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "the logs dir is not inside a git work tree")
         }
+        // The lock keeps another local run from rewriting the index while git reads it, or while
+        // a rebase after a rejected push moves the work tree's copy.
+        let lock: IndexLock
+        do {
+            lock = try IndexLock.acquire(at: context.index.lockPath)
+        } catch {
+            return .warning(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "index not committed: \(error)")
+        }
+        defer { lock.release() }
+        let outcome: GitRepository.CommitOutcome
         do {
             try FaultPoint.beforeCommit.reach()
-            let outcome = try repository.commitOnly(cleaned.indexed.indexPath, message: CommitStage.message(for: cleaned))
-            let committed = CommittedArchive(cleaned: cleaned, commit: outcome)
-            switch outcome {
-            case .committed(let sha): return .completed(committed, "index committed as \(sha.prefix(12))")
-            case .nothingToCommit: return .skipped(committed, "the index has no change to commit")
-            }
+            outcome = try repository.commitOnly(
+                cleaned.indexed.indexPath, removing: cleaned.deletedPaths, message: CommitStage.message(for: cleaned))
         } catch {
-            return .warning(CommittedArchive(cleaned: cleaned, commit: nil), "index not committed: \(error)")
+            return .warning(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "index not committed: \(error)")
+        }
+        var detail: String
+        switch outcome {
+        case .committed(let sha): detail = "index committed as \(sha.prefix(12))"
+        case .nothingToCommit: detail = "the index has no change to commit"
+        }
+        guard context.settings.push else {
+            let committed = CommittedArchive(cleaned: cleaned, commit: outcome, push: nil)
+            return outcome == .nothingToCommit ? .skipped(committed, detail) : .completed(committed, detail)
+        }
+        do {
+            try FaultPoint.beforePush.reach()
+            let pushed = try repository.push(
+                mergingConflictsIn: cleaned.indexed.indexPath, with: CommitStage.mergeIndexVersions,
+                pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
+            detail += "; pushed to \(pushed.remote)"
+            if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
+            return .completed(CommittedArchive(cleaned: cleaned, commit: outcome, push: pushed), detail)
+        } catch {
+            return .warning(CommittedArchive(cleaned: cleaned, commit: outcome, push: nil), "\(detail); not pushed: \(error)")
+        }
+    }
+
+    /// The index both this job and another that pushed first changed: every entry of both is kept.
+    static func mergeIndexVersions(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
+        guard let local else { throw ArchiveError.failure("the local commit removed the index") }
+        let merged = IndexMerge.merge(
+            base: try base.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
+            upstream: try upstream.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
+            local: try ArchiveIndex(fileBytes: local))
+        return merged.fileBytes
+    }
+
+    /// A second or so, growing with each attempt and jittered so that jobs that collided once do
+    /// not collide again in step.
+    static func pause(scale: Double) -> (Int) -> Void {
+        { attempt in
+            let seconds = Double(attempt) * Double.random(in: 0.5..<1.5) * scale
+            if seconds > 0 { usleep(UInt32(min(seconds, 30) * 1e6)) }
         }
     }
 
