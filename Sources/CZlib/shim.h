@@ -19,4 +19,9 @@ static inline int logarchive_inflate_init_auto(z_streamp stream) {
     return inflateInit2(stream, 15 + 32);
 }
 
+/* crc32_combine is a macro for crc32_combine64 when off_t is 64 bits: one typed name for Swift. */
+static inline unsigned long logarchive_crc32_combine(unsigned long first, unsigned long second, long long secondLength) {
+    return crc32_combine(first, second, (z_off_t)secondLength);
+}
+
 #endif

@@ -2,6 +2,9 @@ import Crypto
 
 /// Streams a file through gzip into a new file, in fixed-size buffers whatever the input size,
 /// and checksums the compressed bytes as they are written: one read of the input does both.
+/// Files of `parallelThreshold` bytes and more are compressed in blocks on every core
+/// (`ParallelGzipEncoder`); smaller ones in one zlib stream, where threads would cost more than
+/// they save. The choice depends on the size alone, so a file always compresses to the same bytes.
 public struct GzipFileCompressor: Sendable {
     public struct Result: Sendable {
         /// Bytes read from the source.
@@ -18,9 +21,12 @@ public struct GzipFileCompressor: Sendable {
     /// Size of the read and write buffers; memory use is about twice this, independent of input.
     public var bufferSize: Int
 
-    public init(level: Int32 = 6, bufferSize: Int = 256 * 1024) {
+    public var parallelThreshold: Int64
+
+    public init(level: Int32 = 6, bufferSize: Int = 256 * 1024, parallelThreshold: Int64 = 4 << 20) {
         self.level = level
         self.bufferSize = bufferSize
+        self.parallelThreshold = parallelThreshold
     }
 
     /// Compresses `source` to `destination` through a temporary file in the same folder, renamed
@@ -44,6 +50,24 @@ public struct GzipFileCompressor: Sendable {
         let input = try PosixFile.openForReading(source)
         let sourceStatus = try input.status()
         let output = try PosixFile.createExclusive(temporary)
+        var hasher = SHA256()
+        var compressedSize: Int64 = 0
+        let sink = { (chunk: UnsafeRawBufferPointer) throws in
+            try output.write(chunk)
+            hasher.update(bufferPointer: chunk)
+            compressedSize += Int64(chunk.count)
+        }
+        let originalSize =
+            sourceStatus.size >= parallelThreshold
+            ? try compressInBlocks(input, sink: sink) : try compressInOneStream(input, sink: sink)
+        try output.sync()
+        try output.close()
+        return Result(
+            originalSize: originalSize, compressedSize: compressedSize,
+            checksum: Checksum(digest: hasher.finalize()), sourceStatus: sourceStatus)
+    }
+
+    private func compressInOneStream(_ input: PosixFile, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let deflater = try GzipDeflater(level: level)
         let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
@@ -51,14 +75,7 @@ public struct GzipFileCompressor: Sendable {
             readBuffer.deallocate()
             writeBuffer.deallocate()
         }
-        var hasher = SHA256()
         var originalSize: Int64 = 0
-        var compressedSize: Int64 = 0
-        let sink = { (chunk: UnsafeRawBufferPointer) throws in
-            try output.write(chunk)
-            hasher.update(bufferPointer: chunk)
-            compressedSize += Int64(chunk.count)
-        }
         while true {
             let count = try input.read(into: readBuffer)
             if count == 0 { break }
@@ -67,11 +84,19 @@ public struct GzipFileCompressor: Sendable {
                 UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
         }
         try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, output: writeBuffer, sink: sink)
-        try output.sync()
-        try output.close()
-        return Result(
-            originalSize: originalSize, compressedSize: compressedSize,
-            checksum: Checksum(digest: hasher.finalize()), sourceStatus: sourceStatus)
+        return originalSize
+    }
+
+    private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        let encoder = try ParallelGzipEncoder(level: level, output: sink)
+        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { readBuffer.deallocate() }
+        while true {
+            let count = try input.read(into: readBuffer)
+            if count == 0 { break }
+            try encoder.write(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+        }
+        return try encoder.finish().inputBytes
     }
 
     /// gzip files start with 1f 8b; such a log is uploaded as it is, never compressed twice.
