@@ -174,17 +174,13 @@ private final class RotationJob {
     private(set) var consumed: Int64 = 0
     private(set) var passes = 0
     private(set) var lateMembers = 0
-    private let buffer: UnsafeMutableRawBufferPointer
 
     init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?) {
         self.source = source
         sink = ArchiveSink(file: archive)
         self.level = level
         self.cancellation = cancellation
-        buffer = .allocate(byteCount: 1 << 20, alignment: 64)
     }
-
-    deinit { buffer.deallocate() }
 
     var compressedBytes: Int64 { sink.bytes }
     var checksum: Checksum { Checksum(digest: sink.hasher.finalize()) }
@@ -204,18 +200,15 @@ private final class RotationJob {
         var copied: Int64 = 0
         while true {
             if cancellation?.isCancelled == true { throw RotationError.cancelled }
-            let count = pread(source.descriptor, buffer.baseAddress, buffer.count, off_t(consumed))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("read", path: source.path)
-            }
-            if count == 0 { break }
             try FaultPoint.rotateMidCompress.reach()
             if encoder == nil {
                 let sink = sink
                 encoder = try ParallelGzipEncoder(level: level) { try sink.write($0) }
             }
-            try encoder?.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            let count = try encoder!.write(readingWith: { [source, consumed] space in
+                try source.read(into: space, at: consumed)
+            })
+            if count == 0 { break }
             consumed += Int64(count)
             copied += Int64(count)
         }
