@@ -40,9 +40,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmark programs: built with the package, not installed.
+        .executableTarget(
+            name: "logarchive-bench-writer",
+            dependencies: ["LogArchive"]
+        ),
         .testTarget(
             name: "LogArchiveTests",
-            dependencies: ["LogArchive", "logarchive"]
+            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,90 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Open `O_APPEND` descriptors of the writer's files, at most `limit` at once. Used by the
+/// flusher thread alone; the counts may be read from anywhere.
+final class HandlePool: @unchecked Sendable {
+    private struct Handle {
+        let descriptor: Int32
+        var lastUse: UInt64
+    }
+
+    private let limit: Int
+    private let idleTimeout: Double
+    private var open: [String: Handle] = [:]
+    private let openGauge = Atomic<Int>(0)
+    private let evictionCount = Atomic<Int64>(0)
+
+    init(limit: Int, idleTimeout: Double) {
+        self.limit = max(1, limit)
+        self.idleTimeout = idleTimeout
+    }
+
+    var openCount: Int { openGauge.load(ordering: .relaxed) }
+    var evictions: Int64 { evictionCount.load(ordering: .relaxed) }
+
+    func descriptor(for path: String) throws(FileSystemError) -> Int32 {
+        let now = MonotonicClock.nanoseconds()
+        if let handle = open[path] {
+            open[path]?.lastUse = now
+            return handle.descriptor
+        }
+        if open.count >= limit { evictLeastRecentlyUsed(1) }
+        let descriptor = try openForAppend(path)
+        open[path] = Handle(descriptor: descriptor, lastUse: now)
+        openGauge.store(open.count, ordering: .relaxed)
+        return descriptor
+    }
+
+    /// Opens for appending, creating the folders; when the process is out of descriptors, gives
+    /// back half of ours and tries again.
+    private func openForAppend(_ path: String) throws(FileSystemError) -> Int32 {
+        var createdFolders = false
+        while true {
+            let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if descriptor >= 0 { return descriptor }
+            let failure = errno
+            if failure == EINTR { continue }
+            if (failure == EMFILE || failure == ENFILE), !open.isEmpty {
+                evictLeastRecentlyUsed(max(1, open.count / 2))
+                continue
+            }
+            if failure == ENOENT, !createdFolders {
+                createdFolders = true
+                try FileSystem.createDirectories(Paths.parent(of: path))
+                continue
+            }
+            throw FileSystemError("open for appending", path: path, errorNumber: failure)
+        }
+    }
+
+    private func evictLeastRecentlyUsed(_ count: Int) {
+        let victims = open.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(count)
+        for (path, handle) in victims {
+            Glibc.close(handle.descriptor)
+            open[path] = nil
+            evictionCount.add(1, ordering: .relaxed)
+        }
+        openGauge.store(open.count, ordering: .relaxed)
+    }
+
+    func closeIdle() {
+        let cutoff = MonotonicClock.nanoseconds() &- UInt64(idleTimeout * 1e9)
+        for (path, handle) in open where handle.lastUse < cutoff {
+            Glibc.close(handle.descriptor)
+            open[path] = nil
+        }
+        openGauge.store(open.count, ordering: .relaxed)
+    }
+
+    func closeAll() {
+        for handle in open.values { Glibc.close(handle.descriptor) }
+        open = [:]
+        openGauge.store(0, ordering: .relaxed)
+    }
+}
