@@ -20,6 +20,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case beforeClean = "before-clean"
     case beforeCommit = "before-commit"
     case beforePush = "before-push"
+    case beforeTablePurge = "before-table-purge"
 
     private static let armed: (point: FaultPoint, action: String, skip: Int)? = {
         guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),
