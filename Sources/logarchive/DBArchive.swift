@@ -28,10 +28,14 @@ extension LogArchiveCommand {
         @Option(help: "The table to archive.")
         var table: String = TableArchiveRequest.defaultTable
 
-        @Option(help: "Archive only when the table and its indexes are larger than this (default 100MiB; 0: whenever it has rows).")
+        @Option(
+            help:
+                "Archive only when the table and its indexes are larger than this (default 100MiB; 0: whenever it has rows)."
+        )
         var threshold: String?
 
-        @Option(help: "Archive only rows whose created_at is before this ISO 8601 timestamp (e.g. 2025-01-15T00:00:00Z).")
+        @Option(
+            help: "Archive only rows whose created_at is before this ISO 8601 timestamp (e.g. 2025-01-15T00:00:00Z).")
         var olderThan: String?
 
         @Option(help: "Where to write the archive (default: the database's folder).", completion: .directory)
@@ -54,7 +58,8 @@ extension LogArchiveCommand {
             let request = TableArchiveRequest(
                 databasePath: Paths.absolute(database, relativeTo: currentDirectory), table: table,
                 threshold: threshold.flatMap(ByteCount.parse) ?? TableArchiveRequest.defaultThreshold,
-                olderThan: olderThan, archiveDirectory: archiveDir.map { Paths.absolute($0, relativeTo: currentDirectory) },
+                olderThan: olderThan,
+                archiveDirectory: archiveDir.map { Paths.absolute($0, relativeTo: currentDirectory) },
                 redactedColumns: redactColumn)
             let report: TableArchiveReport
             do {

@@ -13,7 +13,8 @@ import Testing
     /// `rows` rows: ids up to 400 created in 2025, later ones in 2026; every 50th row carries an AWS
     /// key in its message, every 7th a NULL prompt, every 3rd a blob; `message` repeats `padding`
     /// characters so a test can make the table large.
-    static func makeDatabase(in sandbox: Sandbox, rows: Int = 500, padding: Int = 0, wal: Bool = false) throws -> String {
+    static func makeDatabase(in sandbox: Sandbox, rows: Int = 500, padding: Int = 0, wal: Bool = false) throws -> String
+    {
         let path = sandbox.path("agent.db")
         let sql = """
             \(wal ? "PRAGMA journal_mode=WAL;" : "")
@@ -37,7 +38,8 @@ import Testing
     }
 
     static func ids(in database: String, sandbox: Sandbox) throws -> [Int] {
-        let output = try sandbox.shell("sqlite3 '\(database)' 'SELECT id FROM agent_logs ORDER BY id'").requireSuccess().output
+        let output = try sandbox.shell("sqlite3 '\(database)' 'SELECT id FROM agent_logs ORDER BY id'").requireSuccess()
+            .output
         return output.split(separator: "\n").compactMap { Int($0) }
     }
 
@@ -55,15 +57,21 @@ import Testing
         let sandbox = try Sandbox()
         let database = try Self.makeDatabase(in: sandbox)
         let result = try LogArchiveBinary.run(
-            ["db-archive", "agent.db", "--threshold", "0", "--older-than", "2026-01-01T00:00:00Z",
-             "--redact-column", "tool_input", "--json"], in: sandbox)
+            [
+                "db-archive", "agent.db", "--threshold", "0", "--older-than", "2026-01-01T00:00:00Z",
+                "--redact-column", "tool_input", "--json",
+            ], in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         let report = try #require(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         #expect(report["status"] as? String == "archived")
         #expect(report["rows"] as? Int == 400)
         let archive = try #require(report["archive"] as? String)
-        #expect((archive as NSString).lastPathComponent.range(of: #"^agent_logs_\d{8}T\d{6}Z\.json\.gz$"#, options: .regularExpression) != nil)
-        #expect(try FileManager.default.attributesOfItem(atPath: archive)[.size] as? Int == report["compressed_bytes"] as? Int)
+        #expect(
+            (archive as NSString).lastPathComponent.range(
+                of: #"^agent_logs_\d{8}T\d{6}Z\.json\.gz$"#, options: .regularExpression) != nil)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: archive)[.size] as? Int == report["compressed_bytes"]
+                as? Int)
 
         let text = try sandbox.shell("gzip -dc '\(archive)'").requireSuccess().output
         #expect(text.utf8.count == report["original_bytes"] as? Int)
@@ -74,9 +82,11 @@ import Testing
         let rows = try Self.archiveRows(archive, sandbox: sandbox)
         #expect(rows.map { $0["id"] as? Int } == (1...400).map { $0 })
         let first = rows[0]
-        #expect(Array((first as NSDictionary).allKeys.compactMap { $0 as? String }).sorted() == [
-            "created_at", "duration_ms", "id", "level", "message", "payload", "prompt_text", "session_id", "tokens", "tool_input",
-        ])
+        #expect(
+            Array((first as NSDictionary).allKeys.compactMap { $0 as? String }).sorted() == [
+                "created_at", "duration_ms", "id", "level", "message", "payload", "prompt_text", "session_id", "tokens",
+                "tool_input",
+            ])
         #expect(first["created_at"] as? String == "2025-01-01T00:01:00Z")
         #expect(first["message"] as? String == "step 1 said \"ok\"\né ✓")
         #expect(first["prompt_text"] as? String == "[REDACTED]")
@@ -106,12 +116,16 @@ import Testing
     @Test func existingArchiveNameIsNeverReplaced() throws {
         let sandbox = try Sandbox()
         let database = try Self.makeDatabase(in: sandbox, rows: 10)
-        let first = try LogArchiveBinary.run(["db-archive", "agent.db", "--threshold", "0", "--older-than", "2025-01-01T00:05:00Z", "--json"], in: sandbox)
+        let first = try LogArchiveBinary.run(
+            ["db-archive", "agent.db", "--threshold", "0", "--older-than", "2025-01-01T00:05:00Z", "--json"],
+            in: sandbox)
         let second = try LogArchiveBinary.run(["db-archive", "agent.db", "--threshold", "0", "--json"], in: sandbox)
         #expect(first.status == 0 && second.status == 0, "\(first.errorOutput) \(second.errorOutput)")
         let archives = try Self.archives(in: sandbox).map(sandbox.path)
         #expect(archives.count == 2)
-        let archived = try archives.flatMap { try Self.archiveRows($0, sandbox: sandbox) }.compactMap { $0["id"] as? Int }
+        let archived = try archives.flatMap { try Self.archiveRows($0, sandbox: sandbox) }.compactMap {
+            $0["id"] as? Int
+        }
         #expect(archived.sorted() == Array(1...10))
         #expect(try Self.ids(in: database, sandbox: sandbox).isEmpty)
     }
@@ -149,7 +163,10 @@ import Testing
         (["db-archive", "missing.db"], "no database at"),
         (["db-archive", "agent.db", "--table", "nope"], "no table 'nope'"),
         (["db-archive", "agent.db", "--older-than", "yesterday"], "invalid --older-than 'yesterday'"),
-        (["db-archive", "agent.db", "--table", "notes", "--older-than", "2025-01-01T00:00:00Z"], "no created_at column"),
+        (
+            ["db-archive", "agent.db", "--table", "notes", "--older-than", "2025-01-01T00:00:00Z"],
+            "no created_at column"
+        ),
         (["db-archive", "agent.db", "--redact-column", "secret_sauce"], "no column 'secret_sauce'"),
         (["db-archive", "notes.txt"], "not an SQLite database"),
     ])
@@ -193,7 +210,9 @@ import Testing
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
 
         let report = try #require(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
-        let archived = try Self.archiveRows(try #require(report["archive"] as? String), sandbox: sandbox).compactMap { $0["id"] as? Int }
+        let archived = try Self.archiveRows(try #require(report["archive"] as? String), sandbox: sandbox).compactMap {
+            $0["id"] as? Int
+        }
         let remaining = try Self.ids(in: database, sandbox: sandbox)
         #expect(archived.count == report["rows"] as? Int)
         #expect(Set(archived).isDisjoint(with: remaining))

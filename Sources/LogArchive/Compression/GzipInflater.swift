@@ -41,7 +41,9 @@ public enum GzipInflater {
                 try decompressed(bytes)
             }
         }
-        guard endedCleanly else { throw CompressionError.zlib("inflate (\(path) ends inside a gzip stream)", Z_BUF_ERROR) }
+        guard endedCleanly else {
+            throw CompressionError.zlib("inflate (\(path) ends inside a gzip stream)", Z_BUF_ERROR)
+        }
         return Result(
             compressedSize: compressedSize, compressedChecksum: Checksum(digest: hasher.finalize()),
             decompressedSize: decompressedSize)

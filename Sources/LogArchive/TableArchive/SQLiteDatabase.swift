@@ -69,7 +69,8 @@ final class SQLiteDatabase {
     }
 
     func error(_ status: Int32, _ operation: String) -> SQLiteError {
-        SQLiteError(path: path, operation: operation, code: status & 0xFF, message: String(cString: sqlite3_errmsg(handle)))
+        SQLiteError(
+            path: path, operation: operation, code: status & 0xFF, message: String(cString: sqlite3_errmsg(handle)))
     }
 
     /// Quotes a table or column name for SQL: in double quotes, inner quotes doubled.

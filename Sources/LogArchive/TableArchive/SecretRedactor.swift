@@ -63,7 +63,8 @@ struct SecretRedactor: Sendable {
                 return index - 3..<token.upperBound
             }
             if index >= 6, startsWord(at: index - 6, in: bytes), matches("github_pat_", at: index - 6, in: bytes),
-                let token = run(from: index + 5, minimum: 20, in: bytes, while: { isAlphanumeric($0) || $0 == UInt8(ascii: "_") })
+                let token = run(
+                    from: index + 5, minimum: 20, in: bytes, while: { isAlphanumeric($0) || $0 == UInt8(ascii: "_") })
             {
                 return index - 6..<token.upperBound
             }
@@ -84,7 +85,9 @@ struct SecretRedactor: Sendable {
         case UInt8(ascii: "="):
             for keyword in Self.assignmentKeywords where endsWithIgnoringCase(keyword, before: index, in: bytes) {
                 var start = index + 1
-                if start < bytes.count, bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "'") { start += 1 }
+                if start < bytes.count, bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "'") {
+                    start += 1
+                }
                 return run(from: start, minimum: 1, in: bytes, while: isAssignedValueByte)
             }
             return nil
@@ -115,7 +118,9 @@ struct SecretRedactor: Sendable {
         return true
     }
 
-    private func matchesIgnoringCase(_ lowercase: StaticString, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func matchesIgnoringCase(_ lowercase: StaticString, at index: Int, in bytes: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
         let length = lowercase.utf8CodeUnitCount
         guard index >= 0, index + length <= bytes.count else { return false }
         let pattern = lowercase.utf8Start
@@ -123,7 +128,9 @@ struct SecretRedactor: Sendable {
         return true
     }
 
-    private func endsWithIgnoringCase(_ pattern: [UInt8], before index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func endsWithIgnoringCase(_ pattern: [UInt8], before index: Int, in bytes: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
         var position = index - pattern.count
         guard position >= 0 else { return false }
         for byte in pattern {
@@ -134,7 +141,9 @@ struct SecretRedactor: Sendable {
     }
 
     /// The position of `literal` in `bytes[from..<limit]` (the match itself may end past `limit`).
-    private func find(_ literal: StaticString, from start: Int, limit: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    private func find(_ literal: StaticString, from start: Int, limit: Int, in bytes: UnsafeBufferPointer<UInt8>)
+        -> Int?
+    {
         var index = start
         while index < min(limit, bytes.count) {
             if matches(literal, at: index, in: bytes) { return index }
@@ -162,7 +171,8 @@ struct SecretRedactor: Sendable {
     }
 
     private func isUpperOrDigit(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
     private func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -71,7 +71,8 @@ public struct TableArchiveReport: Sendable {
     public var text: String {
         switch outcome {
         case .belowThreshold:
-            return "\(table) is \(ByteCount.format(tableBytes)), not over the \(ByteCount.format(threshold)) threshold: "
+            return
+                "\(table) is \(ByteCount.format(tableBytes)), not over the \(ByteCount.format(threshold)) threshold: "
                 + "nothing archived\n"
         case .nothingToArchive:
             return "\(table) is \(ByteCount.format(tableBytes)) but no rows match the cutoff (\(cutoffDescription)): "

@@ -1,9 +1,10 @@
+import Crypto
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Crypto
 
 /// Keeps an SQLite log table from bloating: when the table is over the threshold, streams the rows
 /// up to a cutoff into a gzip-compressed JSON array beside the database, proves the archive reads
@@ -125,7 +126,8 @@ public struct TableArchiver: Sendable {
         }
         var written = try table.database.transaction("BEGIN") { () throws -> WrittenArchive in
             let maxRowid = try table.maxRowid()
-            var written = WrittenArchive(predicate: RowPredicate(maxRowid: maxRowid ?? 0, cutoff: cutoff), maxRowid: maxRowid)
+            var written = WrittenArchive(
+                predicate: RowPredicate(maxRowid: maxRowid ?? 0, cutoff: cutoff), maxRowid: maxRowid)
             guard maxRowid != nil else { return written }
             let rows = try table.selectRows(matching: written.predicate)
             while try rows.step() {
@@ -168,7 +170,11 @@ public struct TableArchiver: Sendable {
     static func archiveBaseName(table: String, at time: UTCTimestamp) -> String {
         let safeTable = String(
             String.UnicodeScalarView(
-                table.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) ? $0 : "_" }))
+                table.unicodeScalars.map {
+                    $0.isASCII
+                        && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+                        ? $0 : "_"
+                }))
         let stamp = time.iso8601.filter { $0 != "-" && $0 != ":" }
         return "\(safeTable)_\(stamp)"
     }

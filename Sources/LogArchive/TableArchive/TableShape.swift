@@ -25,7 +25,8 @@ struct TableShape {
         columns = (0..<shape.columnCount).map(shape.columnName)
         if cutoffGiven && !columns.contains("created_at") {
             throw ArchiveError.badInput(
-                "table '\(name)' has no created_at column, which --older-than compares with (columns: \(columns.joined(separator: ", ")))")
+                "table '\(name)' has no created_at column, which --older-than compares with (columns: \(columns.joined(separator: ", ")))"
+            )
         }
     }
 
@@ -61,7 +62,8 @@ struct TableShape {
     /// the rows matching the predicate are still the ones written; otherwise rolls back, deleting nothing.
     func purge(rowsMatching predicate: RowPredicate, expected: TableArchiver.WrittenArchive) throws {
         try database.transaction("BEGIN IMMEDIATE") {
-            let check = try database.prepare("SELECT COUNT(*), COALESCE(SUM(rowid), 0) FROM \(quotedName) WHERE \(predicate.sql)")
+            let check = try database.prepare(
+                "SELECT COUNT(*), COALESCE(SUM(rowid), 0) FROM \(quotedName) WHERE \(predicate.sql)")
             try predicate.bind(to: check)
             _ = try check.step()
             let (count, rowidSum) = (check.int64(0), check.int64(1))
@@ -76,7 +78,8 @@ struct TableShape {
             try delete.run()
             guard database.changes == expected.rows else {
                 throw ArchiveError.failure(
-                    "deleting the archived rows of '\(name)' removed \(database.changes), not \(expected.rows): rolled back")
+                    "deleting the archived rows of '\(name)' removed \(database.changes), not \(expected.rows): rolled back"
+                )
             }
         }
     }
