@@ -89,13 +89,7 @@ public struct GzipFileCompressor: Sendable {
 
     private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let encoder = try ParallelGzipEncoder(level: level, output: sink)
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { readBuffer.deallocate() }
-        while true {
-            let count = try input.read(into: readBuffer)
-            if count == 0 { break }
-            try encoder.write(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
-        }
+        while try encoder.write(readingWith: { try input.read(into: $0) }) > 0 {}
         return try encoder.finish().inputBytes
     }
 

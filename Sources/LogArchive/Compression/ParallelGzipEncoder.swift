@@ -65,6 +65,17 @@ public final class ParallelGzipEncoder {
         }
     }
 
+    /// Lets `read` fill the block being built directly (no copy through another buffer); returns
+    /// what `read` returned, the byte count, 0 meaning the end of the input.
+    @discardableResult
+    public func write(readingWith read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+        precondition(!finished, "write after finish")
+        let count = try read(filling.freeSpace)
+        filling.didFill(count)
+        if filling.isFull { try submit(last: false) }
+        return count
+    }
+
     /// Compresses what is left, writes the gzip trailer, and returns the input's size and CRC-32.
     @discardableResult
     public func finish() throws -> (inputBytes: Int64, crc32: UInt32) {
@@ -145,6 +156,15 @@ private final class Block: @unchecked Sendable {
     var isFull: Bool { dataCount == blockSize }
 
     private var dataStart: Int { ParallelGzipEncoder.dictionarySize }
+
+    var freeSpace: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: storage[(dataStart + dataCount)..<(dataStart + blockSize)])
+    }
+
+    func didFill(_ count: Int) {
+        precondition(count >= 0 && dataCount + count <= blockSize)
+        dataCount += count
+    }
 
     func append(_ bytes: UnsafeRawBufferPointer) -> Int {
         let count = min(bytes.count, blockSize - dataCount)

@@ -20,6 +20,8 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case beforeClean = "before-clean"
     case beforeCommit = "before-commit"
     case beforePush = "before-push"
+    case rotateMidCompress = "rotate-mid-compress"
+    case rotateBeforeTruncate = "rotate-before-truncate"
     case beforeTablePurge = "before-table-purge"
 
     private static let armed: (point: FaultPoint, action: String, skip: Int)? = {

@@ -55,6 +55,16 @@ public final class PosixFile {
         }
     }
 
+    /// Reads up to `buffer.count` bytes at `offset`, leaving the file position alone; 0 at the end.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw FileSystemError("read", path: path)
+        }
+    }
+
     /// Writes all of `bytes`, retrying short writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         var offset = 0

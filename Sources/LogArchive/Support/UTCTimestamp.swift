@@ -36,6 +36,13 @@ public struct UTCTimestamp: Sendable, Equatable, Comparable {
             + "\(pad(Int(f.tm_hour))):\(pad(Int(f.tm_min))):\(pad(Int(f.tm_sec)))Z"
     }
 
+    /// `20250115T140000Z`, ISO 8601's basic form: sorts like the instant and fits in a file name.
+    public var basicISO8601: String {
+        let f = fields
+        return "\(pad(Int(f.tm_year) + 1900, 4))\(pad(Int(f.tm_mon) + 1))\(pad(Int(f.tm_mday)))T"
+            + "\(pad(Int(f.tm_hour)))\(pad(Int(f.tm_min)))\(pad(Int(f.tm_sec)))Z"
+    }
+
     /// `2025-01-15 14:00 UTC`, for people.
     public var readable: String {
         let f = fields

@@ -149,21 +149,13 @@ public struct TableArchiver: Sendable {
         return written
     }
 
-    /// Links the finished temporary file to `<base>.json.gz`, or `<base>-1.json.gz`, `-2`... when
-    /// that exists: `link(2)` never replaces a file, even one created a moment ago.
+    /// Gives the finished archive its name, `<base>.json.gz` or `<base>-1.json.gz`, ... when taken:
+    /// never replacing a file, even one created a moment ago.
     static func placeWithoutReplacing(_ temporary: String, in directory: String, baseName: String) throws -> String {
-        var attempt = 0
-        while true {
-            let name = attempt == 0 ? "\(baseName).json.gz" : "\(baseName)-\(attempt).json.gz"
-            let path = Paths.join(directory, name)
-            if link(temporary, path) == 0 {
-                try FileSystem.remove(temporary)
-                try FileSystem.syncDirectory(directory)
-                return path
-            }
-            guard errno == EEXIST else { throw FileSystemError("name the archive", path: path) }
-            attempt += 1
-        }
+        let path = try ArchiveName.link(temporary, in: directory, stem: baseName, suffix: ".json.gz")
+        try FileSystem.remove(temporary)
+        try FileSystem.syncDirectory(directory)
+        return path
     }
 
     /// `agent_logs_20251122T053000Z`: the table (file-name safe) and the UTC time, ISO 8601 basic.
@@ -175,8 +167,7 @@ public struct TableArchiver: Sendable {
                         && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
                         ? $0 : "_"
                 }))
-        let stamp = time.iso8601.filter { $0 != "-" && $0 != ":" }
-        return "\(safeTable)_\(stamp)"
+        return "\(safeTable)_\(time.basicISO8601)"
     }
 
     static func parseCutoff(_ text: String) throws(ArchiveError) -> UTCTimestamp {

@@ -1,0 +1,73 @@
+import ArgumentParser
+import LogArchive
+
+extension LogArchiveCommand {
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Archive a growing log over the size threshold, then truncate it, losing no line.",
+            discussion: """
+                The log is gzipped into <archive-dir>/<UTC timestamp>_<name>.gz; once that archive is \
+                complete and synced the log is truncated to 0 (not deleted, so writers keep their \
+                handle). Lines appended meanwhile are not lost: writers that take a shared flock on \
+                the file (logarchive's own do) wait for the last instant, and bytes from any other \
+                writer go into the archive before the truncation. On any failure the log is left \
+                as it was and no partial archive is kept.
+
+                Examples:
+                  logarchive rotate logs/debug/agent.log       over 100 MiB? archive and truncate
+                  logarchive rotate app.log --threshold 10MB --archive-dir /var/archive/app
+                  logarchive rotate app.log --threshold 0 --json
+                """
+        )
+
+        @Argument(help: "The log file.", completion: .file())
+        var file: String
+
+        @OptionGroup var rotation: RotationOptions
+
+        @Flag(help: "Print one JSON object instead of a line.")
+        var json = false
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            let rotator = LogRotator(options: rotation.options(in: environment.currentDirectory))
+            let path = Paths.absolute(file, relativeTo: environment.currentDirectory)
+            let outcome: LogRotator.Outcome
+            do {
+                outcome = try rotator.rotate(path)
+            } catch {
+                throw fail(error)
+            }
+            Terminal.output(outcome.report(json: json, threshold: rotator.options.threshold, file: file) + "\n")
+        }
+    }
+}
+
+/// The options `rotate` and `watch` share.
+struct RotationOptions: ParsableArguments {
+    @Option(help: "Rotate a file when it is larger than this (default 100MiB; e.g. 512k, 10MB).")
+    var threshold: String = "100MiB"
+
+    @Option(help: "Where archives go (default: the log's folder).", completion: .directory)
+    var archiveDir: String?
+
+    @Option(help: "gzip level, 1 (fastest) to 9 (smallest); default 6.")
+    var compressionLevel: Int = 6
+
+    func validate() throws {
+        guard ByteCount.parse(threshold) != nil else {
+            throw ValidationError("'--threshold \(threshold)' is not a size (examples: 100MB, 1MiB, 512k)")
+        }
+        guard (1...9).contains(compressionLevel) else {
+            throw ValidationError("'--compression-level \(compressionLevel)' is not between 1 and 9")
+        }
+    }
+
+    func options(in directory: String) -> LogRotator.Options {
+        var options = LogRotator.Options()
+        options.threshold = ByteCount.parse(threshold) ?? options.threshold
+        options.archiveDirectory = archiveDir.map { Paths.absolute($0, relativeTo: directory) }
+        options.level = Int32(compressionLevel)
+        return options
+    }
+}
