@@ -22,6 +22,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case beforePush = "before-push"
     case rotateMidCompress = "rotate-mid-compress"
     case rotateBeforeTruncate = "rotate-before-truncate"
+    case beforeTablePurge = "before-table-purge"
 
     private static let armed: (point: FaultPoint, action: String, skip: Int)? = {
         guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),

@@ -1,0 +1,101 @@
+import CZlib
+import Crypto
+
+/// Reads a `.gz` file back in fixed-size buffers, handing the decompressed bytes to a closure and
+/// checksumming the compressed bytes as they are read: how an archive is proved readable and
+/// complete before anything it replaces is deleted. Concatenated gzip members are read in turn,
+/// as `gzip -d` does.
+public enum GzipInflater {
+    public struct Result: Sendable {
+        /// Bytes of the `.gz` read.
+        public let compressedSize: Int64
+        /// SHA-256 of the `.gz` bytes.
+        public let compressedChecksum: Checksum
+        /// Bytes handed to the closure.
+        public let decompressedSize: Int64
+    }
+
+    public static func inflateFile(
+        _ path: String, bufferSize: Int = 256 * 1024, decompressed: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Result {
+        let input = try PosixFile.openForReading(path)
+        let stream = try InflateStream()
+        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer {
+            readBuffer.deallocate()
+            writeBuffer.deallocate()
+        }
+        var hasher = SHA256()
+        var compressedSize: Int64 = 0
+        var decompressedSize: Int64 = 0
+        var endedCleanly = false
+        while true {
+            let count = try input.read(into: readBuffer)
+            if count == 0 { break }
+            compressedSize += Int64(count)
+            let chunk = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
+            hasher.update(bufferPointer: chunk)
+            endedCleanly = try stream.inflate(chunk, output: writeBuffer) { bytes in
+                decompressedSize += Int64(bytes.count)
+                try decompressed(bytes)
+            }
+        }
+        guard endedCleanly else {
+            throw CompressionError.zlib("inflate (\(path) ends inside a gzip stream)", Z_BUF_ERROR)
+        }
+        return Result(
+            compressedSize: compressedSize, compressedChecksum: Checksum(digest: hasher.finalize()),
+            decompressedSize: decompressedSize)
+    }
+}
+
+/// One zlib inflate stream at a fixed address, as zlib requires, released in `deinit`.
+private final class InflateStream {
+    private let stream: UnsafeMutablePointer<z_stream>
+
+    init() throws(CompressionError) {
+        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = logarchive_inflate_init_auto(stream)
+        guard status == Z_OK else {
+            stream.deallocate()
+            throw CompressionError.zlib("inflateInit2", status)
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Inflates all of `input`; returns true when it ended exactly at the end of a gzip member.
+    func inflate(
+        _ input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        var atMemberEnd = false
+        repeat {
+            stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(output.count)
+            let status = CZlib.inflate(stream, Z_NO_FLUSH)
+            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                throw CompressionError.zlib("inflate", status)
+            }
+            let produced = output.count - Int(stream.pointee.avail_out)
+            if produced > 0 { try sink(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
+            atMemberEnd = status == Z_STREAM_END
+            if atMemberEnd && stream.pointee.avail_in > 0 {
+                // Another member follows.
+                let reset = inflateReset(stream)
+                guard reset == Z_OK else { throw CompressionError.zlib("inflateReset", reset) }
+                atMemberEnd = false
+            }
+            if status == Z_BUF_ERROR && produced == 0 { break }
+        } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
+        return atMemberEnd
+    }
+}
