@@ -46,3 +46,32 @@ func fail(_ error: ArchiveError) -> ExitCode {
     Terminal.error("logarchive: error: \(error.message)")
     return ExitCode(error.exitCode)
 }
+
+/// `--logs-dir` and `--config`, for the commands that write logs rather than archive them.
+struct LogsLocationOptions: ParsableArguments {
+    @Option(name: .customLong("logs-dir"), help: "The logs directory (default: ./logs).", completion: .directory)
+    var logsDirectory: String?
+
+    @Option(help: "A config file (default: ./.logarchive.json when present).", completion: .file(extensions: ["json"]))
+    var config: String?
+
+    /// The logs directory as flags, environment, config file and defaults decide it.
+    func resolve(_ environment: ProcessEnvironment) throws(ArchiveError) -> String {
+        var overrides = SettingsOverrides()
+        overrides.logsDirectory = logsDirectory
+        overrides.configFile = config
+        return try SettingsResolver(environment: environment.variables, currentDirectory: environment.currentDirectory)
+            .resolve(overrides).logsDirectory
+    }
+}
+
+extension LogType: ExpressibleByArgument {}
+
+/// An issue number argument, checked as the archive checks it.
+func parseIssue(_ text: String) throws -> IssueNumber {
+    do {
+        return try IssueNumber(validating: text)
+    } catch {
+        throw ValidationError(error.message)
+    }
+}

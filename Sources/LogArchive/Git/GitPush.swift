@@ -49,9 +49,7 @@ extension GitRepository {
                 return PushOutcome(remote: remote, remoteRef: remoteRef, head: candidate, attempts: attempt)
             }
             let detail = (push.output + push.errorOutput).trimmingWhitespace()
-            // "[rejected]" is the remote having moved on (fetch first, non-fast-forward); a hook's
-            // "[remote rejected]", auth or network failures are not cured by rebasing.
-            guard detail.contains("[rejected]") else {
+            guard GitRepository.remoteMovedOn(detail) else {
                 throw .failure("git push to \(remote) failed: \(detail)")
             }
             guard attempt < attempts else { break }
@@ -65,6 +63,14 @@ extension GitRepository {
         throw .failure(
             "git push to \(remote) was rejected \(attempts) times because others kept pushing; the index is committed locally as \(localHead.prefix(12)): pull and push by hand"
         )
+    }
+
+    /// Whether a failed push failed because the remote branch moved on, so that fetching and
+    /// replaying cures it: "[rejected]" (fetch first, non-fast-forward), or a push that lost the
+    /// race for the ref on the server ("cannot lock ref", "failed to update ref"). A hook's other
+    /// refusals, auth and network failures are not cured by rebasing.
+    static func remoteMovedOn(_ detail: String) -> Bool {
+        detail.contains("[rejected]") || detail.contains("cannot lock ref") || detail.contains("(failed to update ref)")
     }
 
     /// Replays the commits in `upstream..head` onto `upstream`, returning the new tip.

@@ -10,6 +10,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         case partial
         /// Anything else: exit 1.
         case failure
+        /// `capture` could not start its command: exit 127 (not found) or 126, as a shell says.
+        case commandNotRun(Int32)
     }
 
     public let kind: Kind
@@ -35,6 +37,7 @@ extension ArchiveError.Kind {
         case .refused: 4
         case .partial: 3
         case .failure: 1
+        case .commandNotRun(let status): status
         }
     }
 }

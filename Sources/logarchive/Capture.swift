@@ -1,0 +1,111 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LogArchive
+
+extension LogArchiveCommand {
+    struct Capture: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a command and log its output into the issue's log, still showing it.",
+            discussion: """
+                Standard output and error go to the terminal as they come, and line by line, with \
+                timestamps, into the issue's log for the type: logs/builds/123-build.log, \
+                logs/deployments/123-deployment.log, logs/debug/123-debug.log, or a new \
+                logs/sessions/session-123-<UTC time>.md whose front matter records the command, \
+                started, ended, duration and exit code. Exits with the command's exit code (128 + N \
+                when a signal N ended it; 127 when the command is not found, as a shell does).
+
+                Examples:
+                  logarchive capture 123 -- swift build
+                  logarchive capture 123 --type deployment -- ./deploy.sh staging
+                  logarchive capture 123 --type session -- claude --print "fix the failing test"
+                """
+        )
+
+        @Argument(help: "The issue (or pull request) number.")
+        var issue: String
+
+        @Option(help: "The log type: build, deployment, debug or session.")
+        var type: LogType = .build
+
+        @OptionGroup var location: LogsLocationOptions
+
+        @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+        var command: [String] = []
+
+        func validate() throws {
+            _ = try parseIssue(issue)
+            guard !command.isEmpty else {
+                throw ValidationError("give the command to run after --, for example: logarchive capture \(issue) -- swift build")
+            }
+        }
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            let outcome: CommandCapture.Outcome
+            var forwarders: [DispatchSourceSignal] = []
+            do {
+                let capture = CommandCapture(
+                    issue: try parseIssue(issue), type: type, command: command, logsDirectory: try location.resolve(environment))
+                outcome = try capture.run { stream, bytes in
+                    (stream == .output ? FileHandle.standardOutput : FileHandle.standardError).write(Data(bytes))
+                } started: { child in
+                    // Ctrl-C reaches the command through the terminal; we stay to log its end.
+                    // A SIGTERM or SIGHUP sent to us alone is passed on.
+                    signal(SIGINT, SIG_IGN)
+                    forwarders = [SIGTERM, SIGHUP].map { number in
+                        signal(number, SIG_IGN)
+                        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                        source.setEventHandler { child.signal(number) }
+                        source.resume()
+                        return source
+                    }
+                }
+            } catch let error as ArchiveError {
+                throw fail(error)
+            }
+            forwarders.forEach { $0.cancel() }
+            let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
+            Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
+            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        }
+    }
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append one timestamped line to the issue's log.",
+            discussion: """
+                Examples:
+                  logarchive log 123 "retrying the flaky integration test"
+                  logarchive log 123 --type deployment "promoted build 42 to production"
+                  logarchive log 123 --type session "decided to keep the old schema"
+                """
+        )
+
+        @Argument(help: "The issue (or pull request) number.")
+        var issue: String
+
+        @Option(help: "The log type: build, deployment, debug (the default) or session.")
+        var type: LogType = .debug
+
+        @OptionGroup var location: LogsLocationOptions
+
+        @Argument(help: "The message.")
+        var message: String
+
+        func validate() throws {
+            _ = try parseIssue(issue)
+        }
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            do {
+                let path = try IssueLogAppender.append(
+                    message, issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
+                Terminal.output("\(Paths.relative(path, to: environment.currentDirectory) ?? path)\n")
+            } catch let error as ArchiveError {
+                throw fail(error)
+            }
+        }
+    }
+}
