@@ -19,6 +19,7 @@ extension LogArchiveCommand {
                   logarchive 123 --retry                  finish a partial archive (exit 3 means partial)
                   logarchive 123 --reindex-only           rebuild the index entry from the store
                   logarchive 123 --reason issue_closed --push   the CI job: refuse unless closed, push the index
+                  logarchive 123 --trace run.json         also write why each decision was taken
                 """
         )
 
@@ -57,6 +58,9 @@ extension LogArchiveCommand {
 
         @Option(help: "gzip level, 1 (fastest) to 9 (smallest); default 6.")
         var compressionLevel: Int?
+
+        @Option(help: "Write the run's decision trace (JSON) to this file.", completion: .file(extensions: ["json"]))
+        var trace: String?
 
         @OptionGroup var locations: LocationOptions
 
@@ -99,9 +103,10 @@ extension LogArchiveCommand {
                 ).resolve(overrides)
                 let pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
-                let request = ArchiveRequest(
+                var request = ArchiveRequest(
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
                     mode: mode)
+                request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
                 report = pipeline.run(request)
             } catch {
                 throw fail(error)

@@ -53,7 +53,31 @@ public struct ArchivePipeline: Sendable {
             report.error = .failure("\(error)")
         }
         report.stages = runner.finish()
+        keepTrace(request, report: &report)
         return report
+    }
+
+    /// Writes the run's trace to `--trace FILE`, and beside the manifest when the run reached the
+    /// store; a trace that cannot be kept is a warning, never a failed archive.
+    private func keepTrace(_ request: ArchiveRequest, report: inout ArchiveReport) {
+        let document = Array(context.trace.exportJSON().utf8)
+        if let file = request.traceFile {
+            do {
+                try context.trace.export(to: file)
+                report.traceFile = file
+            } catch {
+                report.traceWarnings.append("trace not written to \(file): \(error)")
+            }
+        }
+        if let folder = report.storeFolder, !request.dryRun {
+            let key = StoreLayout.traceKey(issueFolder: folder, runID: context.runID)
+            do {
+                try context.store.put(bytes: document, key: key)
+                report.traceKey = key
+            } catch {
+                report.traceWarnings.append("trace not stored at \(key): \(error)")
+            }
+        }
     }
 
     private func runStages(_ request: ArchiveRequest, runner: PipelineRunner, report: inout ArchiveReport) throws {

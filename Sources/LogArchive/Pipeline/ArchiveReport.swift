@@ -25,6 +25,10 @@ public struct ArchiveReport: Sendable {
     public var freedBytes: Int64 = 0
     public var keptPaths: [String] = []
     public var error: ArchiveError?
+    /// Where the run's decision trace went (`--trace FILE`, the store), and what could not be kept.
+    public var traceFile: String?
+    public var traceKey: String?
+    public var traceWarnings: [String] = []
 
     public init(issue: IssueNumber, outcome: Outcome, storeLocation: String, indexPath: String) {
         self.issue = issue

@@ -5,6 +5,8 @@ public struct ArchiveRequest: Sendable {
     public var force: Bool
     public var dryRun: Bool
     public var mode: Mode
+    /// `--trace FILE`: where to write the run's decision trace as JSON.
+    public var traceFile: String?
 
     public enum Mode: Sendable, Equatable {
         /// Archive the issue (again, with `force`; a partial archive is always completed).
@@ -37,6 +39,8 @@ public struct PipelineContext: Sendable {
     public let environment: [String: String]
     /// Present when a GitHub token is set.
     public var github: GitHubClient?
+    /// The run's decisions, with `runID` as their request id.
+    public let trace: TraceCollector
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,
@@ -46,6 +50,7 @@ public struct PipelineContext: Sendable {
         self.store = store
         self.index = IndexStore(logsDirectory: settings.logsDirectory)
         self.github = nil
+        self.trace = TraceCollector()
         self.now = now
         self.runID = runID
         self.environment = environment
@@ -55,5 +60,22 @@ public struct PipelineContext: Sendable {
     /// holding the logs dir, as the original workflow wrote it.
     public func indexedLocalPath(for log: CollectedLog) -> String {
         Paths.lastComponent(of: settings.logsDirectory) + "/" + log.relativePath
+    }
+}
+
+extension PipelineContext {
+    /// Records one decision of this run: what was decided (`type`), by which part, about what, and
+    /// why. The event's time is the moment of the decision; `since` makes its duration the time
+    /// the work leading to it took.
+    public func note(
+        _ type: String, by component: String, about subject: String, _ rationale: String, severity: TraceSeverity = .info,
+        since started: TraceTimestamp? = nil, attributes: JSONObject = JSONObject()
+    ) {
+        var builder = TraceEvent.Builder(
+            type: type, component: component, requestID: runID, subject: subject, rationale: rationale, severity: severity,
+            attributes: attributes)
+        if let started { builder.duration = builder.timestamp - started }
+        // Type and component are literals at every call site: the builder cannot refuse them.
+        _ = try? trace.record(builder)
     }
 }

@@ -110,6 +110,8 @@ public struct ArchiveSummary: Sendable {
                 lines.append("  Stage: \(failed.name.rawValue)")
             }
         }
+        if let file = report.traceFile { lines.append("  Trace: \(shown(file))") }
+        for warning in report.traceWarnings { lines.append("  ⚠ \(warning)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -158,6 +160,11 @@ public struct ArchiveSummary: Sendable {
                 })
         }
         object["entry"] = report.entry?.json ?? .null
+        object["trace"] = .object(
+            JSONObject([
+                ("file", JSONValue(report.traceFile)), ("store_key", JSONValue(report.traceKey)),
+                ("warnings", .array(report.traceWarnings.map(JSONValue.string))),
+            ]))
         return .object(object)
     }
 }

@@ -10,12 +10,18 @@ public final class PipelineRunner {
 
     public func run<Stage: PipelineStage>(_ stage: Stage, _ input: Stage.Input) throws -> Stage.Output {
         let started = MonotonicClock.nanoseconds()
+        let traceStart = TraceTimestamp.now()
+        context.note("stage.start", by: "pipeline", about: Stage.name.rawValue, "starting \(Stage.name.rawValue)", severity: .debug)
         do {
             let result = try stage.run(input, in: context)
             record(Stage.name, result.status, result.detail, since: started)
+            context.note(
+                "stage.end", by: "pipeline", about: Stage.name.rawValue, "\(result.status.rawValue): \(result.detail)",
+                severity: result.status == .warning ? .warning : .info, since: traceStart)
             return result.output
         } catch {
             record(Stage.name, .failed, "\(error)", since: started)
+            context.note("stage.end", by: "pipeline", about: Stage.name.rawValue, "failed: \(error)", severity: .error, since: traceStart)
             throw error
         }
     }
@@ -23,6 +29,7 @@ public final class PipelineRunner {
     /// Records a stage that was deliberately not run (dry run, a finished archive).
     public func skip(_ name: StageName, _ reason: String) {
         records.append(StageRecord(name: name, status: .skipped, detail: reason, durationNanoseconds: 0))
+        context.note("stage.skip", by: "pipeline", about: name.rawValue, reason)
     }
 
     /// Fills in every stage that has no record yet as not run.

@@ -74,4 +74,7 @@ public enum StoreLayout {
     }
 
     public static func manifestKey(issueFolder: String) -> String { issueFolder + "manifest.json" }
+
+    /// A run's decision trace, beside the manifest: one per run, so a retry keeps the first run's.
+    public static func traceKey(issueFolder: String, runID: String) -> String { issueFolder + "trace-\(runID).json" }
 }

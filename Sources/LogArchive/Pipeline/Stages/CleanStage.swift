@@ -19,6 +19,7 @@ public struct CleanStage: PipelineStage {
                 guard current.isUnchanged(comparedTo: uploaded.checksummed.sourceStatus) else {
                     kept.append(prepared.log.path)
                     problems.append("kept \(prepared.log.path): it changed after it was archived")
+                    context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: prepared.log), "it changed after it was archived", severity: .warning)
                     continue
                 }
                 if let gz = prepared.compressedPath {
@@ -31,9 +32,13 @@ public struct CleanStage: PipelineStage {
                 try FileSystem.remove(prepared.log.path)
                 freed += prepared.log.isSymlink ? 0 : current.size
                 deleted.append(prepared.log.path)
+                context.note(
+                    "clean.deleted", by: "clean", about: context.indexedLocalPath(for: prepared.log),
+                    "the store holds a verified copy (\(uploaded.record.checksum)) at \(uploaded.record.remotePath)")
             } catch {
                 kept.append(prepared.log.path)
                 problems.append("could not delete \(prepared.log.path): \(error)")
+                context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: prepared.log), "could not delete it: \(error)", severity: .warning)
             }
         }
         let cleaned = CleanedArchive(indexed: indexed, freedBytes: freed, deletedPaths: deleted, keptPaths: kept)

@@ -12,7 +12,16 @@ public struct CompressStage: PipelineStage {
         var prepared: [PreparedLog] = []
         do {
             for log in collected.logs {
-                prepared.append(try prepare(log, threshold: threshold, compressor: compressor))
+                let started = TraceTimestamp.now()
+                let log = try prepare(log, threshold: threshold, compressor: compressor)
+                prepared.append(log)
+                var attributes = JSONObject()
+                attributes["original_bytes"] = .integer(log.log.size)
+                attributes["upload_bytes"] = .integer(log.uploadSize)
+                attributes["threshold_bytes"] = .integer(threshold)
+                context.note(
+                    log.compressed ? "compress.compressed" : "compress.skipped", by: "compress",
+                    about: context.indexedLocalPath(for: log.log), log.decision, since: started, attributes: attributes)
             }
         } catch {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }

@@ -96,6 +96,8 @@ public struct UploadStage: PipelineStage {
 
     private func upload(_ log: ChecksummedLog, key: String, position: Int, journal: UploadJournal, in context: PipelineContext) {
         let prepared = log.prepared
+        let subject = context.indexedLocalPath(for: prepared.log)
+        let started = TraceTimestamp.now()
         func markUploaded() {
             journal.update(position) { record in
                 record.uploadStatus = .uploaded
@@ -110,12 +112,23 @@ public struct UploadStage: PipelineStage {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
                 try requireUnchanged(prepared.log, since: log.sourceStatus)
                 markUploaded()
+                context.note(
+                    "upload.skipped", by: "upload", about: subject, "the store already holds \(key) with \(log.checksum)", since: started)
                 return
             }
             journal.update(position) { $0.uploadAttempt += 1 }
+            context.note(
+                "upload.attempt", by: "upload", about: subject,
+                "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
             let stored = try context.store.put(
                 fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize,
-                onRetry: { _, error, delay in
+                onRetry: { attempt, error, delay in
+                    var attributes = JSONObject()
+                    attributes["attempt"] = .integer(Int64(attempt))
+                    attributes["delay_ms"] = .integer(Int64(delay * 1000))
+                    context.note(
+                        "upload.retry", by: "upload", about: subject, "\(error); retrying in \(UploadStage.seconds(delay))",
+                        severity: .warning, attributes: attributes)
                     journal.update(position, countsAsRetry: true) { record in
                         record.uploadStatus = .retrying
                         record.uploadAttempt += 1
@@ -133,7 +146,11 @@ public struct UploadStage: PipelineStage {
             try FaultPoint.afterUpload.reach()
             try requireUnchanged(prepared.log, since: log.sourceStatus)
             markUploaded()
+            context.note(
+                "upload.verified", by: "upload", about: subject,
+                "stored as \(key); read back \(readBack.size) bytes with \(readBack.checksum)", since: started)
         } catch {
+            context.note("upload.failed", by: "upload", about: subject, "\(error)", severity: .error, since: started)
             journal.update(position) { record in
                 record.uploadStatus = .failed
                 record.lastError = "\(error)"
