@@ -21,7 +21,7 @@ public final class LogWatcher: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let rotations = DispatchQueue(label: "logarchive.watch.rotations")
     private let rotationsDone = DispatchGroup()
-    private let busy = Mutex<Set<String>>([])
+    private let busy = Locked<Set<String>>([])
 
     public init(directory: String, interval: Double, rotator: LogRotator, onEvent: @escaping @Sendable (Event) -> Void) {
         self.directory = directory

@@ -11,12 +11,12 @@ public final class TraceCollector: Sendable {
     public static let defaultCapacity = 10_000
 
     public let capacity: Int
-    private let ring: Mutex<TraceRing>
+    private let ring: Locked<TraceRing>
 
     public init(capacity: Int = TraceCollector.defaultCapacity) {
         precondition(capacity > 0, "a trace collector needs room for at least one event")
         self.capacity = capacity
-        ring = Mutex(TraceRing(capacity: capacity))
+        ring = Locked(TraceRing(capacity: capacity))
     }
 
     public func record(_ event: TraceEvent) {

@@ -14,7 +14,7 @@ final class Flusher: @unchecked Sendable {
 
     private let configuration: LogWriter.Configuration
     private let handles: HandlePool
-    private let shared = Mutex<Shared>(Shared())
+    private let shared = Locked<Shared>(Shared())
     private var lastFullFlush = MonotonicClock.nanoseconds()
 
     private struct Shared {

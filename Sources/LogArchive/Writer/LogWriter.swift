@@ -111,7 +111,7 @@ public final class LogWriter: @unchecked Sendable {
 
 /// The writer's files by path.
 private final class FileTable: Sendable {
-    private let files = Mutex<[String: LogFile]>([:])
+    private let files = Locked<[String: LogFile]>([:])
 
     func file(_ path: String, accounting: WriterAccounting) -> LogFile {
         files.withLock { table in
@@ -158,7 +158,7 @@ public enum LogSeverity: Int, Sendable, Comparable, CaseIterable {
 public final class LogFile: @unchecked Sendable {
     public let path: String
     private let accounting: WriterAccounting
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     struct State {
         var current: [UInt8] = []
@@ -175,7 +175,7 @@ public final class LogFile: @unchecked Sendable {
         var state = State()
         state.urgent = name.contains("error") || name.contains("warn")
         state.current.reserveCapacity(accounting.configuration.bufferSize)
-        self.state = Mutex(state)
+        self.state = Locked(state)
     }
 
     public func append(_ line: String, severity: LogSeverity = .info) {
