@@ -78,6 +78,11 @@ struct S3TestServer: Sendable {
         return ((object?["Contents"] as? [[String: Any]]) ?? []).compactMap { $0["Key"] as? String }.sorted()
     }
 
+    /// The bucket's keys without the runs' decision traces (`trace-<run>.json`, one per run).
+    func keysWithoutTraces(in bucket: String) throws -> [String] {
+        try keys(in: bucket).filter { !($0.split(separator: "/").last ?? "").hasPrefix("trace-run-") }
+    }
+
     /// Downloads an object with the aws CLI and returns its bytes.
     func download(_ bucket: String, _ key: String, into sandbox: Sandbox) throws -> Data {
         let target = sandbox.path("download-\(UUID().uuidString)")
