@@ -40,6 +40,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Load benchmark for TraceCollector (scripts/bench-trace.sh); built, never installed.
+        .executableTarget(
+            name: "logarchive-bench-trace",
+            dependencies: ["LogArchive"]
+        ),
         .testTarget(
             name: "LogArchiveTests",
             dependencies: ["LogArchive", "logarchive"]
