@@ -51,6 +51,10 @@ let package = Package(
             name: "logarchive-bench-writer",
             dependencies: ["LogArchive"]
         ),
+        .executableTarget(
+            name: "logarchive-bench-trace",
+            dependencies: ["LogArchive"]
+        ),
         .testTarget(
             name: "LogArchiveTests",
             dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]
