@@ -107,7 +107,9 @@ extension LogArchiveCommand {
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
                     mode: mode)
                 request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
+                let progress = ProgressDisplay.start(json: json)
                 report = pipeline.run(request)
+                progress?.stop()
             } catch {
                 throw fail(error)
             }

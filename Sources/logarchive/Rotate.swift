@@ -33,9 +33,12 @@ extension LogArchiveCommand {
             let rotator = LogRotator(options: rotation.options(in: environment.currentDirectory))
             let path = Paths.absolute(file, relativeTo: environment.currentDirectory)
             let outcome: LogRotator.Outcome
+            let progress = ProgressDisplay.start(json: json)
             do {
                 outcome = try rotator.rotate(path)
+                progress?.stop()
             } catch {
+                progress?.stop()
                 throw fail(error)
             }
             Terminal.output(outcome.report(json: json, threshold: rotator.options.threshold, file: file) + "\n")

@@ -80,6 +80,7 @@ public struct GzipFileCompressor: Sendable {
             let count = try input.read(into: readBuffer)
             if count == 0 { break }
             originalSize += Int64(count)
+            ProgressMeter.shared?.advance(count)
             try deflater.deflate(
                 UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
         }
@@ -89,7 +90,12 @@ public struct GzipFileCompressor: Sendable {
 
     private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let encoder = try ParallelGzipEncoder(level: level, output: sink)
-        while try encoder.write(readingWith: { try input.read(into: $0) }) > 0 {}
+        let progress = ProgressMeter.shared
+        while true {
+            let count = try encoder.write(readingWith: { try input.read(into: $0) })
+            if count == 0 { break }
+            progress?.advance(count)
+        }
         return try encoder.finish().inputBytes
     }
 

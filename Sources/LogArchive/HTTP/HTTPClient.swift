@@ -176,6 +176,7 @@ private final class Transfer {
             }
             sourceOffset += Int64(count)
             sourceRemaining -= Int64(count)
+            ProgressMeter.shared?.advance(count)
             return count
         }
         let count = min(buffer.count, sourceBytes.count - sourceBytesOffset)

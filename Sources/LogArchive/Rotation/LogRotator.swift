@@ -90,6 +90,8 @@ public struct LogRotator: Sendable {
             }
             let archive = try PosixFile.createExclusive(temporary)
             let job = RotationJob(source: source, archive: archive, level: options.level, cancellation: cancellation)
+            ProgressMeter.shared?.begin("compress", total: status.size)
+            defer { ProgressMeter.shared?.end() }
             try job.copyWhileGrowing()
             try archive.sync()
 
@@ -211,6 +213,7 @@ private final class RotationJob {
             if count == 0 { break }
             consumed += Int64(count)
             copied += Int64(count)
+            ProgressMeter.shared?.advance(count)
         }
         let size = try source.status().size
         if size < consumed { throw RotationError.shrank(expected: consumed, found: size) }

@@ -47,7 +47,7 @@ public struct LocalDirectoryStore: ObjectStore {
         let temporary = destination + ".part"
         FileSystem.removeIfPresent(temporary)
         do {
-            let (checksum, copiedSize) = try copy(source, to: temporary)
+            let (checksum, copiedSize) = try copy(source, to: temporary, progress: ProgressMeter.shared)
             guard checksum == expected, copiedSize == size else {
                 throw StoreError.contentChanged(path: source, expected: expected, found: checksum)
             }
@@ -104,7 +104,9 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     /// Copies and hashes in one pass; the copy is synced before it is renamed into place.
-    private func copy(_ source: String, to destination: String, replacing: Bool = false) throws -> (Checksum, Int64) {
+    private func copy(_ source: String, to destination: String, replacing: Bool = false, progress: ProgressMeter? = nil) throws
+        -> (Checksum, Int64)
+    {
         let input = try PosixFile.openForReading(source)
         if replacing { FileSystem.removeIfPresent(destination) }
         let output = try PosixFile.createExclusive(destination)
@@ -119,6 +121,7 @@ public struct LocalDirectoryStore: ObjectStore {
             hasher.update(bufferPointer: chunk)
             try output.write(chunk)
             size += Int64(count)
+            progress?.advance(count)
         }
         try output.sync()
         try output.close()

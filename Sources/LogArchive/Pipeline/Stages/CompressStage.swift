@@ -10,6 +10,8 @@ public struct CompressStage: PipelineStage {
         let threshold = context.settings.compressionThreshold
         let compressor = GzipFileCompressor(level: context.settings.compressionLevel)
         var prepared: [PreparedLog] = []
+        ProgressMeter.shared?.begin("compress", total: collected.logs.filter { $0.size > threshold }.reduce(0) { $0 + $1.size })
+        defer { ProgressMeter.shared?.end() }
         do {
             for log in collected.logs {
                 let started = TraceTimestamp.now()

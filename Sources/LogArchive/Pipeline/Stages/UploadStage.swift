@@ -33,9 +33,11 @@ public struct UploadStage: PipelineStage {
                 throw ArchiveError.failure("nothing was uploaded: \(failure.message)")
             }
         }
+        ProgressMeter.shared?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
         for (position, log) in checksummed.logs.enumerated() {
             upload(log, key: keys[position], position: position, journal: journal, in: context)
         }
+        ProgressMeter.shared?.end()
         let uploaded = zip(checksummed.logs, records.indices).map { log, position in
             UploadedLog(checksummed: log, record: journal.log(position))
         }
