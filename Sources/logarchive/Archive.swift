@@ -101,7 +101,8 @@ extension LogArchiveCommand {
                 let settings = try SettingsResolver(
                     environment: environment.variables, currentDirectory: environment.currentDirectory
                 ).resolve(overrides)
-                let pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
+                var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
+                pipeline.notice = { Terminal.error("logarchive: \($0)") }
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
                 var request = ArchiveRequest(
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,

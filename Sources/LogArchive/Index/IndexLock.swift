@@ -19,7 +19,9 @@ public final class IndexLock {
     deinit { release() }
 
     /// Waits up to `timeoutSeconds` for the lock.
-    public static func acquire(at path: String, timeoutSeconds: Double = 120) throws(ArchiveError) -> IndexLock {
+    public static func acquire(at path: String, timeoutSeconds: Double = 120, guarding what: String = "the archive index")
+        throws(ArchiveError) -> IndexLock
+    {
         let deadline = MonotonicClock.nanoseconds() + UInt64(timeoutSeconds * 1e9)
         var pause: UInt32 = 2_000
         while true {
@@ -51,7 +53,7 @@ public final class IndexLock {
                 let holder = (try? FileSystem.readAll(path, limit: 64)).map { String(decoding: $0, as: UTF8.self) }
                 let pid = holder?.trimmingWhitespace() ?? ""
                 throw .failure(
-                    "the archive index is locked by another logarchive run\(pid.isEmpty ? "" : " (pid \(pid))"); gave up after \(Int(timeoutSeconds)) s"
+                    "\(what) is locked by another logarchive run\(pid.isEmpty ? "" : " (pid \(pid))"); gave up after \(Int(timeoutSeconds)) s"
                 )
             }
             usleep(pause)

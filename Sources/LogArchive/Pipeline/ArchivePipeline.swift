@@ -7,6 +7,8 @@
 /// `logarchive <issue>`: the nine stages in order, run by one `PipelineRunner`.
 public struct ArchivePipeline: Sendable {
     public let context: PipelineContext
+    /// Hears what a person waiting on the run should know now (the command line prints it on stderr).
+    public var notice: @Sendable (String) -> Void = { _ in }
 
     public init(context: PipelineContext) {
         self.context = context
@@ -44,6 +46,10 @@ public struct ArchivePipeline: Sendable {
         var report = ArchiveReport(
             issue: request.issue, outcome: .failed, storeLocation: context.store.location, indexPath: context.index.path)
         do {
+            // One run per issue at a time: a second run for the same issue waits, then finds the
+            // issue archived (or finishes what the first left partial). A dry run changes nothing.
+            let issueLock = request.dryRun ? nil : try lockIssue(request.issue)
+            defer { issueLock?.release() }
             try runStages(request, runner: runner, report: &report)
         } catch let error as ArchiveError {
             report.outcome = .failed
@@ -55,6 +61,18 @@ public struct ArchivePipeline: Sendable {
         report.stages = runner.finish()
         keepTrace(request, report: &report)
         return report
+    }
+
+    /// The issue's run lock, `<logs-dir>/.archive-issue-<n>.lock`; says so when it has to wait.
+    private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> IndexLock? {
+        guard FileSystem.isDirectory(context.settings.logsDirectory) else { return nil }  // validate reports it
+        let path = Paths.join(context.settings.logsDirectory, ".archive-issue-\(issue).lock")
+        let what = "issue #\(issue)"
+        if let lock = try? IndexLock.acquire(at: path, timeoutSeconds: 0.05, guarding: what) { return lock }
+        let holder = (try? FileSystem.readAll(path, limit: 64)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? ""
+        context.note("run.waiting", by: "pipeline", about: what, "another logarchive run\(holder.isEmpty ? "" : " (pid \(holder))") is archiving it")
+        notice("waiting for another run on issue #\(issue)\(holder.isEmpty ? "" : " (pid \(holder))") to finish")
+        return try IndexLock.acquire(at: path, timeoutSeconds: 1800, guarding: what)
     }
 
     /// Writes the run's trace to `--trace FILE`, and beside the manifest when the run reached the
