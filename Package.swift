@@ -29,10 +29,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // memmem and memrchr, which Swift's Glibc module leaves out; no library to link.
+        .systemLibrary(name: "CStringSearch"),
         .target(
             name: "LogArchive",
             dependencies: [
                 "CZlib",
+                "CStringSearch",
                 "CCurl",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),

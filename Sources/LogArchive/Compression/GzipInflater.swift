@@ -19,34 +19,50 @@ public enum GzipInflater {
         _ path: String, bufferSize: Int = 256 * 1024, decompressed: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Result {
         let input = try PosixFile.openForReading(path)
-        let stream = try InflateStream()
+        let inflater = try GzipChunkInflater(bufferSize: bufferSize)
         let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer {
-            readBuffer.deallocate()
-            writeBuffer.deallocate()
-        }
+        defer { readBuffer.deallocate() }
         var hasher = SHA256()
         var compressedSize: Int64 = 0
-        var decompressedSize: Int64 = 0
-        var endedCleanly = false
         while true {
             let count = try input.read(into: readBuffer)
             if count == 0 { break }
             compressedSize += Int64(count)
             let chunk = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
             hasher.update(bufferPointer: chunk)
-            endedCleanly = try stream.inflate(chunk, output: writeBuffer) { bytes in
-                decompressedSize += Int64(bytes.count)
-                try decompressed(bytes)
-            }
+            try inflater.inflate(chunk, decompressed: decompressed)
         }
-        guard endedCleanly else {
+        guard inflater.endedCleanly else {
             throw CompressionError.zlib("inflate (\(path) ends inside a gzip stream)", Z_BUF_ERROR)
         }
         return Result(
             compressedSize: compressedSize, compressedChecksum: Checksum(digest: hasher.finalize()),
-            decompressedSize: decompressedSize)
+            decompressedSize: inflater.decompressedSize)
+    }
+}
+
+/// Inflates gzip bytes handed in chunks of any size (as a store streams them), members one after
+/// another, so a reader never needs the whole `.gz` in a file or in memory.
+public final class GzipChunkInflater {
+    private let stream: InflateStream
+    private let output: UnsafeMutableRawBufferPointer
+    /// True when the bytes so far end exactly at the end of a gzip member.
+    public private(set) var endedCleanly = false
+    public private(set) var decompressedSize: Int64 = 0
+
+    public init(bufferSize: Int = 256 * 1024) throws(CompressionError) {
+        stream = try InflateStream()
+        output = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+    }
+
+    deinit { output.deallocate() }
+
+    public func inflate(_ chunk: UnsafeRawBufferPointer, decompressed: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard !chunk.isEmpty else { return }
+        endedCleanly = try stream.inflate(chunk, output: output) { bytes in
+            decompressedSize += Int64(bytes.count)
+            try decompressed(bytes)
+        }
     }
 }
 

@@ -22,6 +22,24 @@ public struct HTTPClient: Sendable {
     public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
         try Transfer(request).run()
     }
+
+    /// Performs a request whose successful (2xx) response body goes to `sink` as it arrives, never
+    /// held whole; any other answer keeps its (small) body in memory for the error. An error the
+    /// sink throws ends the transfer and is rethrown as it is.
+    public func perform(_ request: HTTPRequest, streamingBodyTo sink: (UnsafeRawBufferPointer) throws -> Void) throws
+        -> HTTPResponse
+    {
+        try withoutActuallyEscaping(sink) { sink in
+            let transfer = try Transfer(request)
+            transfer.responseSink = sink
+            do {
+                return try transfer.run()
+            } catch {
+                if let sinkError = transfer.sinkError { throw sinkError }
+                throw error
+            }
+        }
+    }
 }
 
 /// The state of one transfer. libcurl calls back into it through an unmanaged pointer, so it is a
@@ -44,6 +62,8 @@ private final class Transfer {
     var responseBody: [UInt8] = []
     var responseLimit = Int.max
     var responseFile: PosixFile?
+    var responseSink: ((UnsafeRawBufferPointer) throws -> Void)?
+    var sinkError: (any Error)?
     var localFailure: String?
 
     init(_ request: HTTPRequest) throws(HTTPTransportError) {
@@ -189,6 +209,15 @@ private final class Transfer {
     }
 
     func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if let responseSink, isSuccessStatus {
+            do {
+                try responseSink(chunk)
+                return true
+            } catch {
+                sinkError = error
+                return false
+            }
+        }
         if let responseFile {
             do {
                 try responseFile.write(chunk)
@@ -204,6 +233,12 @@ private final class Transfer {
         }
         responseBody.append(contentsOf: chunk)
         return true
+    }
+
+    private var isSuccessStatus: Bool {
+        var status = 0
+        _ = logarchive_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return (200..<300).contains(status)
     }
 
     func header(_ line: String) {

@@ -20,21 +20,27 @@ public struct LogCollector: Sendable {
         var logs: [CollectedLog] = []
         for type in LogType.allCases {
             let folder = Paths.join(logsDirectory, type.folder)
-            guard FileSystem.isDirectory(folder) else { continue }
-            let names: [String]
-            do {
-                names = try FileSystem.contents(of: folder)
-            } catch {
-                throw .failure("cannot list \(folder): \(error)")
-            }
-            let nameSet = Set(names)
-            for name in names where LogCollector.matches(name, issue: issue, type: type) {
-                if LogCollector.isWorkFile(name, siblings: nameSet) { continue }
+            for name in try logNames(of: type) where LogCollector.matches(name, issue: issue, type: type) {
                 let path = Paths.join(folder, name)
                 logs.append(try inspect(path: path, name: name, type: type, root: resolvedRoot))
             }
         }
         return logs
+    }
+
+    /// The names in a type's folder that can be logs (not hidden, not our own work files); none
+    /// when the folder is missing.
+    public func logNames(of type: LogType) throws(ArchiveError) -> [String] {
+        let folder = Paths.join(logsDirectory, type.folder)
+        guard FileSystem.isDirectory(folder) else { return [] }
+        let names: [String]
+        do {
+            names = try FileSystem.contents(of: folder)
+        } catch {
+            throw .failure("cannot list \(folder): \(error)")
+        }
+        let siblings = Set(names)
+        return names.filter { !$0.hasPrefix(".") && !LogCollector.isWorkFile($0, siblings: siblings) }
     }
 
     /// Whether a file name in a type's folder belongs to the issue.

@@ -79,6 +79,12 @@ public struct LocalDirectoryStore: ObjectStore {
         _ = try copy(source, to: destination, replacing: true)
     }
 
+    public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let source = path(for: key)
+        guard FileSystem.exists(source) else { throw StoreError.missing(key: key) }
+        try FileSystem.stream(source, into: sink)
+    }
+
     public func list(prefix: String) throws -> [ListedObject] {
         var objects: [ListedObject] = []
         func walk(_ relative: String) throws {

@@ -30,6 +30,10 @@ public protocol ObjectStore: Sendable {
     /// Downloads an object into a file.
     func get(key: String, to path: String) throws
 
+    /// Streams an object's bytes, in order, to `sink` without holding the object in memory or on
+    /// disk. A missing object throws `StoreError.missing`.
+    func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws
+
     /// Every object whose key starts with `prefix`.
     func list(prefix: String) throws -> [ListedObject]
 
@@ -55,6 +59,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case contentChanged(path: String, expected: Checksum, found: Checksum)
     /// The object read back does not match what was sent.
     case verificationFailed(key: String, reason: String)
+    /// The store holds no object under the key.
+    case missing(key: String)
 
     public var description: String {
         switch self {
@@ -62,6 +68,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(path) changed after it was checksummed; nothing was stored"
         case .verificationFailed(let key, let reason):
             "the stored copy of \(key) failed verification: \(reason)"
+        case .missing(let key):
+            "the store has no object \(key)"
         }
     }
 }

@@ -167,6 +167,31 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var delivered: Int64 = 0
+        do {
+            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3) { _, stallTimeout in
+                // A retry starts the object again: skip what an interrupted attempt already handed on.
+                var skip = delivered
+                let response = try client.perform(request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
+                    var chunk = chunk
+                    if skip > 0 {
+                        let skipped = Int(min(Int64(chunk.count), skip))
+                        skip -= Int64(skipped)
+                        chunk = UnsafeRawBufferPointer(rebasing: chunk[skipped...])
+                        if chunk.isEmpty { return }
+                    }
+                    try sink(chunk)
+                    delivered += Int64(chunk.count)
+                }
+                guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: "download \(key)") }
+                return response
+            }
+        } catch let error as S3Error where error.status == 404 {
+            throw StoreError.missing(key: key)
+        }
+    }
+
     public func list(prefix listPrefix: String) throws -> [ListedObject] {
         var objects: [ListedObject] = []
         var token: String?

@@ -242,6 +242,18 @@ public enum FileSystem {
         try output.close()
     }
 
+    /// Hands a file's bytes to `sink` in chunks of `chunkSize`, never holding more.
+    public static func stream(_ path: String, chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let file = try PosixFile.openForReading(path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try file.read(into: buffer)
+            if count == 0 { break }
+            try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
     public static func readAll(_ path: String, limit: Int = 256 << 20) throws(FileSystemError) -> [UInt8] {
         let file = try PosixFile.openForReading(path)
         var bytes: [UInt8] = []

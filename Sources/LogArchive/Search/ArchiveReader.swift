@@ -1,0 +1,96 @@
+import Crypto
+
+/// Streams a log's bytes back, decompressed on the fly: archived logs from the store, their stored
+/// bytes hashed as they arrive and compared with the index's checksum; local logs from disk.
+/// Nothing is held whole in memory or written to disk.
+public struct ArchiveReader: Sendable {
+    public let store: any ObjectStore
+
+    public init(store: any ObjectStore) {
+        self.store = store
+    }
+
+    /// Hands the log's plain bytes to `sink` in order. Damaged or missing objects throw an
+    /// `ArchiveError` naming the file; an error `sink` throws is rethrown as it is.
+    public func stream(_ source: LogSource, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        switch source.origin {
+        case .archived(let log, _):
+            try streamArchived(source, log, into: sink)
+        case .local(let path, _):
+            try streamLocal(source, path: path, into: sink)
+        }
+    }
+
+    private func streamLocal(_ source: LogSource, path: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var sinkError: (any Error)?
+        do {
+            try FileSystem.stream(path) { chunk in
+                do {
+                    try sink(chunk)
+                } catch {
+                    sinkError = error
+                    throw error
+                }
+            }
+        } catch {
+            if let sinkError { throw sinkError }
+            throw ArchiveError.failure("cannot read \(source.displayPath): \(error)")
+        }
+    }
+
+    private func streamArchived(_ source: LogSource, _ log: ArchivedLog, into sink: (UnsafeRawBufferPointer) throws -> Void)
+        throws
+    {
+        guard let expected = Checksum(log.checksum) else {
+            throw ArchiveError.failure("\(source.displayPath): the index records no valid checksum ('\(log.checksum)')")
+        }
+        let inflater: GzipChunkInflater?
+        do {
+            inflater = log.compressed ? try GzipChunkInflater() : nil
+        } catch {
+            throw ArchiveError.failure("cannot start decompressing \(source.displayPath): \(error)")
+        }
+        var hasher = SHA256()
+        var sinkError: (any Error)?
+        // A damaged object usually breaks the gzip stream too; keep hashing to report the checksum.
+        var inflateError: (any Error)?
+        do {
+            try store.read(key: log.remotePath) { chunk in
+                hasher.update(bufferPointer: chunk)
+                do {
+                    if let inflater {
+                        guard inflateError == nil else { return }
+                        do {
+                            try inflater.inflate(chunk, decompressed: sink)
+                        } catch let error as CompressionError {
+                            inflateError = error
+                        }
+                    } else {
+                        try sink(chunk)
+                    }
+                } catch {
+                    sinkError = error
+                    throw error
+                }
+            }
+        } catch {
+            if let sinkError { throw sinkError }
+            if case StoreError.missing = error {
+                throw ArchiveError.failure("\(source.displayPath): the store \(store.location) has no object \(log.remotePath)")
+            }
+            throw ArchiveError.failure("cannot read \(source.displayPath) (\(log.remotePath)) from the store: \(error)")
+        }
+        let found = Checksum(digest: hasher.finalize())
+        guard found == expected else {
+            throw ArchiveError.failure(
+                "\(source.displayPath): checksum mismatch for \(log.remotePath): expected \(expected), found \(found); the stored object is damaged"
+            )
+        }
+        if let inflateError {
+            throw ArchiveError.failure("\(source.displayPath): \(log.remotePath) does not decompress: \(inflateError)")
+        }
+        if let inflater, !inflater.endedCleanly {
+            throw ArchiveError.failure("\(source.displayPath): \(log.remotePath) ends inside a gzip stream")
+        }
+    }
+}

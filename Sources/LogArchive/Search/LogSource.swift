@@ -1,0 +1,54 @@
+/// One log as `read` and `search` see it: archived in the store (listed as uploaded in the index)
+/// or still local in the logs dir and not archived.
+public struct LogSource: Sendable, Equatable {
+    public enum Origin: Sendable, Equatable {
+        /// In the store under the record's key, verified against the record's checksum.
+        case archived(ArchivedLog, archivedAt: String)
+        /// A file in the logs dir, read as it is.
+        case local(path: String, size: Int64)
+    }
+
+    public let issue: IssueNumber?
+    public let type: LogType
+    public let filename: String
+    /// `logs/builds/123-build.log`: the path as the index records it, the prefix of search output.
+    public let displayPath: String
+    public let origin: Origin
+    /// The log's date for `--since`/`--until`: the index's `created` for archived logs, the file's
+    /// modification time for local ones.
+    public let date: UTCTimestamp?
+
+    public init(issue: IssueNumber?, type: LogType, filename: String, displayPath: String, origin: Origin, date: UTCTimestamp?) {
+        self.issue = issue
+        self.type = type
+        self.filename = filename
+        self.displayPath = displayPath
+        self.origin = origin
+        self.date = date
+    }
+
+    public var isArchived: Bool {
+        if case .archived = origin { return true }
+        return false
+    }
+
+    /// `==> logs/builds/123-build.log (build, archived 2025-01-15T14:00:00Z, 1.4 MB stored) <==`
+    public var header: String {
+        switch origin {
+        case .archived(let log, let archivedAt):
+            "==> \(displayPath) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored) <=="
+        case .local:
+            "==> \(displayPath) (\(type.rawValue), local, not archived) <=="
+        }
+    }
+
+    /// The order of `read` and `search` output: issue, then type as `LogType` declares it, then name.
+    static func precedes(_ lhs: LogSource, _ rhs: LogSource) -> Bool {
+        let left = lhs.issue?.value ?? Int64.max
+        let right = rhs.issue?.value ?? Int64.max
+        if left != right { return left < right }
+        if lhs.type != rhs.type { return lhs.type < rhs.type }
+        if lhs.filename != rhs.filename { return lhs.filename < rhs.filename }
+        return lhs.isArchived && !rhs.isArchived
+    }
+}

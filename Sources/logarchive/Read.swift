@@ -1,0 +1,75 @@
+import ArgumentParser
+import LogArchive
+
+extension LogArchiveCommand {
+    struct Read: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print an issue's logs, decompressed and verified, to stdout.",
+            discussion: """
+                Archived logs are streamed from the store, decompressed on the fly and checked against \
+                the SHA-256 the index records; a damaged or missing object is reported with the file and \
+                both checksums (exit 1). Logs still in the logs dir and not archived are read from disk. \
+                Order: by type (session, build, deployment, debug), then file name, each after a header line.
+
+                Examples:
+                  logarchive read 123                         every log of issue 123, with headers
+                  logarchive read 123 --type build            only the build logs
+                  logarchive read 123 --file 123-build.log --raw > build.log
+                  logarchive read 123 --store s3://team-logs/archive | less
+                """
+        )
+
+        @Argument(help: "The issue (or pull request) number.")
+        var issue: String
+
+        @Option(help: "Only logs of this type: session, build, deployment or debug.")
+        var type: LogType?
+
+        @Option(help: "Only the log with this file name (123-build.log) or indexed path (logs/builds/123-build.log).")
+        var file: String?
+
+        @Flag(help: "The logs' bytes only, without header lines.")
+        var raw = false
+
+        @OptionGroup var locations: LocationOptions
+
+        func validate() throws {
+            _ = try parseIssue(issue)
+        }
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            let sources: [LogSource]
+            let browser: ArchiveBrowser
+            do {
+                let settings = try SettingsResolver(
+                    environment: environment.variables, currentDirectory: environment.currentDirectory
+                ).resolve(locations.overrides)
+                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables)
+                sources = try browser.logsToRead(issue: try IssueNumber(validating: issue), type: type, file: file)
+            } catch {
+                throw fail(error)
+            }
+            var failures: [ArchiveError] = []
+            for source in sources {
+                var endsWithNewline = true
+                do {
+                    if !raw { try StandardOutput.write(source.header + "\n") }
+                    try browser.reader.stream(source) { bytes in
+                        try StandardOutput.write(bytes)
+                        if let last = bytes.last { endsWithNewline = last == UInt8(ascii: "\n") }
+                    }
+                    if !raw && !endsWithNewline { try StandardOutput.write("\n") }
+                } catch let error as ArchiveError {
+                    failures.append(error)
+                    Terminal.error("logarchive: error: \(error.message)")
+                } catch {
+                    throw fail(.failure("cannot write to standard output: \(error)"))
+                }
+            }
+            if !failures.isEmpty {
+                throw ExitCode(1)
+            }
+        }
+    }
+}
