@@ -98,9 +98,7 @@ extension LogArchiveCommand {
                 overrides.push = push
                 overrides.compressionThreshold = compressionThreshold
                 overrides.compressionLevel = compressionLevel
-                let settings = try SettingsResolver(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory
-                ).resolve(overrides)
+                let settings = try environment.settings(overrides)
                 let pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
                 var request = ArchiveRequest(

@@ -16,14 +16,7 @@ public struct ArchivePipeline: Sendable {
     public static func make(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) throws(ArchiveError)
         -> ArchivePipeline
     {
-        let store: any ObjectStore
-        switch settings.store {
-        case .local(let path):
-            store = LocalDirectoryStore(root: path)
-        case .s3(let bucket, let prefix):
-            let retry = try RetryPolicy.fromEnvironment(environment)
-            store = try S3Store(bucket: bucket, prefix: prefix, settings: settings.s3, retry: retry)
-        }
+        let store = try settings.openStore(environment: environment)
         let runID = "run-\(now.seconds)-\(getpid())"
         var context = PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment)
         if let token = settings.github.token {
