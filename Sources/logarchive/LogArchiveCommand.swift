@@ -16,7 +16,7 @@ struct LogArchiveCommand: ParsableCommand {
             4 refused by the lifecycle check, 64 bad usage or input.
             """,
         version: "logarchive \(LogArchiveVersion.current) (\(CurlLibrary.version); zlib \(ZlibLibrary.version))",
-        subcommands: [Archive.self, Status.self, Capture.self, Log.self, Rotate.self, Watch.self, DBArchive.self, Init.self],
+        subcommands: [Archive.self, Status.self, Cleanup.self, Capture.self, Log.self, Rotate.self, Watch.self, DBArchive.self, Init.self],
         defaultSubcommand: Archive.self
     )
 

@@ -136,3 +136,142 @@ import Testing
         #expect(detail.output.contains("Retry with: logarchive 123 --retry"))
     }
 }
+
+extension StatusCleanupTests {
+    /// Orphans of every kind, old and young, beside a real archive of issue 123.
+    static func projectWithOrphans() throws -> Sandbox {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/builds/99-build.log.gz", "old orphan\n")
+        try sandbox.write("logs/builds/98-build.log.gz", "young orphan\n")
+        try sandbox.write("logs/builds/20250101T000000.000Z_agent.log.gz", "a rotation archive\n")
+        try sandbox.write("logs/debug/1234-trace.log", "an unarchived log\n")
+        try sandbox.write("logs/debug/1234-trace.log.gz", "its compressed copy\n")
+        try sandbox.write("logs/debug/old.tmp", "old\n")
+        try sandbox.write("logs/debug/young.tmp", "young\n")
+        // A pid that existed and is gone: a shell that has exited.
+        let deadPID = try sandbox.shell("sh -c 'echo $$'").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try sandbox.write("logs/stale.lock", deadPID + "\n")
+        try sandbox.write("logs/held.lock", deadPID + "\n")
+        try sandbox.shell(
+            "touch -d '10 days ago' logs/builds/99-build.log.gz logs/builds/20250101T000000.000Z_agent.log.gz logs/debug/1234-trace.log logs/debug/1234-trace.log.gz logs/debug/old.tmp logs/stale.lock logs/held.lock && touch -d '3 days ago' logs/builds/98-build.log.gz"
+        ).requireSuccess()
+        return sandbox
+    }
+
+    /// Takes an flock on `path` in this test process (another process than the cleanup's); returns
+    /// the descriptor, whose closing releases it.
+    static func holdLock(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { throw TestFailure("cannot lock \(path)") }
+        return descriptor
+    }
+
+    @Test func cleanupRemovesExactlyTheOrphansAndRecordsAnEvent() throws {
+        let sandbox = try Self.projectWithOrphans()
+        let holder = try Self.holdLock(sandbox.path("logs/held.lock"))
+        defer { close(holder) }
+
+        let before = try sandbox.snapshot()
+        let dryRun = try LogArchiveBinary.run(["cleanup", "--dry-run"], in: sandbox)
+        #expect(dryRun.status == 0, "\(dryRun.errorOutput)")
+        #expect(dryRun.output.contains("Dry run: nothing was changed. Would remove 3 files"))
+        #expect(try sandbox.snapshot() == before, "--dry-run changes nothing")
+        let plan = try Self.json(try LogArchiveBinary.run(["cleanup", "--dry-run", "--json"], in: sandbox))
+        let planned = (plan["would_remove"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(Set(planned) == Set(["logs/builds/99-build.log.gz", "logs/debug/old.tmp", "logs/stale.lock"].map(sandbox.path)))
+        #expect(try sandbox.snapshot() == before)
+
+        let result = try LogArchiveBinary.run(["cleanup"], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("Removed 3 files"))
+        #expect(result.output.contains("orphan_gz: not in the index, 10 days old"))
+        #expect(result.output.contains("stale_lock"))
+        for gone in ["logs/builds/99-build.log.gz", "logs/debug/old.tmp", "logs/stale.lock"] {
+            #expect(!sandbox.exists(gone), "\(gone) should be removed")
+        }
+        for kept in [
+            "logs/builds/98-build.log.gz", "logs/builds/20250101T000000.000Z_agent.log.gz", "logs/debug/1234-trace.log",
+            "logs/debug/1234-trace.log.gz", "logs/debug/young.tmp", "logs/held.lock", "logs/builds/1234-build.log",
+        ] {
+            #expect(sandbox.exists(kept), "\(kept) should be kept")
+        }
+        #expect(result.output.contains("held by a running process"))
+
+        let events = try #require(try sandbox.index()["cleanup_events"] as? [[String: Any]])
+        #expect(events.count == 1)
+        #expect(events.first?["removed"] as? Int == 3)
+        #expect(events.first?["freed_bytes"] as? Int == "old orphan\n".utf8.count + "old\n".utf8.count + (try sandbox.read("logs/held.lock").count))
+        #expect(Set(events.first?["files"] as? [String] ?? []) == ["logs/builds/99-build.log.gz", "logs/debug/old.tmp", "logs/stale.lock"])
+        #expect(try sandbox.entry("123") != nil, "the archive entry is kept")
+
+        // Nothing left to do: no second event.
+        let again = try LogArchiveBinary.run(["cleanup"], in: sandbox)
+        #expect(again.output.contains("Nothing to clean up"))
+        #expect((try sandbox.index()["cleanup_events"] as? [Any])?.count == 1)
+    }
+
+    @Test func cleanupOfACorruptIndexRemovesNothing() throws {
+        let sandbox = try Self.projectWithOrphans()
+        try sandbox.write("logs/.archive-index.json", "{ broken")
+        let before = try sandbox.snapshot()
+        let result = try LogArchiveBinary.run(["cleanup"], in: sandbox)
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("left untouched"))
+        #expect(try sandbox.snapshot() == before)
+    }
+
+    @Test func olderThanRemovesOnlyLogsTheStoreHoldsVerified() throws {
+        let sandbox = try Sandbox()
+        let compressed = Sandbox.logText(bytes: 1_500_000)
+        try sandbox.write("logs/builds/123-build.log", compressed)
+        try sandbox.write("logs/deployments/123-staging.log", "deployed\n")
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        // The local copies come back (a restore, a second checkout): the archive still holds them.
+        try sandbox.write("logs/builds/123-build.log", compressed)
+        try sandbox.write("logs/deployments/123-staging.log", "deployed\n")
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try sandbox.write("logs/debug/555-trace.log", "never archived\n")
+        try sandbox.shell("touch -d '40 days ago' logs/builds/*.log logs/deployments/*.log logs/debug/*.log").requireSuccess()
+        // The stored copy of one log is corrupted, another's is deleted.
+        let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        func remote(_ name: String) throws -> String {
+            sandbox.storeRoot + "/" + (try #require(logs.first { $0["filename"] as? String == name }?["remote_path"] as? String))
+        }
+        try Data("deployed!\n".utf8).write(to: URL(fileURLWithPath: try remote("123-staging.log")))
+        try FileManager.default.removeItem(atPath: try remote("123-trace.log"))
+
+        let before = try sandbox.snapshot()
+        let young = try LogArchiveBinary.run(["cleanup", "--older-than", "60"], in: sandbox)
+        #expect(young.status == 0)
+        #expect(young.output.contains("Nothing to clean up"))
+        #expect(try sandbox.snapshot() == before, "nothing is older than 60 days")
+
+        let result = try LogArchiveBinary.run(["cleanup", "--older-than", "30"], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(!sandbox.exists("logs/builds/123-build.log"), "archived, verified, unchanged: removed")
+        #expect(sandbox.exists("logs/deployments/123-staging.log"), "its stored copy is corrupt: kept")
+        #expect(sandbox.exists("logs/debug/123-trace.log"), "not in the store: kept")
+        #expect(sandbox.exists("logs/debug/555-trace.log"), "no index entry: kept")
+        #expect(result.output.contains("does not match the index"))
+        #expect(result.output.contains("the store does not hold"))
+        let event = try #require((try sandbox.index()["cleanup_events"] as? [[String: Any]])?.last)
+        #expect(event["files"] as? [String] == ["logs/builds/123-build.log"])
+        #expect(event["freed_bytes"] as? Int == compressed.utf8.count)
+    }
+
+    @Test func olderThanKeepsALogThatChangedSinceItWasArchived() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/deployments/123-staging.log", "deployed\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/deployments/123-staging.log", "deployed again\n")
+        try sandbox.shell("touch -d '40 days ago' logs/deployments/123-staging.log").requireSuccess()
+        let result = try LogArchiveBinary.run(["cleanup", "--older-than", "30", "--json"], in: sandbox)
+        #expect(result.status == 0)
+        #expect(sandbox.exists("logs/deployments/123-staging.log"))
+        let kept = try Self.json(result)["kept"] as? [[String: Any]] ?? []
+        #expect(kept.contains { ($0["reason"] as? String)?.contains("differs from the archived copy") == true })
+        #expect(try sandbox.index()["cleanup_events"] == nil)
+    }
+}
