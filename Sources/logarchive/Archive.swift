@@ -98,9 +98,7 @@ extension LogArchiveCommand {
                 overrides.push = push
                 overrides.compressionThreshold = compressionThreshold
                 overrides.compressionLevel = compressionLevel
-                let settings = try SettingsResolver(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory
-                ).resolve(overrides)
+                let settings = try environment.settings(overrides)
                 var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
                 pipeline.notice = { Terminal.error("logarchive: \($0)") }
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive

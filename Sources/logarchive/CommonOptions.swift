@@ -39,6 +39,11 @@ struct ProcessEnvironment {
     static var current: ProcessEnvironment {
         ProcessEnvironment(variables: ProcessInfo.processInfo.environment, currentDirectory: Paths.currentDirectory())
     }
+
+    /// The settings flags, this environment, the config file and the defaults decide.
+    func settings(_ overrides: SettingsOverrides) throws(ArchiveError) -> Settings {
+        try SettingsResolver(environment: variables, currentDirectory: currentDirectory).resolve(overrides)
+    }
 }
 
 /// Prints a failure the way every subcommand does and maps it to its exit status.
@@ -60,8 +65,7 @@ struct LogsLocationOptions: ParsableArguments {
         var overrides = SettingsOverrides()
         overrides.logsDirectory = logsDirectory
         overrides.configFile = config
-        return try SettingsResolver(environment: environment.variables, currentDirectory: environment.currentDirectory)
-            .resolve(overrides).logsDirectory
+        return try environment.settings(overrides).logsDirectory
     }
 }
 

@@ -16,7 +16,10 @@ struct LogArchiveCommand: ParsableCommand {
             4 refused by the lifecycle check, 64 bad usage or input.
             """,
         version: "logarchive \(LogArchiveVersion.current) (\(CurlLibrary.version); zlib \(ZlibLibrary.version))",
-        subcommands: [Archive.self, Read.self, Search.self, Capture.self, Log.self, Rotate.self, Watch.self, DBArchive.self, Init.self],
+        subcommands: [
+            Archive.self, Status.self, Read.self, Search.self, Cleanup.self, Capture.self, Log.self, Rotate.self, Watch.self,
+            DBArchive.self, Init.self,
+        ],
         defaultSubcommand: Archive.self
     )
 

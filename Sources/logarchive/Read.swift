@@ -42,9 +42,7 @@ extension LogArchiveCommand {
             let sources: [LogSource]
             let browser: ArchiveBrowser
             do {
-                let settings = try SettingsResolver(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory
-                ).resolve(locations.overrides)
+                let settings = try environment.settings(locations.overrides)
                 browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables)
                 sources = try browser.logsToRead(issue: try IssueNumber(validating: issue), type: type, file: file)
             } catch {

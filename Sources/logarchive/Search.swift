@@ -76,12 +76,10 @@ extension LogArchiveCommand {
 
         func run() throws {
             let environment = ProcessEnvironment.current
-            let color = StandardOutput.isTerminal && !json && (environment.variables["NO_COLOR"] ?? "").isEmpty
+            let color = !json && TerminalStyle.forStandardOutput(environment: environment.variables).colours
             let outcome: SearchOutcome
             do {
-                let settings = try SettingsResolver(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory
-                ).resolve(locations.overrides)
+                let settings = try environment.settings(locations.overrides)
                 let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }

@@ -88,6 +88,9 @@ public struct ArchiveEntry: Sendable, Equatable {
 
     public var uploadComplete: Bool { logs.allSatisfy { $0.uploadStatus == .uploaded } }
     public var partialArchive: Bool { !uploadComplete }
+
+    /// The files that still have to reach the store: what `--retry` uploads.
+    public var unfinishedLogs: [ArchivedLog] { logs.filter { $0.uploadStatus != .uploaded } }
 }
 
 /// One archived log file and the state of its upload.

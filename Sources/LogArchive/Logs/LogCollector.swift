@@ -33,12 +33,7 @@ public struct LogCollector: Sendable {
     public func logNames(of type: LogType) throws(ArchiveError) -> [String] {
         let folder = Paths.join(logsDirectory, type.folder)
         guard FileSystem.isDirectory(folder) else { return [] }
-        let names: [String]
-        do {
-            names = try FileSystem.contents(of: folder)
-        } catch {
-            throw .failure("cannot list \(folder): \(error)")
-        }
+        let names = try FileSystem.names(in: folder)
         let siblings = Set(names)
         return names.filter { !$0.hasPrefix(".") && !LogCollector.isWorkFile($0, siblings: siblings) }
     }

@@ -18,7 +18,7 @@ public struct ArchivePipeline: Sendable {
     public static func make(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) throws(ArchiveError)
         -> ArchivePipeline
     {
-        let store = try StoreFactory.make(settings: settings, environment: environment)
+        let store = try settings.openStore(environment: environment)
         let runID = "run-\(now.seconds)-\(getpid())"
         var context = PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment)
         if let token = settings.github.token {

@@ -39,7 +39,7 @@ public struct ArchiveReport: Sendable {
 
     public func stage(_ name: StageName) -> StageRecord? { stages.first { $0.name == name } }
 
-    public var failedLogs: [ArchivedLog] { entry?.logs.filter { $0.uploadStatus != .uploaded } ?? [] }
+    public var failedLogs: [ArchivedLog] { entry?.unfinishedLogs ?? [] }
 
     public var exitCode: Int32 {
         switch outcome {

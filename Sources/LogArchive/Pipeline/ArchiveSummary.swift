@@ -11,8 +11,11 @@ public struct ArchiveSummary: Sendable {
     }
 
     /// The exact command that finishes a partial archive, with the options that locate it.
-    public func retryCommand(for report: ArchiveReport) -> String {
-        var command = "logarchive \(report.issue) --retry"
+    public func retryCommand(for report: ArchiveReport) -> String { retryCommand(for: report.issue) }
+
+    /// The same command for an issue the index shows as partial (`logarchive status`).
+    public func retryCommand(for issue: IssueNumber) -> String {
+        var command = "logarchive \(issue) --retry"
         for argument in retryArguments { command += " " + ArchiveSummary.shellQuoted(argument) }
         return command
     }
@@ -25,9 +28,9 @@ public struct ArchiveSummary: Sendable {
         return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    private func shown(_ path: String) -> String { Paths.relative(path, to: currentDirectory) ?? path }
+    private func shown(_ path: String) -> String { Wording.path(path, from: currentDirectory) }
 
-    private func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+    private func plural(_ count: Int, _ word: String) -> String { Wording.count(count, word) }
 
     private func stageLine(_ report: ArchiveReport, _ name: StageName, _ label: String, completed: String) -> String {
         guard let record = report.stage(name) else { return "  \(label): not run" }

@@ -10,7 +10,7 @@ public struct ArchiveBrowser: Sendable {
 
     public static func open(settings: Settings, environment: [String: String]) throws(ArchiveError) -> ArchiveBrowser {
         let index = try IndexStore(logsDirectory: settings.logsDirectory).read()
-        let store = try StoreFactory.make(settings: settings, environment: environment)
+        let store = try settings.openStore(environment: environment)
         return ArchiveBrowser(
             catalog: LogCatalog(logsDirectory: settings.logsDirectory, index: index), reader: ArchiveReader(store: store))
     }

@@ -29,11 +29,3 @@ public enum ArchiveName {
         throw FileSystemError("find a free archive name", path: Paths.join(directory, stem + suffix), errorNumber: EEXIST)
     }
 }
-
-extension FileSystem {
-    /// Whether `path` still names the file `status` was taken of (same device and inode).
-    public static func isSameFile(_ path: String, as status: FileStatus) -> Bool {
-        guard let current = try? FileStatus.of(path) else { return false }
-        return current.device == status.device && current.inode == status.inode
-    }
-}

@@ -1,0 +1,61 @@
+/// What the archive index holds, arranged for `logarchive status`: the partial archives first,
+/// because they are the ones that need someone to act, then the complete ones, then totals.
+public struct ArchiveStatus: Sendable {
+    public let indexPath: String
+    public let lastUpdated: String?
+    /// Archives with a file that is not `uploaded`; each finishes with its retry command.
+    public let partial: [ArchiveEntry]
+    public let complete: [ArchiveEntry]
+    public let totals: Totals
+
+    /// Counts over the whole index. Bytes count only what the store holds (`uploaded` logs), so a
+    /// partial archive never inflates them.
+    public struct Totals: Sendable, Equatable {
+        public var issues = 0
+        public var logs = 0
+        public var uploadedLogs = 0
+        public var storedBytes: Int64 = 0
+        public var originalBytes: Int64 = 0
+
+        /// What compression saved: original bytes minus stored bytes.
+        public var savedBytes: Int64 { originalBytes - storedBytes }
+
+        /// Stored over original bytes, as the index's `compression_ratio`; nil when nothing is stored.
+        public var compressionRatio: Double? {
+            guard originalBytes > 0 else { return nil }
+            return (Double(storedBytes) / Double(originalBytes) * 100).rounded() / 100
+        }
+    }
+
+    public init(index: ArchiveIndex, indexPath: String) {
+        self.indexPath = indexPath
+        lastUpdated = index.lastUpdated
+        partial = index.archives.filter(\.partialArchive)
+        complete = index.archives.filter(\.uploadComplete)
+        var totals = Totals()
+        totals.issues = index.archives.count
+        for log in index.archives.flatMap(\.logs) {
+            totals.logs += 1
+            guard log.uploadStatus == .uploaded else { continue }
+            totals.uploadedLogs += 1
+            totals.storedBytes += log.sizeBytes
+            totals.originalBytes += log.originalSizeBytes
+        }
+        self.totals = totals
+    }
+
+    /// Reads the index of `store`; a missing index is an empty one, a corrupt one the store's error.
+    public static func read(_ store: IndexStore) throws(ArchiveError) -> ArchiveStatus {
+        ArchiveStatus(index: try store.read(), indexPath: store.path)
+    }
+
+    public var isEmpty: Bool { totals.issues == 0 }
+
+    /// One issue's entry, or a failure naming the index when the issue is not in it.
+    public func entry(for issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry {
+        guard let entry = (partial + complete).first(where: { $0.issueNumber == issue }) else {
+            throw .failure("issue #\(issue) is not in the archive index \(indexPath)")
+        }
+        return entry
+    }
+}

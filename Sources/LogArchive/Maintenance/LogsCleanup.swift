@@ -1,0 +1,121 @@
+/// `logarchive cleanup`: finds what the rules allow to go (`OrphanFinder`, `ArchivedLogPruner`),
+/// removes each file only if it is still the file that was judged, and records what went in the
+/// index's `cleanup_events`, through `IndexStore.update` (locked, atomic).
+public struct LogsCleanup: Sendable {
+    public struct Request: Sendable {
+        public var orphans: Bool
+        public var olderThanDays: Int?
+        public var dryRun: Bool
+
+        public init(orphans: Bool, olderThanDays: Int?, dryRun: Bool) {
+            self.orphans = orphans
+            self.olderThanDays = olderThanDays
+            self.dryRun = dryRun
+        }
+    }
+
+    /// The most files one event lists, and the most events the index keeps: the index stays small.
+    public static let eventFileLimit = 100
+    public static let eventLimit = 100
+
+    public let logsDirectory: String
+    public let index: IndexStore
+    public let localStore: String?
+    /// Opened only for `--older-than`, which asks the store about each log.
+    let openStore: @Sendable () throws(ArchiveError) -> any ObjectStore
+    let now: UTCTimestamp
+
+    public init(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) {
+        logsDirectory = settings.logsDirectory
+        index = IndexStore(logsDirectory: settings.logsDirectory)
+        if case .local(let path) = settings.store { localStore = path } else { localStore = nil }
+        openStore = { () throws(ArchiveError) in try settings.openStore(environment: environment) }
+        self.now = now
+    }
+
+    public func run(_ request: Request) throws(ArchiveError) -> CleanupReport {
+        let current = try index.read()
+        var plan = CleanupPlan()
+        if request.orphans {
+            try OrphanFinder(logsDirectory: logsDirectory, index: current, localStore: localStore, now: now).plan(into: &plan)
+        }
+        if let days = request.olderThanDays {
+            let store = try openStore()
+            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &plan)
+        }
+        var report = CleanupReport(request: request, logsDirectory: logsDirectory, indexPath: index.path, plan: plan)
+        guard !request.dryRun else { return report }
+        for item in plan.removals {
+            if let problem = remove(item) {
+                report.failures.append(KeptFile(path: item.path, reason: problem))
+            } else {
+                report.removed.append(item)
+            }
+        }
+        if !report.removed.isEmpty {
+            try recordEvent(report)
+            report.eventRecorded = true
+        }
+        return report
+    }
+
+    /// Removes the file if it is still the one that was judged; returns why not otherwise.
+    private func remove(_ item: CleanupItem) -> String? {
+        if item.rule == .staleLock {
+            return StaleLock.remove(item.path, ifStillTheFile: item.status) ? nil : "the lock was taken or changed meanwhile; kept"
+        }
+        guard let current = try? FileStatus.of(item.path), current.isUnchanged(comparedTo: item.status) else {
+            return "changed since it was checked; kept"
+        }
+        do {
+            try FileSystem.remove(item.path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private func recordEvent(_ report: CleanupReport) throws(ArchiveError) {
+        var files: [JSONValue] = report.removed.prefix(LogsCleanup.eventFileLimit).map { .string(indexedPath($0.path)) }
+        if report.removed.count > LogsCleanup.eventFileLimit {
+            files.append(.string("… and \(report.removed.count - LogsCleanup.eventFileLimit) more"))
+        }
+        let event = JSONValue.object(
+            JSONObject([
+                ("at", .string(now.iso8601)), ("removed", .integer(Int64(report.removed.count))),
+                ("freed_bytes", .integer(report.freedBytes)), ("files", .array(files)),
+            ]))
+        do {
+            try index.update { index in
+                var events: [JSONValue] = []
+                if case .array(let earlier) = index.unknownFields["cleanup_events"] { events = earlier }
+                events.append(event)
+                index.unknownFields["cleanup_events"] = .array(Array(events.suffix(LogsCleanup.eventLimit)))
+            }
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw .failure("cannot record the cleanup in the index: \(error)")
+        }
+    }
+
+    /// The form `local_path` uses: relative to the logs dir's parent, `logs/builds/123-build.log`.
+    func indexedPath(_ path: String) -> String {
+        guard let inside = Paths.relative(path, to: logsDirectory) else { return path }
+        return Paths.lastComponent(of: logsDirectory) + "/" + inside
+    }
+}
+
+/// What a cleanup did, or with `--dry-run` would do.
+public struct CleanupReport: Sendable {
+    public let request: LogsCleanup.Request
+    public let logsDirectory: String
+    public let indexPath: String
+    public let plan: CleanupPlan
+    public var removed: [CleanupItem] = []
+    /// Files the plan would remove but that could not be, with why.
+    public var failures: [KeptFile] = []
+    public var eventRecorded = false
+
+    public var freedBytes: Int64 { removed.reduce(0) { $0 + $1.sizeBytes } }
+}

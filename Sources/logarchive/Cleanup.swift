@@ -1,0 +1,70 @@
+import ArgumentParser
+import LogArchive
+
+extension LogArchiveCommand {
+    struct Cleanup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove orphaned work files from the logs dir, and local logs the store holds verified.",
+            discussion: """
+                --orphans (the default) applies the original workflow's rules: a .gz older than 7 days \
+                that no index entry claims (not a rotate/db-archive archive, not the compressed copy \
+                of a log still beside it), a *.tmp older than 24 hours, a *.lock older than 1 hour \
+                that nobody holds and whose process is gone.
+
+                --older-than DAYS removes local logs older than DAYS days that the index lists as \
+                uploaded in a complete archive, whose stored object a HEAD shows with the index's \
+                size and SHA-256, and that are unchanged since they were archived. A log that is not \
+                in the store is never removed.
+
+                Each removal is printed with its reason; the removals are recorded in the index's \
+                cleanup_events. Exit status: 0 done, 1 failure (corrupt index, a file that could not \
+                be removed), 64 bad usage.
+
+                Examples:
+                  logarchive cleanup --dry-run             what the orphan rules would remove, and why
+                  logarchive cleanup                       remove orphaned .gz, .tmp and .lock files
+                  logarchive cleanup --older-than 30       remove archived, verified logs older than 30 days
+                  logarchive cleanup --orphans --older-than 30 --store s3://team-logs/archive
+                  logarchive cleanup --dry-run --json      one JSON object, for scripts
+                """
+        )
+
+        @Flag(help: "Remove orphaned .gz, .tmp and .lock files (the default when --older-than is not given).")
+        var orphans = false
+
+        @Option(name: .customLong("older-than"), help: ArgumentHelp("Remove archived, verified local logs older than this many days.", valueName: "DAYS"))
+        var olderThanDays: Int?
+
+        @Flag(help: "List what would be removed and why; change nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print one JSON object on stdout instead of the list.")
+        var json = false
+
+        @OptionGroup var locations: LocationOptions
+
+        func validate() throws {
+            if let olderThanDays, olderThanDays < 0 {
+                throw ValidationError("'--older-than \(olderThanDays)' must be a number of days, 0 or more")
+            }
+        }
+
+        func run() throws {
+            let environment = ProcessEnvironment.current
+            let report: CleanupReport
+            do {
+                let settings = try environment.settings(locations.overrides)
+                let request = LogsCleanup.Request(
+                    orphans: orphans || olderThanDays == nil, olderThanDays: olderThanDays, dryRun: dryRun)
+                report = try LogsCleanup(settings: settings, environment: environment.variables).run(request)
+            } catch {
+                throw fail(error)
+            }
+            let summary = CleanupSummary(
+                currentDirectory: environment.currentDirectory,
+                style: json ? .plain : .forStandardOutput(environment: environment.variables))
+            Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
+            if !report.failures.isEmpty { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
+        }
+    }
+}
