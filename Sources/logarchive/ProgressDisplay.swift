@@ -8,6 +8,8 @@ final class ProgressDisplay: @unchecked Sendable {
     private let meter = ProgressMeter()
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// The line on screen now; held while drawing or while output is written past it.
+    private let shown = Locked<String>("")
 
     /// Starts showing progress, or returns nil when it should not be shown.
     static func start(json: Bool) -> ProgressDisplay? {
@@ -20,16 +22,32 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     private func loop() {
-        var shown = ""
         while stopped.wait(timeout: .now() + 0.2) == .timedOut {
             let line = meter.snapshot.line() ?? ""
-            if line != shown {
-                FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-                shown = line
+            shown.withLock { shown in
+                if line != shown {
+                    FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+                    shown = line
+                }
             }
         }
-        if !shown.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        shown.withLock { shown in
+            if !shown.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            shown = ""
+        }
         finished.signal()
+    }
+
+    /// Writes output to the terminal the line is on: the line is cleared first and redrawn on
+    /// the next tick, so results never land in the middle of it.
+    func printing(_ write: () throws -> Void) throws {
+        try shown.withLock { shown in
+            if !shown.isEmpty {
+                FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+                shown = ""
+            }
+            try write()
+        }
     }
 
     /// Clears the line and stops; call before printing the result.

@@ -97,8 +97,15 @@ extension LogArchiveCommand {
                 searchQuery.separatesGroups = context != nil
                 searchQuery.maxResults = maxResults
                 searchQuery.highlight = color
+                // Matches and the progress line share the terminal: each write clears the line first.
+                let progress = ProgressDisplay.start(json: json)
+                defer { progress?.stop() }
+                ProgressMeter.shared?.begin("search", total: sources.reduce(0) { $0 + $1.readSize })
                 outcome = try LogSearch(query: searchQuery, reader: browser.reader).run(
-                    sources, format: json ? .jsonLines : .text(color: color), write: StandardOutput.write)
+                    sources, format: json ? .jsonLines : .text(color: color)
+                ) { bytes in
+                    if let progress { try progress.printing { try StandardOutput.write(bytes) } } else { try StandardOutput.write(bytes) }
+                }
             } catch let error as ArchiveError {
                 throw fail(error)
             } catch {
@@ -107,7 +114,7 @@ extension LogArchiveCommand {
             for failure in outcome.failures { Terminal.error("logarchive: error: \(failure.message)") }
             if !outcome.failures.isEmpty { throw ExitCode(1) }
             if outcome.matches == 0 {
-                Terminal.error("logarchive: no match for '\(query)' in \(outcome.logsSearched) logs")
+                Terminal.error("logarchive: no match for '\(query)' in \(outcome.logsSearched) \(outcome.logsSearched == 1 ? "log" : "logs")")
                 throw ExitCode(1)
             }
         }

@@ -42,3 +42,21 @@ import Testing
         #expect(!json.output.contains("\u{1B}"))
     }
 }
+
+extension ProgressTests {
+    /// search draws its progress between matches on a terminal, and the matches stay whole lines.
+    @Test func searchShowsProgressAndKeepsItsMatchesIntact() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/41-build.log", Sandbox.logText(bytes: 30_000_000) + "the needle line\n")
+        #expect(try LogArchiveBinary.run(["41", "--no-commit"], in: sandbox).status == 0)
+        let result = try sandbox.shell("script -qec '\(LogArchiveBinary.path) search \"needle line\"' /dev/null")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("logs/builds/41-build.log:"))
+        // The match is on a line of its own: whatever progress was drawn was cleared before it,
+        // and nothing was drawn into it.
+        let segment = result.output.components(separatedBy: "\r\n").first { $0.contains("needle") } ?? ""
+        let visible = String(segment.split(separator: "\r").last ?? "")
+            .replacingOccurrences(of: "\u{1B}\\[[0-9;]*[A-Za-z]", with: "", options: .regularExpression)
+        #expect(visible.hasPrefix("logs/builds/41-build.log:") && visible.hasSuffix(":the needle line"), "\(segment.debugDescription)")
+    }
+}

@@ -24,7 +24,9 @@ public struct ArchiveReader: Sendable {
     private func streamLocal(_ source: LogSource, path: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var sinkError: (any Error)?
         do {
+            let progress = ProgressMeter.shared
             try FileSystem.stream(path) { chunk in
+                progress?.advance(chunk.count)
                 do {
                     try sink(chunk)
                 } catch {
@@ -54,8 +56,10 @@ public struct ArchiveReader: Sendable {
         var sinkError: (any Error)?
         // A damaged object usually breaks the gzip stream too; keep hashing to report the checksum.
         var inflateError: (any Error)?
+        let progress = ProgressMeter.shared
         do {
             try store.read(key: log.remotePath) { chunk in
+                progress?.advance(chunk.count)
                 hasher.update(bufferPointer: chunk)
                 do {
                     if let inflater {

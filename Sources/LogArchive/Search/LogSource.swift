@@ -27,6 +27,14 @@ public struct LogSource: Sendable, Equatable {
         self.date = date
     }
 
+    /// The bytes read to get through the log: the stored object, or the local file.
+    public var readSize: Int64 {
+        switch origin {
+        case .archived(let log, _): log.sizeBytes
+        case .local(_, let size): size
+        }
+    }
+
     public var isArchived: Bool {
         if case .archived = origin { return true }
         return false
