@@ -81,6 +81,7 @@ public struct GzipFileCompressor: Sendable {
             if count == 0 { break }
             originalSize += Int64(count)
             ProgressMeter.shared?.advance(count)
+            try FaultPoint.compressMid.reach(afterStreaming: count, total: originalSize)
             try deflater.deflate(
                 UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
         }
@@ -91,10 +92,13 @@ public struct GzipFileCompressor: Sendable {
     private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let encoder = try ParallelGzipEncoder(level: level, output: sink)
         let progress = ProgressMeter.shared
+        var total: Int64 = 0
         while true {
             let count = try encoder.write(readingWith: { try input.read(into: $0) })
             if count == 0 { break }
+            total += Int64(count)
             progress?.advance(count)
+            try FaultPoint.compressMid.reach(afterStreaming: count, total: total)
         }
         return try encoder.finish().inputBytes
     }

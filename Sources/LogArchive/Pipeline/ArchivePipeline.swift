@@ -97,7 +97,10 @@ public struct ArchivePipeline: Sendable {
         case .alreadyArchived(let entry):
             report.outcome = .alreadyArchived
             report.entry = entry
-            for name in StageName.allCases.dropFirst() { runner.skip(name, "already archived") }
+            let committed = request.dryRun ? nil : CommitStage.commitLeftIndexChange(of: entry, in: context)
+            for name in StageName.allCases.dropFirst() {
+                runner.skip(name, name == .commit ? committed ?? "already archived" : "already archived")
+            }
             return
         case .reindexed(let entry):
             report.outcome = entry.uploadComplete ? .reindexed : .partial
@@ -124,10 +127,12 @@ public struct ArchivePipeline: Sendable {
         report.compressedBytes = prepared.reduce(0) { $0 + $1.uploadSize }
 
         let checksummed = try runner.run(ChecksumStage(), compressed)
+        try FaultPoint.afterChecksum.reach()
         let uploaded = try runner.run(UploadStage(), checksummed)
         report.storeFolder = uploaded.storeFolder
         let indexed = try runner.run(IndexStage(), uploaded)
         report.entry = indexed.entry
+        try FaultPoint.afterIndex.reach()
 
         if indexed.entry.partialArchive {
             // Nothing local is deleted and nothing is announced until every file is stored.
@@ -138,6 +143,7 @@ public struct ArchivePipeline: Sendable {
             return
         }
         let commented = try runner.run(CommentStage(), indexed)
+        try FaultPoint.afterComment.reach()
         let cleaned = try runner.run(CleanStage(), commented)
         report.freedBytes = cleaned.freedBytes
         report.keptPaths = cleaned.keptPaths

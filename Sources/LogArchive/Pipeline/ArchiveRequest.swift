@@ -61,6 +61,16 @@ public struct PipelineContext: Sendable {
     public func indexedLocalPath(for log: CollectedLog) -> String {
         Paths.lastComponent(of: settings.logsDirectory) + "/" + log.relativePath
     }
+
+    /// Where an index `local_path` (`logs/builds/123-build.log`) lies on disk; nil for a path
+    /// that does not start with the logs dir's name or climbs out of it.
+    public func absoluteLocalPath(_ localPath: String) -> String? {
+        let prefix = Paths.lastComponent(of: settings.logsDirectory) + "/"
+        guard localPath.hasPrefix(prefix) else { return nil }
+        let relative = String(localPath.dropFirst(prefix.count))
+        guard !relative.split(separator: "/").contains("..") else { return nil }
+        return Paths.join(settings.logsDirectory, relative)
+    }
 }
 
 extension PipelineContext {

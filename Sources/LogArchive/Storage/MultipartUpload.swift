@@ -66,6 +66,7 @@ struct MultipartUpload {
                 while let index = state.next() {
                     do {
                         state.finish(index, with: try upload(parts[index], uploadID: uploadID))
+                        try FaultPoint.uploadAfterPart.reach()
                     } catch {
                         state.fail(error)
                     }

@@ -11,18 +11,24 @@
 /// N times before it fires (kill after the third upload). Unset, a point costs one comparison.
 public enum FaultPoint: String, Sendable, CaseIterable {
     case afterCollect = "after-collect"
+    case compressMid = "compress-mid"
     case afterCompress = "after-compress"
+    case afterChecksum = "after-checksum"
     case beforeUpload = "before-upload"
+    case uploadAfterPart = "upload-after-part"
     case afterUpload = "after-upload"
     case indexAfterBackup = "index-after-backup"
     case indexAfterTemporaryWrite = "index-after-tmp-write"
     case indexAfterRename = "index-after-rename"
+    case afterIndex = "after-index"
+    case afterComment = "after-comment"
     case beforeClean = "before-clean"
     case beforeCommit = "before-commit"
     case beforePush = "before-push"
     case rotateMidCompress = "rotate-mid-compress"
     case rotateBeforeTruncate = "rotate-before-truncate"
     case beforeTablePurge = "before-table-purge"
+    case tablePurgeBeforeCommit = "table-purge-before-commit"
 
     private static let armed: (point: FaultPoint, action: String, skip: Int)? = {
         guard let name = getenv("LOGARCHIVE_FAULT_POINT").map({ String(cString: $0) }),
@@ -34,6 +40,14 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     }()
 
     private static let passes = FaultCounter()
+
+    /// Reached once per MiB crossed by a stream that has read `total` bytes, the last `count` of
+    /// them just now: a kill "inside" a long step lands on a block boundary. Unset, a shift and a
+    /// comparison.
+    public func reach(afterStreaming count: Int, total: Int64) throws(FileSystemError) {
+        guard total >> 20 != (total - Int64(count)) >> 20 else { return }
+        try reach()
+    }
 
     /// Called by the code at this point; does nothing unless a test armed it.
     public func reach() throws(FileSystemError) {

@@ -81,6 +81,8 @@ struct TableShape {
                     "deleting the archived rows of '\(name)' removed \(database.changes), not \(expected.rows): rolled back"
                 )
             }
+            // The rows are deleted but not committed: a kill here must roll back.
+            try FaultPoint.tablePurgeBeforeCommit.reach()
         }
     }
 }

@@ -52,6 +52,21 @@ public struct CommitStage: PipelineStage {
         }
     }
 
+    /// For an issue already archived: commits the index if a run stopped before its commit left it
+    /// changed (with the removal of the entry's cleaned logs that git tracks). Nil when there was
+    /// nothing to commit, commits are off, or the logs dir is not in a work tree.
+    static func commitLeftIndexChange(of entry: ArchiveEntry, in context: PipelineContext) -> String? {
+        guard context.settings.commit,
+            let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment),
+            let lock = try? IndexLock.acquire(at: context.index.lockPath)
+        else { return nil }
+        defer { lock.release() }
+        let cleaned = entry.logs.compactMap { context.absoluteLocalPath($0.localPath) }.filter { !FileSystem.exists($0) }
+        let outcome = try? repository.commitOnly(context.index.path, removing: cleaned, message: message(for: entry, freedBytes: 0))
+        guard case .committed(let sha) = outcome else { return nil }
+        return "the index change a stopped run left was committed as \(sha.prefix(12))"
+    }
+
     /// The index both this job and another that pushed first changed: every entry of both is kept.
     static func mergeIndexVersions(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
         guard let local else { throw ArchiveError.failure("the local commit removed the index") }
@@ -73,13 +88,16 @@ public struct CommitStage: PipelineStage {
 
     /// The commit message of the original workflow.
     static func message(for cleaned: CleanedArchive) -> String {
-        let entry = cleaned.indexed.entry
-        return """
+        message(for: cleaned.indexed.entry, freedBytes: cleaned.freedBytes)
+    }
+
+    static func message(for entry: ArchiveEntry, freedBytes: Int64) -> String {
+        """
             Archive logs for issue #\(entry.issueNumber)
 
             - Archived \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs") to \(entry.logs.isEmpty ? "the archive" : "cloud storage")
             - Updated archive index
-            - Freed \(ByteCount.format(cleaned.freedBytes)) locally
+            - Freed \(ByteCount.format(freedBytes)) locally
 
             Archive reason: \(entry.archiveReason.rawValue)
             Issue: #\(entry.issueNumber)

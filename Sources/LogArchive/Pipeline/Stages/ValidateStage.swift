@@ -23,11 +23,13 @@ public struct ValidateStage: PipelineStage {
                 throw ArchiveError.badInput(
                     "issue #\(request.issue) has no archive to retry; archive it with: logarchive \(request.issue)")
             }
-            if previous.uploadComplete {
+            if previous.uploadComplete, ValidateStage.uncleanedCopies(of: previous, in: context).isEmpty {
                 return .completed(.alreadyArchived(previous), "nothing to retry: every file is uploaded")
             }
         case .archive:
-            if let previous, previous.uploadComplete, !request.force {
+            if let previous, previous.uploadComplete, !request.force,
+                ValidateStage.uncleanedCopies(of: previous, in: context).isEmpty
+            {
                 return .completed(.alreadyArchived(previous), "already archived at \(previous.archivedAt); --force archives again")
             }
         }
@@ -36,9 +38,31 @@ public struct ValidateStage: PipelineStage {
             request: request, previousEntry: previous, issueTitle: lifecycle.issue?.title, issueURL: lifecycle.issue?.htmlURL)
         var detail = "issue #\(request.issue): \(lifecycle.note)"
         if let previous {
-            detail += previous.uploadComplete ? "; archiving again (--force)" : "; completing the partial archive"
+            if !previous.uploadComplete {
+                detail += "; completing the partial archive"
+            } else if request.force {
+                detail += "; archiving again (--force)"
+            } else {
+                let copies = ValidateStage.uncleanedCopies(of: previous, in: context)
+                detail += "; finishing the archive a stopped run left: \(copies.count) stored \(copies.count == 1 ? "log is" : "logs are") still local"
+            }
         }
         return .completed(.proceed(validated), detail)
+    }
+}
+
+extension ValidateStage {
+    /// Logs the entry records as uploaded whose local copy is still there, as big as the one
+    /// archived: a run stopped after its uploads (killed before or during the clean) left them.
+    /// Such an entry is complete but not finished; running again goes through the stages after
+    /// the upload (the stored objects are found by checksum, not sent again) instead of skipping.
+    static func uncleanedCopies(of entry: ArchiveEntry, in context: PipelineContext) -> [String] {
+        entry.logs.compactMap { log in
+            guard log.uploadStatus == .uploaded, let path = context.absoluteLocalPath(log.localPath),
+                let status = try? FileStatus.of(path, followSymlinks: true), status.size == log.originalSizeBytes
+            else { return nil }
+            return path
+        }
     }
 }
 
