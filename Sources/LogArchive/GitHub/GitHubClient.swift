@@ -35,14 +35,19 @@ public struct GitHubClient: Sendable {
     }
 
     public func issue(_ number: IssueNumber) throws -> Issue {
-        let object = try json(try send("GET", "/repos/\(repository)/issues/\(number)"))
+        try Self.issue(number, from: try send("GET", "/repos/\(repository)/issues/\(number)"))
+    }
+
+    /// GitHub's answers are untrusted bytes: these decoders give a value or throw, whatever they hold.
+    static func issue(_ number: IssueNumber, from response: HTTPResponse) throws -> Issue {
+        let object = try json(response)
         return Issue(
             number: number.value, title: object["title"].flatMap(Self.string), state: object["state"].flatMap(Self.string) ?? "",
             htmlURL: object["html_url"].flatMap(Self.string), isPullRequest: object["pull_request"].map { $0 != .null } ?? false)
     }
 
     public func isMerged(_ number: IssueNumber) throws -> Bool {
-        let object = try json(try send("GET", "/repos/\(repository)/pulls/\(number)"))
+        let object = try Self.json(try send("GET", "/repos/\(repository)/pulls/\(number)"))
         return object["merged"] == .bool(true)
     }
 
@@ -52,21 +57,27 @@ public struct GitHubClient: Sendable {
         var next: String? = apiURL + "/repos/\(repository)/issues/\(number)/comments?per_page=100"
         while let url = next {
             let response = try send("GET", url: url)
-            guard case .array(let elements) = try JSONParser.parse(response.body) else {
-                throw GitHubError(status: response.status, message: "the comment list is not an array", retryAfterSeconds: nil)
-            }
-            for case .object(let object) in elements {
-                guard case .integer(let id)? = object["id"] else { continue }
-                comments.append(Comment(id: id, body: object["body"].flatMap(Self.string) ?? ""))
-            }
+            comments += try Self.comments(from: response)
             next = GitHubClient.nextLink(response.header("link"))
+        }
+        return comments
+    }
+
+    static func comments(from response: HTTPResponse) throws -> [Comment] {
+        guard case .array(let elements) = try JSONParser.parse(response.body) else {
+            throw GitHubError(status: response.status, message: "the comment list is not an array", retryAfterSeconds: nil)
+        }
+        var comments: [Comment] = []
+        for case .object(let object) in elements {
+            guard case .integer(let id)? = object["id"] else { continue }
+            comments.append(Comment(id: id, body: object["body"].flatMap(Self.string) ?? ""))
         }
         return comments
     }
 
     @discardableResult
     public func createComment(_ number: IssueNumber, body: String) throws -> Int64 {
-        let object = try json(try send("POST", "/repos/\(repository)/issues/\(number)/comments", body: body))
+        let object = try Self.json(try send("POST", "/repos/\(repository)/issues/\(number)/comments", body: body))
         guard case .integer(let id)? = object["id"] else { return 0 }
         return id
     }
@@ -101,7 +112,7 @@ public struct GitHubClient: Sendable {
         }
     }
 
-    private func json(_ response: HTTPResponse) throws -> JSONObject {
+    private static func json(_ response: HTTPResponse) throws -> JSONObject {
         guard case .object(let object) = try JSONParser.parse(response.body) else {
             throw GitHubError(status: response.status, message: "the answer is not a JSON object", retryAfterSeconds: nil)
         }

@@ -34,9 +34,18 @@ public enum IssueComment {
     }
 
     /// Seconds between `started` and `ended` in a session log's front matter, if it has both.
+    /// Only the head of the file is read: a session log of any size keeps its duration.
     public static func sessionDuration(ofFileAt path: String) -> Int64? {
-        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 20) else { return nil }
-        let text = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
+        guard let bytes = try? FileSystem.readPrefix(path, count: frontMatterLimit) else { return nil }
+        return sessionDuration(frontMatter: bytes)
+    }
+
+    /// Front matter is looked for in the first 64 KiB.
+    static let frontMatterLimit = 64 * 1024
+
+    /// The duration in a session log's first bytes; untrusted text, so any bytes give a value or nil.
+    public static func sessionDuration(frontMatter bytes: [UInt8]) -> Int64? {
+        let text = String(decoding: bytes.prefix(frontMatterLimit), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first?.trimmingWhitespace() == "---" else { return nil }
         var started: UTCTimestamp?

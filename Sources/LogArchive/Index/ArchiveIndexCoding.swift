@@ -110,6 +110,7 @@ extension ArchivedLog {
         filename = try reader.string("filename")
         localPath = try reader.optionalString("local_path") ?? ""
         remotePath = try reader.optionalString("remote_path") ?? ""
+        try Self.refuseEscapes(filename: filename, remotePath: remotePath, path: path)
         cloudURL = try reader.optionalString("cloud_url")
         publicURL = try reader.optionalString("public_url")
         sizeBytes = try reader.optionalInteger("size_bytes") ?? 0
@@ -125,6 +126,21 @@ extension ArchivedLog {
         uploadAttempt = try reader.optionalInteger("upload_attempt") ?? 0
         lastError = try reader.optionalString("last_error")
         unknownFields = reader.unknownMembers
+    }
+
+    /// The index is untrusted input (it is edited in pull requests): `read` opens `remote_path` in
+    /// the store and `cleanup` deletes a file named by `filename`, so a key that climbs out with
+    /// `..` or starts at `/`, or a file name that is a path, is refused rather than followed.
+    private static func refuseEscapes(filename: String, remotePath: String, path: String)
+        throws(JSONObjectReader.ShapeError)
+    {
+        if filename.isEmpty || filename == "." || filename == ".." || filename.contains("/") || filename.contains("\0") {
+            throw JSONObjectReader.ShapeError(path: "\(path).filename", reason: "\"\(filename)\" is not a plain file name")
+        }
+        if remotePath.hasPrefix("/") || remotePath.contains("\0") || remotePath.split(separator: "/").contains("..") {
+            throw JSONObjectReader.ShapeError(
+                path: "\(path).remote_path", reason: "\"\(remotePath)\" leaves the store (absolute or with '..'); refused")
+        }
     }
 
     public var json: JSONValue {

@@ -105,6 +105,12 @@ public struct LogCollector: Sendable {
         do {
             linkStatus = try FileStatus.of(path)
         } catch {
+            // Names are read as UTF-8; a name with other bytes reads with U+FFFD and then names no file.
+            if name.unicodeScalars.contains("\u{FFFD}"), error.isNoSuchFile {
+                throw .badInput(
+                    "\(path) (shown with \u{FFFD}) has a file name that is not valid UTF-8; logarchive archives only UTF-8 names, so that the index and the store can name it. Rename the file, then run again"
+                )
+            }
             throw .failure("\(path) vanished while it was being collected")
         }
         var contentPath = path
@@ -123,6 +129,12 @@ public struct LogCollector: Sendable {
         do {
             status = try FileStatus.of(contentPath, followSymlinks: true)
         } catch {
+            // Names are read as UTF-8; a name with other bytes reads with U+FFFD and then names no file.
+            if name.unicodeScalars.contains("\u{FFFD}"), error.isNoSuchFile {
+                throw .badInput(
+                    "\(path) (shown with \u{FFFD}) has a file name that is not valid UTF-8; logarchive archives only UTF-8 names, so that the index and the store can name it. Rename the file, then run again"
+                )
+            }
             throw .failure("\(path) vanished while it was being collected")
         }
         guard status.kind == .regular else {

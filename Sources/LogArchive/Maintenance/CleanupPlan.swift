@@ -48,11 +48,13 @@ enum FileAge {
 
 extension ArchivedLog {
     /// Where this log lives on disk: `local_path` is written relative to the logs dir's parent
-    /// (`logs/builds/123-build.log`), so its first component is the logs dir's own name.
+    /// (`logs/builds/123-build.log`), so its first component is the logs dir's own name. A path
+    /// that climbs out with `..` is not trusted: the file is then looked for by type and name.
     public func localFile(inLogsDirectory logsDirectory: String) -> String {
         let folderName = Paths.lastComponent(of: logsDirectory) + "/"
-        if localPath.hasPrefix(folderName) {
-            return Paths.join(logsDirectory, String(localPath.dropFirst(folderName.count)))
+        let inside = localPath.dropFirst(folderName.count)
+        if localPath.hasPrefix(folderName), !inside.split(separator: "/").contains("..") {
+            return Paths.join(logsDirectory, String(inside))
         }
         return Paths.join(logsDirectory, type.folder + "/" + filename)
     }

@@ -21,24 +21,31 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// An ordered JSON object. Lookups are linear, which is fine for the small objects of the index.
+/// An ordered JSON object. Keys are found through a dictionary of positions, so that a hostile
+/// document with a million keys costs linear time to parse and rewrite, not quadratic.
 public struct JSONObject: Sendable, Equatable {
     public private(set) var members: [(key: String, value: JSONValue)]
+    private var positions: [String: Int]
 
     public init(_ members: [(key: String, value: JSONValue)] = []) {
-        self.members = members
+        self.members = []
+        positions = [:]
+        for member in members { self[member.key] = member.value }
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
+        get { positions[key].map { members[$0].value } }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = positions[key] {
                 if let newValue {
                     members[index].value = newValue
                 } else {
                     members.remove(at: index)
+                    positions[key] = nil
+                    for later in index..<members.count { positions[members[later].key] = later }
                 }
             } else if let newValue {
+                positions[key] = members.count
                 members.append((key, newValue))
             }
         }

@@ -254,8 +254,16 @@ public enum FileSystem {
         }
     }
 
+    /// The whole file, refused up front when its size is over `limit` (a huge or sparse file is
+    /// not read into memory first), and again if it grows past `limit` while being read.
     public static func readAll(_ path: String, limit: Int = 256 << 20) throws(FileSystemError) -> [UInt8] {
         let file = try PosixFile.openForReading(path)
+        let size = try file.status().size
+        if size > Int64(limit) {
+            throw FileSystemError(
+                "read (it is \(ByteCount.format(size)), over the \(ByteCount.format(Int64(limit))) this reads)", path: path,
+                errorNumber: EFBIG)
+        }
         var bytes: [UInt8] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { buffer.deallocate() }
@@ -264,6 +272,20 @@ public enum FileSystem {
             if count == 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
             if bytes.count > limit { throw FileSystemError("read (larger than \(limit) bytes)", path: path, errorNumber: EFBIG) }
+        }
+        return bytes
+    }
+
+    /// At most the first `count` bytes: for a header (front matter) of a file of any size.
+    public static func readPrefix(_ path: String, count: Int) throws(FileSystemError) -> [UInt8] {
+        let file = try PosixFile.openForReading(path)
+        var bytes: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        while bytes.count < count {
+            let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count - bytes.count)]))
+            if read == 0 { break }
+            bytes.append(contentsOf: buffer[0..<read])
         }
         return bytes
     }
