@@ -16,6 +16,7 @@ parser.add_argument("--rates", default="0,10,30,50")
 parser.add_argument("--archives", type=int, default=50)
 parser.add_argument("--seed", type=int, default=1)
 args = parser.parse_args()
+args.bin = os.path.abspath(args.bin)
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
 upstream = endpoint.split("//", 1)[1]
@@ -68,21 +69,12 @@ def lost_logs(folder, issue, digests, env):
     return lost
 
 
-rows = []
-clean_seconds = None
-for rate in [int(r) for r in args.rates.split(",")]:
-    bucket = f"soak-{rate}-{int(time.time())}"
-    make_bucket(bucket)
-    proxy_log = os.path.join(args.work, f"proxy-{rate}.log")
-    proxy = subprocess.Popen(
-        [sys.executable, os.path.join(repo, "scripts/fault_proxy.py"), "--upstream", upstream, "--fail-rate", str(rate / 100),
-         "--stall-seconds", "3", "--seed", str(args.seed + rate), "--log", proxy_log],
-        stdout=subprocess.PIPE, text=True)
-    listening = proxy.stdout.readline().split()[-1]
+def soak_one_rate(rate, bucket, listening):
+    """Runs the archives through the proxy; returns (complete, healed, retry runs, never, lost, seconds)."""
     faulty = {**os.environ, "AWS_ENDPOINT_URL_S3": f"http://{listening}", "LOGARCHIVE_BACKOFF_SCALE": "0.02",
               "LOGARCHIVE_HTTP_TIMEOUT": "1s", "LOGARCHIVE_STORE": f"s3://{bucket}", "AWS_EC2_METADATA_DISABLED": "true"}
     direct = {**faulty, "AWS_ENDPOINT_URL_S3": endpoint}
-    completed = partial_then_completed = failed = lost = retries_needed = 0
+    completed = healed = failed = lost = retries = 0
     seconds = 0.0
     for index in range(args.archives):
         issue = 1000 + index
@@ -93,12 +85,12 @@ for rate in [int(r) for r in args.rates.split(",")]:
         if result.returncode == 0:
             completed += 1
         elif result.returncode == 3:
-            for attempt in range(1, 6):
+            for _ in range(5):
                 again, took = run([args.bin, str(issue), "--retry", "--no-commit", "--no-comment"], folder, faulty)
                 seconds += took
-                retries_needed += 1
+                retries += 1
                 if again.returncode == 0:
-                    partial_then_completed += 1
+                    healed += 1
                     break
             else:
                 failed += 1
@@ -106,15 +98,32 @@ for rate in [int(r) for r in args.rates.split(",")]:
             failed += 1
             sys.stderr.write(f"rate {rate}% issue {issue}: exit {result.returncode}: {result.stderr.decode()[-300:]}\n")
         lost += lost_logs(folder, issue, digests, direct)
-    proxy.terminate()
-    proxy.wait()
-    faults = sum(1 for line in open(proxy_log) if '"fault"' in line and '"fault": null' not in line)
-    requests = sum(1 for _ in open(proxy_log))
+    shutil.rmtree(os.path.join(args.work, f"rate{rate}"), ignore_errors=True)
+    return completed, healed, retries, failed, lost, seconds
+
+
+rows = []
+clean_seconds = None
+for rate in [int(r) for r in args.rates.split(",")]:
+    bucket = f"soak-{rate}-{int(time.time())}"
+    make_bucket(bucket)
+    proxy_log = os.path.join(args.work, f"proxy-{rate}.log")
+    proxy = subprocess.Popen(
+        [sys.executable, os.path.join(repo, "scripts/fault_proxy.py"), "--upstream", upstream, "--fail-rate", str(rate / 100),
+         "--stall-seconds", "3", "--seed", str(args.seed + rate), "--log", proxy_log],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        listening = proxy.stdout.readline().split()[-1]
+        completed, healed, retries, failed, lost, seconds = soak_one_rate(rate, bucket, listening)
+    finally:
+        proxy.terminate()
+        proxy.wait()
+    entries = [json.loads(line) for line in open(proxy_log)] if os.path.exists(proxy_log) else []
+    faults = sum(1 for entry in entries if entry.get("fault"))
     if rate == 0:
         clean_seconds = seconds
     overhead = f"{(seconds / clean_seconds - 1) * 100:+.0f}%" if clean_seconds else "n/a"
-    rows.append((rate, args.archives, completed, partial_then_completed, retries_needed, failed, lost, requests, faults, seconds, overhead))
-    shutil.rmtree(os.path.join(args.work, f"rate{rate}"), ignore_errors=True)
+    rows.append((rate, args.archives, completed, healed, retries, failed, lost, len(entries), faults, seconds, overhead))
 
 print("| failure rate | archives | complete at once | partial, completed by --retry | --retry runs | never completed | logs lost | requests | faults injected | time | overhead vs clean |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
