@@ -110,6 +110,34 @@ import LogArchive
         #expect(try sandbox.shell("zcat '\(archive)'").output == original)
     }
 
+    /// The next run after that kill finds the record the rotation left: the archived bytes are not
+    /// archived again, only what was appended since, and the log is then truncated.
+    @Test(arguments: [false, true])
+    func theRunAfterAKillBeforeTheTruncationNeitherDuplicatesNorLoses(_ appendAfterTheKill: Bool) throws {
+        let sandbox = try Sandbox()
+        let original = Sandbox.logText(bytes: 200_000)
+        try sandbox.write("app.log", original)
+        let killed = try LogArchiveBinary.run(
+            ["rotate", "app.log", "--threshold", "1k"], in: sandbox, environment: ["LOGARCHIVE_FAULT_POINT": "rotate-before-truncate"])
+        #expect(killed.status == 137 || killed.status == 9, "\(killed.status)")
+        let appended = appendAfterTheKill ? "written after the kill\n" : ""
+        if appendAfterTheKill { try sandbox.shell("printf 'written after the kill\\n' >> app.log").requireSuccess() }
+
+        // Even under the threshold, the interrupted rotation is finished.
+        let again = try LogArchiveBinary.run(["rotate", "app.log", "--threshold", "10MB", "--json"], in: sandbox)
+        #expect(again.status == 0, "\(again.errorOutput)")
+        #expect(again.output.contains("log-archived"))
+        let archives = try Self.archives(in: sandbox)
+        #expect(archives.count == (appendAfterTheKill ? 2 : 1))
+        let together = try archives.map { try sandbox.shell("zcat '\($0)'").output }.joined()
+        #expect(together == original + appended)
+        #expect(try FileStatus.of(sandbox.path("app.log")).size == 0)
+        #expect(!sandbox.exists(".app.log.rotation.json"))
+        // And the run after that is an ordinary one.
+        let third = try LogArchiveBinary.run(["rotate", "app.log", "--threshold", "1k"], in: sandbox)
+        #expect(third.output.contains("nothing to do"))
+    }
+
     @Test func killedMidCompressionTheLogIsWholeAndNoArchiveIsNamed() throws {
         let sandbox = try Sandbox()
         let original = Sandbox.logText(bytes: 3_000_000)

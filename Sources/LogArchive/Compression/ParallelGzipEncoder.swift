@@ -115,7 +115,7 @@ public final class ParallelGzipEncoder {
         defer { spare.append(block) }
         if let failure = block.failure { throw failure }
         try output(UnsafeRawBufferPointer(rebasing: block.compressed[0..<block.compressedCount]))
-        crc = UInt32(truncatingIfNeeded: logarchive_crc32_combine(UInt(crc), UInt(block.crc), Int64(block.dataCount)))
+        crc = CRC32.combine(crc, block.crc, secondLength: Int64(block.dataCount))
         inputBytes += Int64(block.dataCount)
     }
 

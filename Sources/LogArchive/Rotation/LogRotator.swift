@@ -71,15 +71,23 @@ public struct LogRotator: Sendable {
         guard status.kind == .regular else {
             throw .badInput("cannot rotate \(path): it is a \(status.kind), not a regular file")
         }
-        guard status.size > options.threshold else { return .belowThreshold(size: status.size) }
-
         let archiveDirectory = options.archiveDirectory ?? Paths.parent(of: path)
+        let name = Paths.lastComponent(of: path)
+        let state = RotationState.path(archiveDirectory: archiveDirectory, name: name)
+        // A rotation killed between naming its archive and truncating the log left this record:
+        // the log's first bytes are in that archive already, so they are neither archived again
+        // nor lost; only what came after them is rotated, whatever the threshold.
+        let resumed = RotationState.read(state, matching: path, status: status)
+        guard resumed != nil || status.size > options.threshold else { return .belowThreshold(size: status.size) }
+
         do {
             try FileSystem.createDirectories(archiveDirectory)
         } catch {
             throw .failure("cannot create the archive folder: \(error)")
         }
-        let name = Paths.lastComponent(of: path)
+        if let resumed, status.size == resumed.bytes {
+            return try finishInterrupted(resumed, path: path, state: state)
+        }
         let stem = "\(ArchiveName.timestamp())_\(name)"
         let temporary = Paths.join(archiveDirectory, ".\(stem).gz.\(getpid()).tmp")
         var linked: String?
@@ -89,7 +97,8 @@ public struct LogRotator: Sendable {
                 throw RotationError.replaced
             }
             let archive = try PosixFile.createExclusive(temporary)
-            let job = RotationJob(source: source, archive: archive, level: options.level, cancellation: cancellation)
+            let job = RotationJob(
+                source: source, archive: archive, level: options.level, cancellation: cancellation, startingAt: resumed?.bytes ?? 0)
             ProgressMeter.shared?.begin("compress", total: status.size)
             defer { ProgressMeter.shared?.end() }
             try job.copyWhileGrowing()
@@ -104,20 +113,104 @@ public struct LogRotator: Sendable {
             FileSystem.removeIfPresent(temporary)
             try FileSystem.syncDirectory(archiveDirectory)
             guard FileSystem.isSameFile(path, as: status) else { throw RotationError.replaced }
+            let record = { (consumed: Int64, crc: UInt32) throws in
+                try RotationState(
+                    device: status.device, inode: status.inode, bytes: consumed, crc32: crc, archive: final
+                ).write(to: state)
+            }
+            try job.recordState(record)
             try FaultPoint.rotateBeforeTruncate.reach()
-            try job.truncateWhenSettled()
+            try job.truncateWhenSettled(recording: record)
+            FileSystem.removeIfPresent(state)
             return .rotated(
                 Rotation(
-                    source: path, archive: final, originalBytes: job.consumed, compressedBytes: job.compressedBytes,
+                    source: path, archive: final, originalBytes: job.consumed - (resumed?.bytes ?? 0), compressedBytes: job.compressedBytes,
                     checksum: job.checksum, passes: job.passes, lateMembers: job.lateMembers))
         } catch {
             FileSystem.removeIfPresent(temporary)
-            if let linked { FileSystem.removeIfPresent(linked) }
+            if let linked {
+                FileSystem.removeIfPresent(linked)
+                // The record names the removed archive: the log's bytes are not archived after all.
+                if RotationState.read(state, matching: path, status: status)?.archive == linked { FileSystem.removeIfPresent(state) }
+            }
             if let reason = error as? RotationError {
                 throw reason.archiveError(path)
             }
             throw .failure("cannot rotate \(path): \(error); the log was left as it was and no archive was kept")
         }
+    }
+}
+
+extension LogRotator {
+    /// The interrupted rotation's archive holds the whole log: truncate it (only if it has not
+    /// grown meanwhile, under the same lock writers honour) and report that archive.
+    func finishInterrupted(_ resumed: RotationState, path: String, state: String) throws(ArchiveError) -> Outcome {
+        do {
+            let source = try PosixFile.open(path, flags: O_RDWR)
+            while flock(source.descriptor, LOCK_EX) != 0 {
+                guard errno == EINTR else { throw FileSystemError("lock", path: path) }
+            }
+            guard try source.status().size == resumed.bytes else {
+                throw RotationError.shrank(expected: resumed.bytes, found: try source.status().size)
+            }
+            try source.truncate(to: 0)
+            FileSystem.removeIfPresent(state)
+            let (checksum, size, _) = try Checksum.ofFile(resumed.archive)
+            return .rotated(
+                Rotation(
+                    source: path, archive: resumed.archive, originalBytes: resumed.bytes, compressedBytes: size, checksum: checksum,
+                    passes: 0, lateMembers: 0))
+        } catch {
+            throw .failure("cannot finish the interrupted rotation of \(path): \(error); the log was left as it was")
+        }
+    }
+}
+
+/// What a rotation leaves beside its archive between naming it and truncating the log: which file,
+/// how many of its first bytes the archive holds, and their CRC-32, so that a run after a crash at
+/// that instant neither archives those bytes twice nor loses any.
+struct RotationState: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let bytes: Int64
+    let crc32: UInt32
+    let archive: String
+
+    static func path(archiveDirectory: String, name: String) -> String {
+        Paths.join(archiveDirectory, ".\(name).rotation.json")
+    }
+
+    func write(to path: String) throws {
+        var object = JSONObject()
+        object["device"] = .integer(Int64(bitPattern: device))
+        object["inode"] = .integer(Int64(bitPattern: inode))
+        object["bytes"] = .integer(bytes)
+        object["crc32"] = .integer(Int64(crc32))
+        object["archive"] = .string(archive)
+        try FileSystem.writeAtomically(Array(JSONWriter.compact(.object(object)).utf8), to: path)
+    }
+
+    /// The record for this very file whose archive still exists and whose bytes are still the
+    /// log's first bytes; a record that does not match is stale and removed.
+    static func read(_ path: String, matching log: String, status: FileStatus) -> RotationState? {
+        guard FileSystem.exists(path) else { return nil }
+        var state: RotationState?
+        if let bytes = try? FileSystem.readAll(path, limit: 4096), let value = try? JSONParser.parse(bytes),
+            case .object(let object) = value, case .integer(let device)? = object["device"],
+            case .integer(let inode)? = object["inode"], case .integer(let count)? = object["bytes"],
+            case .integer(let crc)? = object["crc32"], case .string(let archive)? = object["archive"]
+        {
+            state = RotationState(
+                device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), bytes: count,
+                crc32: UInt32(truncatingIfNeeded: crc), archive: archive)
+        }
+        guard let state, state.device == status.device, state.inode == status.inode, status.size >= state.bytes,
+            FileSystem.exists(state.archive), CRC32.ofFile(log, length: state.bytes) == state.crc32
+        else {
+            FileSystem.removeIfPresent(path)
+            return nil
+        }
+        return state
     }
 }
 
@@ -177,7 +270,14 @@ private final class RotationJob {
     private(set) var passes = 0
     private(set) var lateMembers = 0
 
-    init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?) {
+    /// CRC-32 of the bytes the finished members hold (from the start offset).
+    private(set) var archivedCRC: UInt32 = 0
+    private var archivedBytes: Int64 = 0
+    private let start: Int64
+
+    init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?, startingAt start: Int64 = 0) {
+        self.start = start
+        consumed = start
         self.source = source
         sink = ArchiveSink(file: archive)
         self.level = level
@@ -232,13 +332,29 @@ private final class RotationJob {
             let sink = sink
             encoder = try ParallelGzipEncoder(level: level) { try sink.write($0) }
         }
-        try encoder?.finish()
+        if let (bytes, crc) = try encoder?.finish() {
+            archivedCRC = CRC32.combine(archivedCRC, crc, secondLength: bytes)
+            archivedBytes += bytes
+        }
         encoder = nil
+    }
+
+    /// The CRC-32 of the log's first `consumed` bytes, when the archive began at the start.
+    var prefixCRC: UInt32? { start == 0 ? archivedCRC : nil }
+
+    /// Records how much of the log the synced archive holds. An archive that continues an
+    /// interrupted one holds bytes from an offset: its record covers the log from the start
+    /// through both archives, so the CRC is recomputed from the file.
+    func recordState(_ record: (Int64, UInt32) throws -> Void) throws {
+        guard let crc = prefixCRC ?? CRC32.ofFile(source.path, length: consumed) else {
+            throw FileSystemError("read", path: source.path)
+        }
+        try record(consumed, crc)
     }
 
     /// Truncates once the file's size is exactly what the archive holds; bytes that arrive past
     /// the lock go into the archive as another gzip member first.
-    func truncateWhenSettled() throws {
+    func truncateWhenSettled(recording record: (Int64, UInt32) throws -> Void) throws {
         for _ in 0..<100 {
             let size = try source.status().size
             if size == consumed {
@@ -250,6 +366,7 @@ private final class RotationJob {
             try copyToEnd()
             try finishMember()
             try sink.file.sync()
+            try recordState(record)
         }
         throw RotationError.keepsGrowing
     }
