@@ -53,6 +53,13 @@ public struct TableArchiver: Sendable {
         let redactedPresent = table.columns.filter { redacted.contains($0) }
 
         let tableBytes = try table.sizeInBytes()
+        let directory = request.archiveDirectory ?? Paths.parent(of: databasePath)
+        let recordPath = PurgeRecord.path(directory: directory, databasePath: databasePath, table: request.table)
+        if let record = PurgeRecord.read(recordPath) {
+            if let finished = try finishInterruptedPurge(record, recordPath: recordPath, table: table, request: request, tableBytes: tableBytes) {
+                return finished
+            }
+        }
         var report = TableArchiveReport(
             outcome: .belowThreshold, databasePath: databasePath, table: request.table, tableBytes: tableBytes,
             threshold: request.threshold)
@@ -60,7 +67,6 @@ public struct TableArchiver: Sendable {
         report.redactedColumns = redactedPresent
         guard tableBytes > request.threshold else { return report }
 
-        let directory = request.archiveDirectory ?? Paths.parent(of: databasePath)
         try FileSystem.createDirectories(directory)
         let baseName = Self.archiveBaseName(table: request.table, at: now())
         let temporary = Paths.join(directory, ".\(baseName).json.gz.tmp-\(getpid())")
@@ -79,8 +85,13 @@ public struct TableArchiver: Sendable {
             let path = try Self.placeWithoutReplacing(temporary, in: directory, baseName: baseName)
             finalPath = path
             try Self.verify(path, against: written)
+            try PurgeRecord(
+                archive: path, maxRowid: written.predicate.maxRowid, cutoffSeconds: written.predicate.cutoff?.seconds,
+                rows: written.rows, rowidSum: written.rowidSum
+            ).write(to: recordPath)
             try FaultPoint.beforeTablePurge.reach()
             try table.purge(rowsMatching: written.predicate, expected: written)
+            FileSystem.removeIfPresent(recordPath)
             report = TableArchiveReport(
                 outcome: .archived, databasePath: databasePath, table: request.table, tableBytes: tableBytes,
                 threshold: request.threshold, archivePath: path, rows: written.rows, originalBytes: written.jsonBytes,
@@ -90,9 +101,41 @@ public struct TableArchiver: Sendable {
         } catch {
             // The rows are all still in the table: an archive of them would only be a duplicate.
             FileSystem.removeIfPresent(temporary)
-            if let finalPath { FileSystem.removeIfPresent(finalPath) }
+            if let finalPath {
+                FileSystem.removeIfPresent(finalPath)
+                if PurgeRecord.read(recordPath)?.archive == finalPath { FileSystem.removeIfPresent(recordPath) }
+            }
             throw error
         }
+    }
+
+    /// A run killed after its archive was checked and before the purge committed left a record:
+    /// those rows are archived already. Purge exactly them (after the same check) and report that
+    /// archive. Returns nil when there is nothing to finish: the purge had committed, or the rows
+    /// changed since (then the record is dropped and this run archives what is there, so rows may
+    /// be archived twice but never lost).
+    private func finishInterruptedPurge(
+        _ record: PurgeRecord, recordPath: String, table: TableShape, request: TableArchiveRequest, tableBytes: Int64
+    ) throws -> TableArchiveReport? {
+        var expected = WrittenArchive(predicate: record.predicate)
+        expected.rows = record.rows
+        expected.rowidSum = record.rowidSum
+        do {
+            try table.purge(rowsMatching: record.predicate, expected: expected)
+        } catch let error as ArchiveError where error.kind == .failure {
+            FileSystem.removeIfPresent(recordPath)
+            return nil
+        }
+        FileSystem.removeIfPresent(recordPath)
+        var report = TableArchiveReport(
+            outcome: .archived, databasePath: request.databasePath, table: request.table, tableBytes: tableBytes,
+            threshold: request.threshold)
+        report.archivePath = record.archive
+        report.rows = record.rows
+        report.compressedBytes = (try? FileStatus.of(record.archive).size) ?? 0
+        report.maxRowid = record.maxRowid
+        report.olderThan = record.cutoffSeconds.map(UTCTimestamp.init(seconds:))
+        return report
     }
 
     // MARK: - Writing
