@@ -122,6 +122,10 @@ import Testing
         let read = try LogArchiveBinary.run(["read", "123", "--file", name], in: sandbox)
         #expect(read.status == 0, "\(read.errorOutput)")
         #expect(read.output.hasSuffix("<==\n" + content), "\(read.output)")
+        // The header is one line, whatever the name holds.
+        let header = read.output.prefix { $0 != "\n" }
+        #expect(header.hasPrefix("==> logs/builds/") && header.hasSuffix("<=="), "\(header)")
+        if name.contains("\n") { #expect(header.contains("123-new\\nline.log")) }
     }
 
     /// A name that is not UTF-8 cannot be written in the JSON index or named in a store key

@@ -44,9 +44,9 @@ public struct LogSource: Sendable, Equatable {
     public var header: String {
         switch origin {
         case .archived(let log, let archivedAt):
-            "==> \(displayPath) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored) <=="
+            "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored) <=="
         case .local:
-            "==> \(displayPath) (\(type.rawValue), local, not archived) <=="
+            "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), local, not archived) <=="
         }
     }
 

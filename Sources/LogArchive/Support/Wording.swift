@@ -5,6 +5,27 @@ public enum Wording {
         "\(count) \(count == 1 ? word : plural ?? word + "s")"
     }
 
+    /// Text with its control characters written out (`\n`, `\t`, `\u{1B}`), for a name that
+    /// must stay on one line of output whatever a file name holds.
+    public static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.properties.generalCategory == .control {
+                    result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+
     /// A path as a person in `currentDirectory` would type it: relative when it lies inside.
     public static func path(_ path: String, from currentDirectory: String) -> String {
         Paths.relative(path, to: currentDirectory) ?? path
