@@ -170,6 +170,11 @@ public struct ArchiveStatusSummary: Sendable {
 
     public func text(_ entry: ArchiveEntry) -> String {
         let unfinished = entry.unfinishedLogs
+        // What the store holds: a log that failed to upload is not stored, as the totals say too.
+        let stored = entry.logs.filter { $0.uploadStatus == .uploaded }
+        let storedBytes = stored.reduce(Int64(0)) { $0 + $1.sizeBytes }
+        let storedOriginalBytes = stored.reduce(Int64(0)) { $0 + $1.originalSizeBytes }
+        let storedRatio = storedOriginalBytes > 0 ? Double(storedBytes) / Double(storedOriginalBytes) : nil
         var lines: [String] = []
         lines.append(style.bold("Issue #\(entry.issueNumber)") + (entry.issueTitle.map { ": \($0)" } ?? ""))
         var facts = TextTable(alignments: [.left, .left])
@@ -185,7 +190,8 @@ public struct ArchiveStatusSummary: Sendable {
         facts.add([
             TextTable.Cell("Stored:"),
             TextTable.Cell(
-                "\(ByteCount.format(entry.totalSizeBytes)) of \(ByteCount.format(entry.totalOriginalBytes)) original (ratio \(ratioText(entry.compressionRatio))), \(plural(Int(entry.retryCount), "retry", "retries"))"),
+                "\(ByteCount.format(storedBytes)) of \(ByteCount.format(storedOriginalBytes)) original (ratio \(ratioText(storedRatio))), \(plural(Int(entry.retryCount), "retry", "retries"))"
+                    + (unfinished.isEmpty ? "" : "; not counting the \(plural(unfinished.count, "log")) not in the store")),
         ])
         lines += facts.lines(indent: "  ")
         lines.append("")
