@@ -96,8 +96,8 @@ extension GitRepository {
         for commit in commits {
             let parent = try revision("\(commit)^")
             FileSystem.removeIfPresent(scratchIndex)
-            try checked(run(["read-tree", "-i", "-m", "--aggressive", parent, tip, commit], environment: scratch), "merge \(commit.prefix(12)) onto \(tip.prefix(12))")
-            let unmerged = try checked(run(["ls-files", "-u", "-z", "--format=%(path)"], environment: scratch), "list conflicts")
+            try git(["read-tree", "-i", "-m", "--aggressive", parent, tip, commit], doing: "merge \(commit.prefix(12)) onto \(tip.prefix(12))", environment: scratch)
+            let unmerged = try git(["ls-files", "-u", "-z", "--format=%(path)"], doing: "list conflicts", environment: scratch)
             let conflicted = Set(unmerged.output.split(separator: "\0").map(String.init))
             if let other = conflicted.first(where: { $0 != path }) {
                 throw .failure("cannot rebase onto the remote: \(other) was changed both locally and on the remote; pull and push by hand")
@@ -114,20 +114,17 @@ extension GitRepository {
                 } catch {
                     throw .failure("cannot write the merged \(path): \(error)")
                 }
-                let object = try checked(run(["hash-object", "-w", "--", scratchBlob]), "store the merged \(path)")
-                try checked(run(["update-index", "--force-remove", "--", path], environment: scratch), "resolve \(path)")
-                try checked(
-                    run(["update-index", "--add", "--cacheinfo", "100644,\(object.output.trimmingWhitespace()),\(path)"], environment: scratch),
-                    "resolve \(path)")
+                let object = try git(["hash-object", "-w", "--", scratchBlob], doing: "store the merged \(path)")
+                try git(["update-index", "--force-remove", "--", path], doing: "resolve \(path)", environment: scratch)
+                try git(["update-index", "--add", "--cacheinfo", "100644,\(object.output.trimmingWhitespace()),\(path)"], doing: "resolve \(path)", environment: scratch)
             }
-            let tree = try checked(run(["write-tree"], environment: scratch), "write the merged tree").output.trimmingWhitespace()
-            let author = try checked(run(["log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit]), "read \(commit.prefix(12))")
-            let fields = author.output.trimmingWhitespace().split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
-            let message = try checked(run(["log", "-1", "--format=%B", commit]), "read \(commit.prefix(12))").output.trimmingWhitespace()
-            var identity: [String: String] = [:]
-            if fields.count == 3 {
-                identity = ["GIT_AUTHOR_NAME": fields[0], "GIT_AUTHOR_EMAIL": fields[1], "GIT_AUTHOR_DATE": fields[2]]
-            }
+            let tree = try git(["write-tree"], doing: "write the merged tree", environment: scratch).output.trimmingWhitespace()
+            // The commit's author and message, in one read: name, email, date, then the message.
+            let described = try git(["log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", "--date=raw", commit], doing: "read \(commit.prefix(12))")
+            let fields = described.output.split(separator: "\0", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4 else { throw .failure("cannot read the local commit \(commit.prefix(12)) with git") }
+            let identity = ["GIT_AUTHOR_NAME": fields[0], "GIT_AUTHOR_EMAIL": fields[1], "GIT_AUTHOR_DATE": fields[2]]
+            let message = fields[3].trimmingWhitespace()
             let created = try run(["commit-tree", tree, "-p", tip, "-m", message], environment: identity)
             guard created.succeeded else { throw commitFailure(created) }
             tip = created.output.trimmingWhitespace()
@@ -144,13 +141,13 @@ extension GitRepository {
                 "pushed as \(new.prefix(12)), but the work tree could not follow (\((update.errorOutput + update.output).trimmingWhitespace())); run git pull"
             )
         }
-        try checked(run(["update-ref", "-m", "logarchive: rebased onto the remote", "refs/heads/\(branch)", new, old]), "move \(branch)")
+        try git(["update-ref", "-m", "logarchive: rebased onto the remote", "refs/heads/\(branch)", new, old], doing: "move \(branch)")
     }
 
     private func blob(_ commit: String, _ path: String) throws(ArchiveError) -> [UInt8]? {
         let exists = try run(["cat-file", "-e", "\(commit):\(path)"])
         guard exists.succeeded else { return nil }
-        let content = try checked(run(["cat-file", "blob", "\(commit):\(path)"]), "read \(path) at \(commit.prefix(12))")
+        let content = try git(["cat-file", "blob", "\(commit):\(path)"], doing: "read \(path) at \(commit.prefix(12))")
         return Array(content.output.utf8)
     }
 
@@ -160,18 +157,10 @@ extension GitRepository {
     }
 
     private func revision(_ name: String) throws(ArchiveError) -> String {
-        try checked(run(["rev-parse", "--verify", "--quiet", "\(name)^{commit}"]), "resolve \(name)").output.trimmingWhitespace()
+        try git(["rev-parse", "--verify", "--quiet", "\(name)^{commit}"], doing: "resolve \(name)").output.trimmingWhitespace()
     }
 
     private func absoluteGitDirectory() throws(ArchiveError) -> String {
-        try checked(run(["rev-parse", "--absolute-git-dir"]), "find the .git folder").output.trimmingWhitespace()
-    }
-
-    @discardableResult
-    private func checked(_ result: ProcessRunner.Result, _ what: String) throws(ArchiveError) -> ProcessRunner.Result {
-        guard result.succeeded else {
-            throw .failure("cannot \(what) with git: \((result.errorOutput + result.output).trimmingWhitespace())")
-        }
-        return result
+        try git(["rev-parse", "--absolute-git-dir"], doing: "find the .git folder").output.trimmingWhitespace()
     }
 }

@@ -67,8 +67,10 @@ public struct GitRepository: Sendable {
     }
 
     @discardableResult
-    func git(_ arguments: [String], doing what: String) throws(ArchiveError) -> ProcessRunner.Result {
-        let result = try run(arguments)
+    func git(_ arguments: [String], doing what: String, environment extra: [String: String] = [:]) throws(ArchiveError)
+        -> ProcessRunner.Result
+    {
+        let result = try run(arguments, environment: extra)
         guard result.succeeded else {
             throw .failure("cannot \(what) with git: \((result.errorOutput + result.output).trimmingWhitespace())")
         }

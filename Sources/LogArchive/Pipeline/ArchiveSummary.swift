@@ -16,17 +16,12 @@ public struct ArchiveSummary: Sendable {
     /// The same command for an issue the index shows as partial (`logarchive status`).
     public func retryCommand(for issue: IssueNumber) -> String {
         var command = "logarchive \(issue) --retry"
-        for argument in retryArguments { command += " " + ArchiveSummary.shellQuoted(argument) }
+        for argument in retryArguments { command += " " + ShellQuoting.quote(argument) }
         return command
     }
 
     /// `--logs-dir`, `--store`, `--config` as given to this run, for the retry command.
     public var retryArguments: [String] = []
-
-    static func shellQuoted(_ text: String) -> String {
-        let safe = text.unicodeScalars.allSatisfy { CharacterSetASCII.isShellSafe($0) }
-        return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 
     private func shown(_ path: String) -> String { Wording.path(path, from: currentDirectory) }
 
@@ -169,14 +164,5 @@ public struct ArchiveSummary: Sendable {
                 ("warnings", .array(report.traceWarnings.map(JSONValue.string))),
             ]))
         return .object(object)
-    }
-}
-
-enum CharacterSetASCII {
-    static func isShellSafe(_ scalar: Unicode.Scalar) -> Bool {
-        guard scalar.isASCII else { return false }
-        let value = scalar.value
-        return (48...57).contains(value) || (65...90).contains(value) || (97...122).contains(value)
-            || "-_./:=@%+,".unicodeScalars.contains(scalar)
     }
 }

@@ -88,7 +88,7 @@ public struct LogRotator: Sendable {
         if let resumed, status.size == resumed.bytes {
             return try finishInterrupted(resumed, path: path, state: state)
         }
-        let stem = "\(ArchiveName.timestamp())_\(name)"
+        let stem = "\(UTCInstant.now().basicISO8601)_\(name)"
         let temporary = Paths.join(archiveDirectory, ".\(stem).gz.\(getpid()).tmp")
         var linked: String?
         do {
@@ -98,7 +98,8 @@ public struct LogRotator: Sendable {
             }
             let archive = try PosixFile.createExclusive(temporary)
             let job = RotationJob(
-                source: source, archive: archive, level: options.level, cancellation: cancellation, startingAt: resumed?.bytes ?? 0)
+                source: source, archive: archive, level: options.level, cancellation: cancellation,
+                continuing: resumed.map { ($0.bytes, $0.crc32) } ?? (0, 0))
             ProgressMeter.shared?.begin("compress", total: status.size)
             defer { ProgressMeter.shared?.end() }
             try job.copyWhileGrowing()
@@ -270,14 +271,15 @@ private final class RotationJob {
     private(set) var passes = 0
     private(set) var lateMembers = 0
 
-    /// CRC-32 of the bytes the finished members hold (from the start offset).
-    private(set) var archivedCRC: UInt32 = 0
-    private var archivedBytes: Int64 = 0
-    private let start: Int64
+    /// CRC-32 of the log's first `archivedBytes` bytes: an earlier archive's part (when this run
+    /// continues an interrupted rotation) and the finished members of this one.
+    private var archivedCRC: UInt32
+    private var archivedBytes: Int64
 
-    init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?, startingAt start: Int64 = 0) {
-        self.start = start
-        consumed = start
+    /// `continuing`: how many of the log's first bytes an interrupted rotation archived, and their CRC.
+    init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?, continuing prefix: (bytes: Int64, crc: UInt32)) {
+        (archivedBytes, archivedCRC) = prefix
+        consumed = prefix.bytes
         self.source = source
         sink = ArchiveSink(file: archive)
         self.level = level
@@ -339,17 +341,10 @@ private final class RotationJob {
         encoder = nil
     }
 
-    /// The CRC-32 of the log's first `consumed` bytes, when the archive began at the start.
-    var prefixCRC: UInt32? { start == 0 ? archivedCRC : nil }
-
-    /// Records how much of the log the synced archive holds. An archive that continues an
-    /// interrupted one holds bytes from an offset: its record covers the log from the start
-    /// through both archives, so the CRC is recomputed from the file.
+    /// Records how much of the log the synced archives hold (every member is finished by then, so
+    /// that is `consumed`) and the CRC-32 of those bytes.
     func recordState(_ record: (Int64, UInt32) throws -> Void) throws {
-        guard let crc = prefixCRC ?? CRC32.ofFile(source.path, length: consumed) else {
-            throw FileSystemError("read", path: source.path)
-        }
-        try record(consumed, crc)
+        try record(archivedBytes, archivedCRC)
     }
 
     /// Truncates once the file's size is exactly what the archive holds; bytes that arrive past

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// Watches a folder and rotates every log in it that grows over the threshold.
 ///

@@ -29,17 +29,8 @@ public enum IssueLogPath {
     }
 
     /// `2025-01-15T09:00:00.123Z [stdout] text`: each logged line carries when and where from.
-    public static func line(_ text: some StringProtocol, source: String, at time: (UTCTimestamp, Int)) -> String {
-        let milliseconds = String(time.1)
-        let padded = String(repeating: "0", count: max(0, 3 - milliseconds.count)) + milliseconds
-        return "\(time.0.iso8601.dropLast()).\(padded)Z [\(source)] \(text)"
-    }
-
-    /// The wall clock to the millisecond.
-    public static func now() -> (UTCTimestamp, Int) {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return (UTCTimestamp(seconds: Int64(spec.tv_sec)), Int(spec.tv_nsec / 1_000_000))
+    public static func line(_ text: some StringProtocol, source: String, at time: UTCInstant = .now()) -> String {
+        "\(time.iso8601) [\(source)] \(text)"
     }
 }
 
@@ -90,18 +81,18 @@ public struct CommandCapture: Sendable {
                 throw .failure("cannot create the session log \(path): \(error)")
             }
         } else {
-            file.append(IssueLogPath.line("$ \(commandText)", source: "capture", at: IssueLogPath.now()))
+            file.append(IssueLogPath.line("$ \(commandText)", source: "capture"))
         }
         let child = try ChildProcess(command)
         started(child)
-        let counter = LineCounter()
+        let lines = Locked(0)
         let readers = DispatchGroup()
         for (stream, descriptor, label) in [(Stream.output, child.output, "stdout"), (Stream.errors, child.errors, "stderr")] {
             readers.enter()
             let thread = Thread {
                 LineSplitter.read(descriptor) { chunk in echo(stream, chunk) } line: { text in
-                    file.append(IssueLogPath.line(text, source: label, at: IssueLogPath.now()))
-                    counter.add()
+                    file.append(IssueLogPath.line(text, source: label))
+                    lines.withLock { $0 += 1 }
                 }
                 close(descriptor)
                 readers.leave()
@@ -113,9 +104,7 @@ public struct CommandCapture: Sendable {
         let end = UTCTimestamp.now()
         if type != .session {
             file.append(
-                IssueLogPath.line(
-                    "exit \(exitCode) after \(DurationText.format(seconds: end.seconds - start.seconds))", source: "capture",
-                    at: IssueLogPath.now()))
+                IssueLogPath.line("exit \(exitCode) after \(DurationText.format(seconds: end.seconds - start.seconds))", source: "capture"))
         }
         do {
             try writer.close()
@@ -125,7 +114,7 @@ public struct CommandCapture: Sendable {
         } catch {
             throw .failure("the command ran (exit \(exitCode)) but its log \(path) could not be written: \(error)")
         }
-        return Outcome(exitCode: exitCode, logPath: path, lines: counter.value, started: start, ended: end)
+        return Outcome(exitCode: exitCode, logPath: path, lines: lines.withLock { $0 }, started: start, ended: end)
     }
 }
 
@@ -152,21 +141,6 @@ enum LineSplitter {
             partial.append(contentsOf: bytes[start..<count])
         }
         if !partial.isEmpty { line(String(decoding: partial, as: UTF8.self)) }
-    }
-}
-
-private final class LineCounter: @unchecked Sendable {
-    private let lock = DispatchSemaphore(value: 1)
-    private var count = 0
-    func add() {
-        lock.wait()
-        count += 1
-        lock.signal()
-    }
-    var value: Int {
-        lock.wait()
-        defer { lock.signal() }
-        return count
     }
 }
 
@@ -205,25 +179,13 @@ enum SessionFrontMatter {
     }
 }
 
-/// How a command line is shown in a log: arguments that need it single-quoted, as a shell would
-/// take them back.
-public enum ShellQuoting {
-    public static func quote(_ argument: String) -> String {
-        let safe = argument.unicodeScalars.allSatisfy { scalar in
-            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./=:@%+,".unicodeScalars.contains(scalar)
-        }
-        if safe && !argument.isEmpty { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
-
 /// `logarchive log`: one timestamped line into the issue's log for a type (a session's most
 /// recent file, or a new one).
 public enum IssueLogAppender {
     @discardableResult
     public static func append(_ message: String, issue: IssueNumber, type: LogType, logsDirectory: String) throws(ArchiveError) -> String {
-        let now = IssueLogPath.now()
-        var path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: now.0)
+        let now = UTCInstant.now()
+        var path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: now.timestamp)
         let writer = LogWriter()
         if type == .session {
             if let latest = IssueLogPath.latestSession(issue: issue, logsDirectory: logsDirectory) {
@@ -231,7 +193,7 @@ public enum IssueLogAppender {
             } else {
                 do {
                     try FileSystem.createDirectories(Paths.parent(of: path))
-                    try FileSystem.writeAtomically(Array(SessionFrontMatter.opening(issue: issue, command: "logarchive log", started: now.0).utf8), to: path)
+                    try FileSystem.writeAtomically(Array(SessionFrontMatter.opening(issue: issue, command: "logarchive log", started: now.timestamp).utf8), to: path)
                 } catch {
                     throw .failure("cannot create the session log \(path): \(error)")
                 }

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -41,8 +40,6 @@ final class Flusher: @unchecked Sendable {
 
     var lastError: Error? { shared.withLock { $0.lastError } }
     var stopped: Bool { shared.withLock { $0.stopped } }
-
-    func noteWork(_ wake: DispatchSemaphore) { wake.signal() }
 
     /// Queues `request` for the flusher and waits until it is done.
     func request(_ request: Request, wake: DispatchSemaphore) throws {

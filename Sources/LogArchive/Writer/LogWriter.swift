@@ -40,7 +40,7 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let table = FileTable()
+    private let table: FileTable
     private let accounting: WriterAccounting
     private let flusher: Flusher
     private let closed = Atomic<Bool>(false)
@@ -51,9 +51,10 @@ public final class LogWriter: @unchecked Sendable {
         let flusher = Flusher(configuration: configuration)
         self.accounting = accounting
         self.flusher = flusher
+        let table = FileTable(accounting: accounting)
+        self.table = table
         // The thread holds the parts it needs, not the writer, so the writer can go away (and
         // close) while the thread runs.
-        let table = table
         let thread = Thread {
             while true {
                 _ = accounting.wake.wait(timeout: .now() + configuration.flushInterval / 2)
@@ -72,7 +73,7 @@ public final class LogWriter: @unchecked Sendable {
 
     /// The file at `path`, to append to without looking it up by name each time.
     public func file(_ path: String) -> LogFile {
-        table.file(path, accounting: accounting)
+        table.file(path)
     }
 
     /// Appends `line` (a newline is added unless it ends with one) to the file at `path`.
@@ -112,8 +113,11 @@ public final class LogWriter: @unchecked Sendable {
 /// The writer's files by path.
 private final class FileTable: Sendable {
     private let files = Locked<[String: LogFile]>([:])
+    private let accounting: WriterAccounting
 
-    func file(_ path: String, accounting: WriterAccounting) -> LogFile {
+    init(accounting: WriterAccounting) { self.accounting = accounting }
+
+    func file(_ path: String) -> LogFile {
         files.withLock { table in
             if let file = table[path] { return file }
             let file = LogFile(path: path, accounting: accounting)
