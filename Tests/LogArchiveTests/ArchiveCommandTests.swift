@@ -91,6 +91,43 @@ import Testing
         #expect(archives.count == 1)
     }
 
+    /// A reopened issue writes a new log under an archived log's name, as big as the old one. It is
+    /// not mistaken for the copy a stopped run left (its modification time differs), and `--force`
+    /// stores it beside the old object, never over the only copy of the archived log.
+    @Test func aNewLogUnderAnArchivedNameNeverReplacesTheStoredOne() throws {
+        let sandbox = try Self.projectWithIssue123()
+        try LogArchiveBinary.run(["123"], in: sandbox).requireSuccess()
+        let folder = try #require(
+            (try sandbox.entry("123")?["logs"] as? [[String: Any]])?.first { $0["filename"] as? String == "123-staging.log" }?["remote_path"]
+                as? String
+        ).dropLast("123-staging.log".count)
+
+        try sandbox.write("logs/deployments/123-staging.log", "reverted\n")  // as long as "deployed\n"
+        try sandbox.shell("touch -d '2030-01-01 00:00:00' logs/deployments/123-staging.log").requireSuccess()
+        let before = try sandbox.snapshot()
+        let rerun = try LogArchiveBinary.run(["123"], in: sandbox)
+        #expect(rerun.status == 0, "\(rerun.errorOutput)")
+        #expect(rerun.output.contains("already archived"))
+        #expect(try sandbox.snapshot() == before)
+
+        for (round, content) in [(2, "reverted\n"), (3, "redeployed, longer\n")] {
+            if round == 3 { try sandbox.write("logs/deployments/123-staging.log", content) }
+            let forced = try LogArchiveBinary.run(["123", "--force"], in: sandbox)
+            #expect(forced.status == 0, "\(forced.errorOutput)")
+            #expect(!sandbox.exists("logs/deployments/123-staging.log"))
+            #expect(try sandbox.read(".logarchive-store/" + folder + "123-staging.log") == Data("deployed\n".utf8))
+            #expect(try sandbox.read(".logarchive-store/" + folder + "123-staging-\(round).log") == Data(content.utf8))
+            let staging = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]]).filter {
+                $0["filename"] as? String == "123-staging.log"
+            }
+            #expect(staging.count == round)
+            #expect(staging.allSatisfy { $0["upload_status"] as? String == "uploaded" })
+        }
+        let read = try LogArchiveBinary.run(["read", "123", "--file", "123-staging.log"], in: sandbox)
+        #expect(read.status == 0, "\(read.errorOutput)")
+        for content in ["deployed", "reverted", "redeployed, longer"] { #expect(read.output.contains(content)) }
+    }
+
     @Test func noLogsWritesAnEmptyEntry() throws {
         let sandbox = try Sandbox()
         try sandbox.write("logs/builds/77-build.log", "someone else's\n")

@@ -85,4 +85,13 @@ public enum StoreLayout {
 
     /// A run's decision trace, beside the manifest: one per run, so a retry keeps the first run's.
     public static func traceKey(issueFolder: String, runID: String) -> String { issueFolder + "trace-\(runID).json" }
+
+    /// `number` put before the first extension of the key's last component:
+    /// `.../123-build.log.gz` becomes `.../123-build-2.log.gz`; a name without one ends in `-2`.
+    public static func numbered(_ key: String, _ number: Int) -> String {
+        let nameStart = key.lastIndex(of: "/").map { key.index(after: $0) } ?? key.startIndex
+        let name = key[nameStart...]
+        let dot = name.dropFirst().firstIndex(of: ".") ?? key.endIndex
+        return "\(key[..<dot])-\(number)\(key[dot...])"
+    }
 }

@@ -54,29 +54,46 @@ public struct UploadStage: PipelineStage {
         return .completed(archive, "\(uploaded.count) to \(folder)" + (reused > 0 ? " (\(reused) already stored)" : ""))
     }
 
-    /// Logs of the earlier entry that this run did not archive again (their local copies
-    /// were already cleaned, or vanished): they stay in the entry, because the store still holds them.
+    /// Logs of the earlier entry that this run does not replace: those whose local copies
+    /// were already cleaned (or vanished), and verified uploads of older content that a changed log
+    /// was archived beside. They stay in the entry, because the store still holds them.
     static func carriedOver(from previous: ArchiveEntry?, replacedBy records: [ArchivedLog]) -> [ArchivedLog] {
         guard let previous else { return [] }
-        let replaced = Set(records.map(\.localPath))
-        return previous.logs.filter { !replaced.contains($0.localPath) }
+        let rewrittenKeys = Set(records.map(\.remotePath))
+        let archivedAgain = Set(records.map(\.localPath))
+        return previous.logs.filter { old in
+            !rewrittenKeys.contains(old.remotePath) && (old.uploadStatus == .uploaded || !archivedAgain.contains(old.localPath))
+        }
     }
 
     /// One key per log: where the earlier entry stored the same log (so a retry next month still
     /// completes the same archive), else the log's name (plus `.gz`) in this run's folder; a name
     /// that two type folders share gets its folder in front so neither overwrites the other.
+    /// A key whose object the earlier entry records as a verified upload of other bytes is never
+    /// reused: a log changed since (archived again with `--force`, a reopened issue's new log of
+    /// the same name) goes beside it as `123-build-2.log`, so the only copy of the old one stays.
     func objectKeys(for logs: [ChecksummedLog], folder: String, previous: ArchiveEntry?, context: PipelineContext) -> [String] {
         let names = logs.map { $0.prepared.log.filename + ($0.prepared.compressed ? ".gz" : "") }
         var counts: [String: Int] = [:]
         for name in names { counts[name, default: 0] += 1 }
+        var verifiedChecksums: [String: String] = [:]
+        for log in previous?.logs ?? [] where log.uploadStatus == .uploaded { verifiedChecksums[log.remotePath] = log.checksum }
+        var assigned = Set<String>()
         return zip(logs, names).map { log, name in
-            let localPath = context.indexedLocalPath(for: log.prepared.log)
-            if let earlier = previous?.logs.first(where: { $0.localPath == localPath }), earlier.compressed == log.prepared.compressed,
-                !earlier.remotePath.isEmpty
-            {
-                return earlier.remotePath
+            let checksum = log.checksum.description
+            func isFree(_ key: String) -> Bool {
+                !assigned.contains(key) && (verifiedChecksums[key].map { $0 == checksum } ?? true)
             }
-            return counts[name, default: 0] > 1 ? "\(folder)\(log.prepared.log.type.folder)/\(name)" : folder + name
+            let localPath = context.indexedLocalPath(for: log.prepared.log)
+            let earlierKeys = (previous?.logs ?? []).filter {
+                $0.localPath == localPath && $0.compressed == log.prepared.compressed && !$0.remotePath.isEmpty
+            }.map(\.remotePath)
+            let fresh = counts[name, default: 0] > 1 ? "\(folder)\(log.prepared.log.type.folder)/\(name)" : folder + name
+            let key =
+                (earlierKeys + [fresh]).first(where: isFree)
+                ?? (2...).lazy.map { StoreLayout.numbered(fresh, $0) }.first(where: isFree)!
+            assigned.insert(key)
+            return key
         }
     }
 
@@ -91,7 +108,7 @@ public struct UploadStage: PipelineStage {
             checksum: log.checksum.description,
             created: UTCTimestamp(seconds: prepared.log.status.modificationSeconds).iso8601, archived: archivedAt,
             uploadStatus: .pending, uploadTimestamp: UTCTimestamp.now().iso8601,
-            uploadAttempt: previous?.logs.first(where: { $0.localPath == localPath })?.uploadAttempt ?? 0)
+            uploadAttempt: previous?.logs.first(where: { $0.remotePath == key })?.uploadAttempt ?? 0)
         record.publicURL = context.store.publicURL(for: key)
         return record
     }

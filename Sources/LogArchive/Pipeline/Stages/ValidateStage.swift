@@ -52,14 +52,17 @@ public struct ValidateStage: PipelineStage {
 }
 
 extension ValidateStage {
-    /// Logs the entry records as uploaded whose local copy is still there, as big as the one
-    /// archived: a run stopped after its uploads (killed before or during the clean) left them.
+    /// Logs the entry records as uploaded whose local copy is still there, as big and as old as the
+    /// one archived: a run stopped after its uploads (killed before or during the clean) left them.
     /// Such an entry is complete but not finished; running again goes through the stages after
     /// the upload (the stored objects are found by checksum, not sent again) instead of skipping.
+    /// A file of the same name written since (a reopened issue's new log) has another modification
+    /// time: it is a new log, archived only with `--force`, and never in place of the stored one.
     static func uncleanedCopies(of entry: ArchiveEntry, in context: PipelineContext) -> [String] {
         entry.logs.compactMap { log in
             guard log.uploadStatus == .uploaded, let path = context.absoluteLocalPath(log.localPath),
-                let status = try? FileStatus.of(path, followSymlinks: true), status.size == log.originalSizeBytes
+                let status = try? FileStatus.of(path, followSymlinks: true), status.size == log.originalSizeBytes,
+                log.created.map({ $0 == UTCTimestamp(seconds: status.modificationSeconds).iso8601 }) ?? true
             else { return nil }
             return path
         }
