@@ -8,8 +8,13 @@ struct CrashCase: CustomTestStringConvertible, Sendable {
     var skip = 0
     /// Finish a partial entry with `--retry` instead of running the same command again.
     var retry = false
+    /// Extra arguments for both runs.
+    var arguments: [String] = []
 
-    var testDescription: String { "\(point)" + (skip > 0 ? " skip \(skip)" : "") + (retry ? " then --retry" : "") }
+    var testDescription: String {
+        "\(point)" + (skip > 0 ? " skip \(skip)" : "") + (retry ? " then --retry" : "")
+            + (arguments.isEmpty ? "" : " " + arguments.joined(separator: " "))
+    }
 }
 
 /// Where a run under test keeps its objects: the local store's folder, or a SeaweedFS bucket
@@ -62,6 +67,8 @@ struct StoreContents {
         CrashCase(point: "before-upload"),
         CrashCase(point: "before-upload", skip: 2),
         CrashCase(point: "before-upload", skip: 2, retry: true),
+        // The 1.5 MB build log sent as it is, one object, killed once its first MiB is sent.
+        CrashCase(point: "upload-mid", arguments: ["--compression-threshold", "64MB"]),
         CrashCase(point: "after-upload"),
         CrashCase(point: "after-upload", skip: 3),
         CrashCase(point: "index-after-backup"),
@@ -133,7 +140,8 @@ struct StoreContents {
         _ crash: CrashCase, in sandbox: Sandbox, store: StoreProbe, comment: Bool = false, commit: Bool = false
     ) throws {
         let originals = try Self.originals(in: sandbox)
-        let arguments = ["123"] + store.arguments + (comment ? [] : ["--no-comment"]) + (commit ? [] : ["--no-commit"])
+        let arguments =
+            ["123"] + store.arguments + crash.arguments + (comment ? [] : ["--no-comment"]) + (commit ? [] : ["--no-commit"])
         let killed = try LogArchiveBinary.run(
             arguments, in: sandbox,
             environment: store.environment.merging([

@@ -197,6 +197,12 @@ private final class Transfer {
             sourceOffset += Int64(count)
             sourceRemaining -= Int64(count)
             ProgressMeter.shared?.advance(count)
+            do {
+                try FaultPoint.uploadMid.reach(afterStreaming: count, total: sourceOffset)
+            } catch {
+                localFailure = "\(error)"
+                return Int(CURL_READFUNC_ABORT)
+            }
             return count
         }
         let count = min(buffer.count, sourceBytes.count - sourceBytesOffset)

@@ -47,7 +47,7 @@ public struct LocalDirectoryStore: ObjectStore {
         let temporary = destination + ".part"
         FileSystem.removeIfPresent(temporary)
         do {
-            let (checksum, copiedSize) = try copy(source, to: temporary, progress: ProgressMeter.shared)
+            let (checksum, copiedSize) = try copy(source, to: temporary, isUpload: true)
             guard checksum == expected, copiedSize == size else {
                 throw StoreError.contentChanged(path: source, expected: expected, found: checksum)
             }
@@ -110,7 +110,7 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     /// Copies and hashes in one pass; the copy is synced before it is renamed into place.
-    private func copy(_ source: String, to destination: String, replacing: Bool = false, progress: ProgressMeter? = nil) throws
+    private func copy(_ source: String, to destination: String, replacing: Bool = false, isUpload: Bool = false) throws
         -> (Checksum, Int64)
     {
         let input = try PosixFile.openForReading(source)
@@ -127,7 +127,10 @@ public struct LocalDirectoryStore: ObjectStore {
             hasher.update(bufferPointer: chunk)
             try output.write(chunk)
             size += Int64(count)
-            progress?.advance(count)
+            if isUpload {
+                ProgressMeter.shared?.advance(count)
+                try FaultPoint.uploadMid.reach(afterStreaming: count, total: size)
+            }
         }
         try output.sync()
         try output.close()

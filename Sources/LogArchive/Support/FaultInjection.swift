@@ -15,6 +15,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case afterCompress = "after-compress"
     case afterChecksum = "after-checksum"
     case beforeUpload = "before-upload"
+    case uploadMid = "upload-mid"
     case uploadAfterPart = "upload-after-part"
     case afterUpload = "after-upload"
     case indexAfterBackup = "index-after-backup"
