@@ -134,6 +134,29 @@ struct StoreContents {
         #expect(try sandbox.shell("git status --porcelain -- logs/.archive-index.json").output.isEmpty)
     }
 
+    /// A git killed inside its commit leaves `.git/index.lock`. The archive still completes, says
+    /// the commit failed, and keeps the index change; once the lock is gone, the next run commits
+    /// it exactly once.
+    @Test func aCommitStoppedByAStaleGitLockIsMadeByTheNextRun() throws {
+        let sandbox = try Self.project()
+        try sandbox.initializeGit()
+        try sandbox.write(".git/index.lock", "")
+        let locked = try LogArchiveBinary.run(["123", "--no-comment"], in: sandbox)
+        #expect(locked.status == 0, "\(locked.errorOutput)")
+        let warning = locked.output.split(separator: "\n").first { $0.contains("Git commit:") } ?? ""
+        #expect(warning.contains("index.lock': File exists") && warning.contains("remove the lock and run logarchive again"), "\(locked.output)")
+        #expect(try sandbox.entry("123")?["upload_complete"] as? Bool == true)
+        #expect(!sandbox.exists("logs/builds/123-build.log"))
+        #expect(try sandbox.shell("git log --format=%s").requireSuccess().output.contains("issue #123") == false)
+
+        try FileManager.default.removeItem(atPath: sandbox.path(".git/index.lock"))
+        let rerun = try LogArchiveBinary.run(["123", "--no-comment"], in: sandbox)
+        #expect(rerun.status == 0, "\(rerun.errorOutput)")
+        let log = try sandbox.shell("git log --format=%s").requireSuccess().output
+        #expect(log.components(separatedBy: "Archive logs for issue #123").count - 1 == 1, "\(log)")
+        #expect(try sandbox.shell("git status --porcelain -- logs").output.isEmpty)
+    }
+
     // MARK: - The shared checker
 
     static func killAndConverge(

@@ -72,9 +72,19 @@ public struct GitRepository: Sendable {
     {
         let result = try run(arguments, environment: extra)
         guard result.succeeded else {
-            throw .failure("cannot \(what) with git: \((result.errorOutput + result.output).trimmingWhitespace())")
+            throw .failure("cannot \(what) with git: \(GitRepository.gist(of: result.errorOutput + result.output))")
         }
         return result
+    }
+
+    /// git's answer in one line: its `fatal:`/`error:` line (the rest is advice for a terminal),
+    /// and for a lock file left behind, what to do about it.
+    static func gist(of output: String) -> String {
+        let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        let line = lines.first { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") } ?? lines.first ?? "no message"
+        guard line.contains(".lock'"), line.contains("File exists") else { return Wording.oneLine(line) }
+        return Wording.oneLine(line)
+            + " (another git is running, or a stopped one left the lock: once none runs, remove the lock and run logarchive again to commit)"
     }
 
     func run(_ arguments: [String], environment extra: [String: String] = [:]) throws(ArchiveError) -> ProcessRunner.Result {
