@@ -204,6 +204,46 @@ import Testing
         #expect(result.errorOutput.contains("index"))
     }
 
+    /// The local store on a 1 MiB tmpfs and a 2 MB log that cannot be compressed: its upload fails
+    /// with ENOSPC, so the archive is partial and truthful (the small log uploaded, the big one
+    /// `failed` with the reason), the big log is kept and no `.part` is left; once the store has
+    /// room, `--retry` completes it.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func fullStoreDuringTheUploadLeavesAPartialArchiveThatRetryCompletes() throws {
+        let sandbox = try Sandbox()
+        try sandbox.shell("mkdir .logarchive-store").requireSuccess()
+        guard (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs .logarchive-store").requireSuccess()) != nil else {
+            return  // No tmpfs here (a container without CAP_SYS_ADMIN): nothing to prove.
+        }
+        defer { _ = try? sandbox.shell("umount '\(sandbox.storeRoot)'") }
+        let big = Sandbox.randomBytes(2_000_000)
+        try sandbox.write("logs/builds/123-build.log", big)
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        let environment = ["LOGARCHIVE_BACKOFF_SCALE": "0.01"]
+
+        let full = try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
+        #expect(full.status == 3, "\(full.output) \(full.errorOutput)")
+        #expect((full.output + full.errorOutput).contains("No space left on device"))
+        let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        let build = try #require(logs.first { $0["filename"] as? String == "123-build.log" })
+        #expect(build["upload_status"] as? String == "failed")
+        #expect((build["last_error"] as? String ?? "").contains("No space left on device"))
+        #expect(logs.first { $0["filename"] as? String == "123-trace.log" }?["upload_status"] as? String == "uploaded")
+        #expect(try sandbox.read("logs/builds/123-build.log") == big)
+        let leftovers = try sandbox.shell("find .logarchive-store -name '*.part'").requireSuccess().output
+        #expect(leftovers.isEmpty, "\(leftovers)")
+
+        try sandbox.shell("mount -o remount,size=8m tmpfs .logarchive-store").requireSuccess()
+        let retry = try LogArchiveBinary.run(["123", "--retry", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
+        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
+        #expect(try sandbox.entry("123")?["upload_complete"] as? Bool == true)
+        #expect(!sandbox.exists("logs/builds/123-build.log"))
+        let stored = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]]).first {
+            $0["filename"] as? String == "123-build.log"
+        }?["remote_path"] as? String
+        #expect(try sandbox.read(".logarchive-store/" + (stored ?? "")) == big)
+    }
+
     // MARK: Secrets
 
     /// Tokens and keys given to a run that fails against GitHub (401) and against S3 never reach
