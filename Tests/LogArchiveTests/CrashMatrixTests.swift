@@ -107,10 +107,16 @@ struct StoreContents {
             arguments = ["--compression-threshold", "64MB"]
             environment = ["LOGARCHIVE_MULTIPART_THRESHOLD": "5MiB", "LOGARCHIVE_PART_SIZE": "5MiB"]
         }
-        var probe = StoreProbe.s3(server, bucket: try server.makeBucket(), sandbox: sandbox)
+        let bucket = try server.makeBucket()
+        var probe = StoreProbe.s3(server, bucket: bucket, sandbox: sandbox)
         probe.arguments += arguments
         probe.environment.merge(environment) { $1 }
         try Self.killAndConverge(crash, in: sandbox, store: probe)
+        if crash.point == "upload-after-part" {
+            // The killed run's upload never completed; the re-run aborted it, so no parts stay billed.
+            let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+            #expect(!uploads.contains("UploadId"), "\(uploads)")
+        }
     }
 
     /// Killed after the comment was posted: the re-run updates it, so the issue has one comment.

@@ -36,6 +36,7 @@ struct MultipartUpload {
     }
 
     func run() throws -> StoredObject {
+        abortStaleUploads()
         let created = try store.perform(
             "start multipart upload of \(key)", "POST", key: key, query: [("uploads", "")],
             headers: [
@@ -54,6 +55,15 @@ struct MultipartUpload {
             // Best effort: the upload failed already, the abort only frees the stored parts.
             _ = try? store.perform("abort multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", uploadID)])
             throw error
+        }
+    }
+
+    /// Uploads of this key that a stopped run left (killed, or its abort failed) can never
+    /// complete, yet their parts stay billed. The run lock keeps other runs off this key,
+    /// so they are aborted before the new upload starts; failing that only leaves them as they were.
+    private func abortStaleUploads() {
+        for stale in (try? store.inProgressUploads(of: key)) ?? [] {
+            _ = try? store.perform("abort a stopped run's multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", stale)])
         }
     }
 

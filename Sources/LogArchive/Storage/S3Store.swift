@@ -229,6 +229,29 @@ public struct S3Store: ObjectStore {
 
     // MARK: Multipart
 
+    /// The IDs of the multipart uploads of `key` that were started and neither completed nor
+    /// aborted (at most 100 pages of them: a server that never stops paging is not followed).
+    func inProgressUploads(of key: String) throws -> [String] {
+        var uploadIDs: [String] = []
+        var markers: [(String, String)] = []
+        for _ in 0..<100 {
+            // Sorted by name: libcurl signs the query exactly as given.
+            let query = (markers + [("prefix", prefix + key), ("uploads", "")]).sorted { $0.0 < $1.0 }
+            let response = try send("list multipart uploads of \(key)") { stallTimeout in
+                request("GET", key: nil, query: query, stallTimeout: stallTimeout)
+            }
+            let xml = Substring(response.bodyText)
+            for upload in S3XML.elements("Upload", in: xml) where S3XML.value("Key", in: upload) == prefix + key {
+                if let id = S3XML.value("UploadId", in: upload) { uploadIDs.append(id) }
+            }
+            guard S3XML.value("IsTruncated", in: xml) == "true", let nextKey = S3XML.value("NextKeyMarker", in: xml),
+                let nextID = S3XML.value("NextUploadIdMarker", in: xml)
+            else { break }
+            markers = [("key-marker", nextKey), ("upload-id-marker", nextID)]
+        }
+        return uploadIDs
+    }
+
     /// Sends one signed request with the retry rules; used by the multipart upload.
     func perform(
         _ operation: String, _ method: String, key: String, query: [(String, String)], headers: [(String, String)] = [],
