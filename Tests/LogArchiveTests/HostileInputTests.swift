@@ -163,7 +163,25 @@ import Testing
         try Self.expectRefused(["123"], in: sandbox, status: 64, mentioning: "points nowhere")
     }
 
-    /// Root reads through chmod 000, so unreadable logs are made of kinds no one can archive.
+    /// A log its user may not read (chmod 000, the run as `nobody`, since root reads through it):
+    /// refused naming the file, nothing archived, nothing changed; a small log (read by the
+    /// checksum) and one over the compression threshold (read by the compressor) alike.
+    @Test(.enabled(if: getuid() == 0, "running as another user needs root"), arguments: ["logs/debug/123-trace.log", "logs/builds/123-build.log"])
+    func unreadableLogIsRefusedNamingItWithNoChange(_ unreadable: String) throws {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        // A copy of the executable in the sandbox: the build folder may be closed to other users.
+        try sandbox.shell("mkdir bin && cp '\(LogArchiveBinary.path)' bin/ && chown -R nobody: . && chmod 000 '\(unreadable)'")
+            .requireSuccess()
+        let asNobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp LANG=C.UTF-8 bin/logarchive"
+        let before = try sandbox.snapshot()
+        let result = try sandbox.shell("\(asNobody) 123 --no-commit --no-comment")
+        #expect(result.status == 1, "\(result.output) \(result.errorOutput)")
+        #expect(result.errorOutput.contains(sandbox.path(unreadable)) && result.errorOutput.contains("Permission denied"), "\(result.errorOutput)")
+        #expect(try sandbox.snapshot() == before)
+        #expect(!sandbox.exists("logs/.archive-index.json"))
+    }
+
+    /// Other things that are not regular files: no one can archive them.
     @Test(arguments: [
         ("mkdir logs/builds/123-folder.log", "123-folder.log"),
         ("mkfifo logs/builds/123-pipe.log", "123-pipe.log"),
