@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The fault soak: many archives to SeaweedFS through scripts/fault_proxy.py failing a share of
 requests (5xx, 429 and 503 SlowDown with Retry-After, resets, stalls past the timeout, truncated
-answers). For each failure rate: how many archives completed at once, how many ended partial
-(exit 3) and were completed by `--retry`, how many logs were lost (the goal: none), and the time
+answers). Every fifth archive also holds an 11 MB log that does not compress, sent as a multipart
+upload of three 5 MiB parts. For each failure rate: how many archives completed at once, how many
+ended partial (exit 3) and were completed by `--retry`, how many logs were lost (the goal: none),
+how many multipart uploads were left in progress in the bucket (the goal: none), and the time
 against the clean run. Prints a Markdown table. Run it through scripts/soak.sh.
 
   soak.py --bin LOGARCHIVE --work DIR [--rates 0,10,30,50] [--archives 50] [--seed 1]
@@ -34,23 +36,33 @@ def make_bucket(name):
                    check=True, capture_output=True, env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"})
 
 
-def make_logs(folder, issue):
-    """Three logs: one over the compression threshold (gzipped), two small. Returns name -> sha256."""
+def make_logs(folder, issue, index):
+    """Three logs: one over the compression threshold (gzipped), two small; every fifth archive an
+    incompressible 11 MB log too (a multipart upload). Returns name -> sha256."""
     logs = {
         f"builds/{issue}-build.log": "".join(
             f"2025-01-15T12:{n % 60:02d}:00Z [build {issue}] step {n} module_{random.randint(0, 99)}.swift ok\n"
-            for n in range(30000)),
-        f"deployments/{issue}-staging.log": f"deploy {issue} to staging\n" * 200,
-        f"debug/{issue}-trace.log": "".join(f"trace {issue} {random.random()}\n" for _ in range(100)),
+            for n in range(30000)).encode(),
+        f"deployments/{issue}-staging.log": (f"deploy {issue} to staging\n" * 200).encode(),
+        f"debug/{issue}-trace.log": "".join(f"trace {issue} {random.random()}\n" for _ in range(100)).encode(),
     }
+    if index % 5 == 0:
+        logs[f"debug/{issue}-core.log"] = random.randbytes(11_000_000)
     digests = {}
-    for relative, text in logs.items():
+    for relative, content in logs.items():
         path = os.path.join(folder, "logs", relative)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-        digests[relative] = hashlib.sha256(text.encode()).hexdigest()
+        with open(path, "wb") as f:
+            f.write(content)
+        digests[relative] = hashlib.sha256(content).hexdigest()
     return digests
+
+
+def uploads_in_progress(bucket):
+    """Multipart uploads started in the bucket and neither completed nor aborted."""
+    listing = subprocess.run(["aws", "--endpoint-url", endpoint, "s3api", "list-multipart-uploads", "--bucket", bucket],
+                             check=True, capture_output=True, text=True, env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"})
+    return len(json.loads(listing.stdout or "{}").get("Uploads") or [])
 
 
 def lost_logs(folder, issue, digests, env):
@@ -72,14 +84,15 @@ def lost_logs(folder, issue, digests, env):
 def soak_one_rate(rate, bucket, listening):
     """Runs the archives through the proxy; returns (complete, healed, retry runs, never, lost, seconds)."""
     faulty = {**os.environ, "AWS_ENDPOINT_URL_S3": f"http://{listening}", "LOGARCHIVE_BACKOFF_SCALE": "0.02",
-              "LOGARCHIVE_HTTP_TIMEOUT": "1s", "LOGARCHIVE_STORE": f"s3://{bucket}", "AWS_EC2_METADATA_DISABLED": "true"}
+              "LOGARCHIVE_HTTP_TIMEOUT": "1s", "LOGARCHIVE_STORE": f"s3://{bucket}", "AWS_EC2_METADATA_DISABLED": "true",
+              "LOGARCHIVE_MULTIPART_THRESHOLD": "5MiB", "LOGARCHIVE_PART_SIZE": "5MiB"}
     direct = {**faulty, "AWS_ENDPOINT_URL_S3": endpoint}
     completed = healed = failed = lost = retries = 0
     seconds = 0.0
     for index in range(args.archives):
         issue = 1000 + index
         folder = os.path.join(args.work, f"rate{rate}", str(issue))
-        digests = make_logs(folder, issue)
+        digests = make_logs(folder, issue, index)
         result, took = run([args.bin, str(issue), "--no-commit", "--no-comment"], folder, faulty)
         seconds += took
         if result.returncode == 0:
@@ -115,6 +128,7 @@ for rate in [int(r) for r in args.rates.split(",")]:
     try:
         listening = proxy.stdout.readline().split()[-1]
         completed, healed, retries, failed, lost, seconds = soak_one_rate(rate, bucket, listening)
+        in_progress = uploads_in_progress(bucket)
     finally:
         proxy.terminate()
         proxy.wait()
@@ -123,10 +137,10 @@ for rate in [int(r) for r in args.rates.split(",")]:
     if rate == 0:
         clean_seconds = seconds
     overhead = f"{(seconds / clean_seconds - 1) * 100:+.0f}%" if clean_seconds else "n/a"
-    rows.append((rate, args.archives, completed, healed, retries, failed, lost, len(entries), faults, seconds, overhead))
+    rows.append((rate, args.archives, completed, healed, retries, failed, lost, in_progress, len(entries), faults, seconds, overhead))
 
-print("| failure rate | archives | complete at once | partial, completed by --retry | --retry runs | never completed | logs lost | requests | faults injected | time | overhead vs clean |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for rate, n, ok, healed, retries, failed, lost, requests, faults, seconds, overhead in rows:
-    print(f"| {rate}% | {n} | {ok} | {healed} | {retries} | {failed} | {lost} | {requests} | {faults} | {seconds:.1f} s | {overhead} |")
+print("| failure rate | archives | complete at once | partial, completed by --retry | --retry runs | never completed | logs lost | uploads left in progress | requests | faults injected | time | overhead vs clean |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for rate, n, ok, healed, retries, failed, lost, in_progress, requests, faults, seconds, overhead in rows:
+    print(f"| {rate}% | {n} | {ok} | {healed} | {retries} | {failed} | {lost} | {in_progress} | {requests} | {faults} | {seconds:.1f} s | {overhead} |")
 sys.exit(0 if all(row[6] == 0 for row in rows) else 1)
