@@ -100,6 +100,30 @@ import Testing
         #expect(attempts.reduce(0, +) == 4 + 3, "four logs, one attempt each, plus three retries: \(attempts)")
     }
 
+    /// The answer to the multipart create is lost (the server started the upload, the client saw a
+    /// broken response) and the create is retried: the upload the run never heard of is aborted
+    /// once the object is complete, so no parts stay billed.
+    @Test func aMultipartUploadWhoseCreateAnswerWasLostLeavesNoUploadInProgress() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let big = Sandbox.randomBytes(11_000_000)
+        try sandbox.write("logs/debug/123-core.log", big)
+        let proxy = try FaultProxy(["--fail-first", "1", "--modes", "truncate", "--only-methods", "POST"], logPath: sandbox.path("proxy.log"))
+        let result = try LogArchiveBinary.run(
+            ["123", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"], in: sandbox,
+            environment: server.environment(
+                through: proxy.endpoint, ["LOGARCHIVE_MULTIPART_THRESHOLD": "5MiB", "LOGARCHIVE_PART_SIZE": "5MiB"]))
+        #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
+        let requests = try proxy.requests()
+        let creates = requests.filter { ($0["path"] as? String ?? "").hasSuffix("?uploads=") && $0["method"] as? String == "POST" }
+        #expect(creates.count == 2 && creates.first?["fault"] as? String == "truncate", "\(requests)")
+        let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+        #expect(!uploads.contains("UploadId"), "\(uploads)")
+        let key = try #require(try Self.logs(123, in: sandbox).first { $0["filename"] as? String == "123-core.log" }?["remote_path"] as? String)
+        #expect(try server.download(bucket, key, into: sandbox) == big)
+    }
+
     @Test func aStalledResponseTimesOutAndIsRetriedWithALongerTimeout() throws {
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()

@@ -36,7 +36,10 @@ struct MultipartUpload {
     }
 
     func run() throws -> StoredObject {
+        // Before: uploads that a stopped run left. After: one this run started without hearing the
+        // answer (a create retried after its response was lost), which nothing else would abort.
         abortStaleUploads()
+        defer { abortStaleUploads() }
         let created = try store.perform(
             "start multipart upload of \(key)", "POST", key: key, query: [("uploads", "")],
             headers: [
@@ -58,9 +61,9 @@ struct MultipartUpload {
         }
     }
 
-    /// Uploads of this key that a stopped run left (killed, or its abort failed) can never
-    /// complete, yet their parts stay billed. The run lock keeps other runs off this key,
-    /// so they are aborted before the new upload starts; failing that only leaves them as they were.
+    /// Uploads of this key in progress that this upload will not complete can never complete,
+    /// yet their parts stay billed. The run lock keeps other runs off this key, so they
+    /// are aborted; failing that only leaves them as they were.
     private func abortStaleUploads() {
         for stale in (try? store.inProgressUploads(of: key)) ?? [] {
             _ = try? store.perform("abort a stopped run's multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", stale)])
