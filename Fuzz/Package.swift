@@ -3,8 +3,9 @@ import PackageDescription
 
 // libFuzzer targets for LogArchive's parsers of untrusted input, one executable per parser
 // family. A package of its own so the sanitizer and testability flags stay off the main build;
-// scripts/fuzz.sh builds it with `--sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing`
-// and runs each target. libFuzzer provides `main`; each target exports `LLVMFuzzerTestOneInput`.
+// scripts/fuzz.sh builds it (`--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc
+// -enable-testing`) and runs each target. libFuzzer provides `main`; each target exports
+// `LLVMFuzzerTestOneInput` and reaches the internal parsers through `@testable import`.
 let package = Package(
     name: "logarchive-fuzz",
     platforms: [.macOS(.v13)],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the parsers of untrusted input with libFuzzer (not part of the test
 # command): builds the fuzz package in Fuzz/ (its own scratch path, Fuzz/.build, with
-# --sanitize=fuzzer --sanitize=address and testable imports), then runs each target for
+# libFuzzer's coverage, AddressSanitizer and testable imports), then runs each target for
 # SECONDS_PER_TARGET (default 60) on a copy of its seed corpus, Fuzz/Corpus/<target>, so the
 # committed corpus does not grow. Prints per target the executions, exec/s, final cov/ft and
 # corpus size, and whether it found a crash, timeout (> 2 s), leak or out-of-memory; exits
@@ -11,7 +11,7 @@
 #   LOGARCHIVE_FUZZ_TARGETS="fuzz-index fuzz-github" bash scripts/fuzz.sh 30   # some targets only
 #   LOGARCHIVE_FUZZ_KEEP=1 bash scripts/fuzz.sh                                # keep grown corpora
 #
-# Reproduce a finding with: Fuzz/.build/release/<target> <crash-file>
+# Reproduce a finding with: SWIFT_BACKTRACE=enable=no Fuzz/.build/release/<target> <crash-file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,9 +33,14 @@ bash scripts/setup.sh
 # Release, so the fuzzer spends its time in optimized parser code; -enable-testing so the
 # targets' `@testable import LogArchive` reaches the internal parsers. SwiftPM compiles the
 # single-file executables with -parse-as-library itself, and libFuzzer supplies `main`.
+# `--sanitize=fuzzer` makes SwiftPM leave `main` to libFuzzer (without it each target gets an
+# empty `main` of its own, and runs nothing). The sanitizers themselves come from one
+# `-Xswiftc -sanitize=fuzzer,address`, which SwiftPM passes last: swiftc keeps only the last
+# -sanitize= it is given, and `--sanitize=fuzzer --sanitize=address` reach it in no fixed order,
+# so some builds of that had no coverage instrumentation at all.
 build_start=$SECONDS
 swift build --package-path Fuzz --scratch-path Fuzz/.build -c release \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 echo "fuzz: build took $((SECONDS - build_start)) s"
 bin=Fuzz/.build/release
 
@@ -74,7 +79,10 @@ for target in "${targets[@]}"; do
 
     artifacts=("$dir"/artifacts/{crash,timeout,leak,oom}-*)
     artifacts=($(ls -d "${artifacts[@]}" 2>/dev/null || true))
-    if [ "$status" -ne 0 ] || ((${#artifacts[@]})); then
+    if [ -z "$execs" ] || [ -z "$cov" ]; then
+        found=1
+        result="DID NOT FUZZ (exit $status, no libFuzzer statistics): see $dir/fuzz.log"
+    elif [ "$status" -ne 0 ] || ((${#artifacts[@]})); then
         found=1
         result="FOUND (exit $status): $(grep -m1 -E '^==[0-9]+==ERROR|^Fatal error|ERROR: libFuzzer|deadly signal|timeout after' "$dir/fuzz.log" || echo "see $dir/fuzz.log")"
     else
@@ -84,7 +92,7 @@ for target in "${targets[@]}"; do
         "$target" "$ran" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$result")"
     echo "fuzz: $line"
     for artifact in "${artifacts[@]}"; do
-        echo "fuzz:   input: $artifact   (reproduce: $bin/$target $artifact; log: $dir/fuzz.log)"
+        echo "fuzz:   input: $artifact   (reproduce: SWIFT_BACKTRACE=enable=no $bin/$target $artifact; log: $dir/fuzz.log)"
     done
     summary+=("$line")
 done
