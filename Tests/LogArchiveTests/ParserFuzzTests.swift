@@ -163,6 +163,16 @@ enum FuzzSeeds {
         #expect(Date().timeIntervalSince(start) < 10)
     }
 
+    /// Regression, found by libFuzzer (scripts/fuzz.sh, fuzz-github): a `Link` part with its `>`
+    /// before its `<` made an inverted range, a crash on a header GitHub (or anything between) sends.
+    @Test func aLinkHeaderWithItsBracketsInvertedIsSkipped() {
+        // The minimized input: `>rel="next"<` and a newline.
+        let crash: [UInt8] = [0x3E, 0x72, 0x65, 0x6C, 0x3D, 0x22, 0x6E, 0x65, 0x78, 0x74, 0x22, 0x3C, 0x0A]
+        UntrustedParsers.feedTimed(crash, limit: 1, "inverted Link brackets")
+        #expect(GitHubClient.nextLink(String(decoding: crash, as: UTF8.self)) == nil)
+        #expect(GitHubClient.nextLink("<https://a/x?page=9>; rel=\"last\", x>y<https://a/x?page=2>; rel=\"next\"") == "https://a/x?page=2")
+    }
+
     /// Regression: front matter was only read from session logs under 1 MiB.
     @Test func aLargeSessionLogStillHasItsDuration() throws {
         let sandbox = try Sandbox()

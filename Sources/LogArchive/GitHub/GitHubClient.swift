@@ -124,11 +124,15 @@ public struct GitHubClient: Sendable {
         return nil
     }
 
+    /// The `rel="next"` URL of a `Link` header. The header is untrusted: the `>` is looked for after
+    /// the `<`, so a part such as `>rel="next"<` is skipped rather than an inverted range.
     static func nextLink(_ header: String?) -> String? {
         guard let header else { return nil }
         for part in header.split(separator: ",") where part.contains("rel=\"next\"") {
-            guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">") else { continue }
-            return String(part[part.index(after: open)..<close])
+            guard let open = part.firstIndex(of: "<") else { continue }
+            let url = part[part.index(after: open)...]
+            guard let close = url.firstIndex(of: ">") else { continue }
+            return String(url[..<close])
         }
         return nil
     }
