@@ -62,7 +62,7 @@ extension ValidateStage {
         entry.logs.compactMap { log in
             guard log.uploadStatus == .uploaded, let path = context.absoluteLocalPath(log.localPath),
                 let status = try? FileStatus.of(path, followSymlinks: true), status.size == log.originalSizeBytes,
-                log.created.map({ $0 == UTCTimestamp(seconds: status.modificationSeconds).iso8601 }) ?? true
+                log.created.flatMap(UTCTimestamp.init(iso8601:)).map({ $0.seconds == status.modificationSeconds }) ?? true
             else { return nil }
             return path
         }
