@@ -16,12 +16,14 @@ let package = Package(
         .package(path: "logarchive"),
     ],
     targets: [
+        // What more than one target needs.
+        .target(name: "FuzzSupport"),
         // The JSON parser (strict and with comments), the archive index and the config file.
         .executableTarget(name: "fuzz-index", dependencies: [.product(name: "LogArchive", package: "logarchive")]),
         // S3's XML answers and S3 error responses.
-        .executableTarget(name: "fuzz-s3-xml", dependencies: [.product(name: "LogArchive", package: "logarchive")]),
+        .executableTarget(name: "fuzz-s3-xml", dependencies: ["FuzzSupport", .product(name: "LogArchive", package: "logarchive")]),
         // GitHub's issue, comment-list and error answers and the `Link` header.
-        .executableTarget(name: "fuzz-github", dependencies: [.product(name: "LogArchive", package: "logarchive")]),
+        .executableTarget(name: "fuzz-github", dependencies: ["FuzzSupport", .product(name: "LogArchive", package: "logarchive")]),
         // A session log's front matter and ISO 8601 timestamps.
         .executableTarget(name: "fuzz-front-matter", dependencies: [.product(name: "LogArchive", package: "logarchive")]),
     ],

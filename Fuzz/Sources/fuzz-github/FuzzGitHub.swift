@@ -1,3 +1,4 @@
+import FuzzSupport
 @testable import LogArchive
 
 /// libFuzzer's entry point: GitHub's issue, comment-list and error answers and its `Link`
@@ -6,17 +7,11 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let (header, body) = splitFirstLine(bytes)
+    let (header, body) = splitFirstLine(bytes, limit: 4096)
     let response = HTTPResponse(status: 403, headers: [("retry-after", header), ("link", header)], body: body)
     _ = GitHubError(response).description
     _ = try? GitHubClient.issue(IssueNumber(exactly: 1)!, from: response)
     _ = try? GitHubClient.comments(from: response)
     _ = GitHubClient.nextLink(response.header("link"))
     return 0
-}
-
-/// The text before the first newline (at most 4096 bytes of it) and the bytes after it.
-private func splitFirstLine(_ bytes: [UInt8]) -> (String, [UInt8]) {
-    guard let newline = bytes.prefix(4096).firstIndex(of: UInt8(ascii: "\n")) else { return ("", bytes) }
-    return (String(decoding: bytes[..<newline], as: UTF8.self), Array(bytes[(newline + 1)...]))
 }

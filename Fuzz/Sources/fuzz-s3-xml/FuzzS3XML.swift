@@ -1,3 +1,4 @@
+import FuzzSupport
 @testable import LogArchive
 
 /// libFuzzer's entry point: S3's XML answers and error responses. The first line of the input is
@@ -5,7 +6,7 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let (header, body) = splitFirstLine(bytes)
+    let (header, body) = splitFirstLine(bytes, limit: 256)
     let response = HTTPResponse(status: 503, headers: [("retry-after", header)], body: body)
     _ = S3Error(response: response, operation: "fuzz").description
     let xml = Substring(String(decoding: body, as: UTF8.self))
@@ -13,10 +14,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = S3XML.value("Code", in: xml)
     _ = S3XML.elements("Contents", in: xml).map { (S3XML.value("Key", in: $0), S3XML.value("ETag", in: $0)) }
     return 0
-}
-
-/// The text before the first newline (at most 256 bytes of it) and the bytes after it.
-private func splitFirstLine(_ bytes: [UInt8]) -> (String, [UInt8]) {
-    guard let newline = bytes.prefix(256).firstIndex(of: UInt8(ascii: "\n")) else { return ("", bytes) }
-    return (String(decoding: bytes[..<newline], as: UTF8.self), Array(bytes[(newline + 1)...]))
 }
