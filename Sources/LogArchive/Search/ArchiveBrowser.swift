@@ -31,8 +31,14 @@ public struct ArchiveBrowser: Sendable {
         guard !selected.isEmpty else {
             let wanted = [type.map { "of type \($0.rawValue)" }, file.map { "named \($0)" }].compactMap { $0 }.joined(separator: " ")
             throw .failure(
-                "issue #\(issue) has no log \(wanted); its logs are: \(all.map(\.displayPath).joined(separator: ", "))")
+                "issue #\(issue) has no log \(wanted); its logs are: \(Self.distinct(all.map(\.displayPath)).joined(separator: ", "))")
         }
         return selected
+    }
+
+    /// Each path once, in order: a log archived again beside its older version has two sources.
+    static func distinct(_ paths: [String]) -> [String] {
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0).inserted }
     }
 }
