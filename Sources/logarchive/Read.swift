@@ -43,8 +43,9 @@ extension LogArchiveCommand {
             let browser: ArchiveBrowser
             do {
                 let settings = try environment.settings(locations.overrides)
-                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables)
-                sources = try browser.logsToRead(issue: try IssueNumber(validating: issue), type: type, file: file)
+                let issue = try IssueNumber(validating: issue)
+                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: issue)
+                sources = try browser.logsToRead(issue: issue, type: type, file: file)
             } catch {
                 throw fail(error)
             }

@@ -80,9 +80,9 @@ extension LogArchiveCommand {
             let outcome: SearchOutcome
             do {
                 let settings = try environment.settings(locations.overrides)
-                let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }
+                let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: filter.issue)
                 filter.type = type
                 filter.since = since.flatMap { UTCTimestamp(dateOrInstant: $0) }
                 filter.until = until.flatMap { UTCTimestamp(dateOrInstant: $0, endOfDay: true) }

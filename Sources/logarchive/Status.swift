@@ -36,10 +36,9 @@ extension LogArchiveCommand {
 
         func run() throws {
             let environment = ProcessEnvironment.current
-            let status: ArchiveStatus
+            let index: IndexStore
             do {
-                let settings = try environment.settings(locations.overrides)
-                status = try ArchiveStatus.read(IndexStore(logsDirectory: settings.logsDirectory))
+                index = IndexStore(logsDirectory: try environment.settings(locations.overrides).logsDirectory)
             } catch {
                 throw fail(error)
             }
@@ -47,16 +46,23 @@ extension LogArchiveCommand {
                 archiveSummary: ArchiveSummary(currentDirectory: environment.currentDirectory, retryArguments: locations.arguments),
                 style: json ? .plain : .forStandardOutput(environment: environment.variables))
             guard let issue else {
+                let status = ArchiveStatus.read(index)
+                // A corrupt file fails the command, after the archives that can be read are shown.
+                if let first = status.unreadable.first {
+                    if !json { Terminal.output(summary.text(status)) }
+                    for other in status.unreadable.dropFirst() { Terminal.error("logarchive: \(other.message)") }
+                    throw fail(first)
+                }
                 Terminal.output(json ? JSONWriter.compact(summary.json(status)) + "\n" : summary.text(status))
                 return
             }
             let entry: ArchiveEntry
             do {
-                entry = try status.entry(for: try IssueNumber(validating: issue))
+                entry = try ArchiveStatus.entry(for: try IssueNumber(validating: issue), in: index)
             } catch {
                 throw fail(error)
             }
-            Terminal.output(json ? JSONWriter.compact(summary.json(entry, indexPath: status.indexPath)) + "\n" : summary.text(entry))
+            Terminal.output(json ? JSONWriter.compact(summary.json(entry, indexPath: index.path)) + "\n" : summary.text(entry))
         }
     }
 }

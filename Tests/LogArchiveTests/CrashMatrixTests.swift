@@ -73,11 +73,12 @@ struct StoreContents {
         CrashCase(point: "after-upload", skip: 3),
         CrashCase(point: "index-after-backup"),
         CrashCase(point: "index-after-tmp-write"),
-        CrashCase(point: "index-after-tmp-write", skip: 4),
-        // The tenth index write is the index stage's own, after the journal's nine.
-        CrashCase(point: "index-after-tmp-write", skip: 9),
-        CrashCase(point: "index-after-rename", skip: 8),
-        CrashCase(point: "index-after-rename", skip: 9),
+        // A first archive writes three index files: the root (once, it is new), the entry with
+        // every file pending, then the index stage's complete entry. Between, only the journal.
+        CrashCase(point: "index-after-tmp-write", skip: 1),
+        CrashCase(point: "index-after-tmp-write", skip: 2),
+        CrashCase(point: "index-after-rename", skip: 1),
+        CrashCase(point: "index-after-rename", skip: 2),
         CrashCase(point: "after-index"),
         CrashCase(point: "after-comment"),
         CrashCase(point: "before-clean"),

@@ -47,9 +47,15 @@ import Testing
 
         /// The issues in the index on the remote's `main`.
         func remoteIssues() throws -> [String] {
-            let text = try sandbox.shell("git --git-dir=remote.git show main:logs/.archive-index.json").requireSuccess().output
-            let index = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
-            return (index["archives"] as? [[String: Any]] ?? []).compactMap { $0["issue_number"] as? String }
+            // The root and every file of the index folder, as the remote's main holds them.
+            let files = try sandbox.shell("git --git-dir=remote.git ls-tree --name-only main logs/.archive-index/").requireSuccess().output
+            var issues: [String] = []
+            for file in ["logs/.archive-index.json"] + files.split(separator: "\n").map(String.init) {
+                let text = try sandbox.shell("git --git-dir=remote.git show 'main:\(file)'").requireSuccess().output
+                let index = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+                issues += (index["archives"] as? [[String: Any]] ?? []).compactMap { $0["issue_number"] as? String }
+            }
+            return issues.sorted { Int($0) ?? 0 > Int($1) ?? 0 }
         }
     }
 
@@ -133,7 +139,10 @@ import Testing
         let result = try LogArchiveBinary.run(["55", "--no-comment"], in: sandbox)
         #expect(result.status == 0, "\(result.errorOutput)")
         let changed = try sandbox.shell("git show --name-status --format= HEAD").output
-        #expect(changed.split(separator: "\n").sorted() == ["A\tlogs/.archive-index.json", "D\tlogs/builds/55-build.log"])
+        #expect(
+            changed.split(separator: "\n").sorted() == [
+                "A\tlogs/.archive-index.json", "A\tlogs/.archive-index/issues-000000-000099.json", "D\tlogs/builds/55-build.log",
+            ])
         let status = try sandbox.shell("git status --porcelain --untracked-files=no").output
         #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "M notes.txt")
     }

@@ -23,10 +23,11 @@ extension GitRepository {
 
     /// Pushes the current branch to its upstream (or `origin`, same branch name). When the push is
     /// rejected because the remote moved, fetches, replays the local commits onto it (resolving
-    /// conflicts in `mergedPath` with `resolve`, refusing any other) and tries again, up to
-    /// `attempts` times; `pause(attempt)` waits between attempts.
+    /// conflicts in the files `isMergeable` accepts, by their path in the work tree, with
+    /// `resolve`, refusing any other) and tries again, up to `attempts` times; `pause(attempt)`
+    /// waits between attempts.
     public func push(
-        mergingConflictsIn mergedPath: String, with resolve: ConflictResolver, attempts: Int = 5,
+        mergingConflictsIn isMergeable: (String) -> Bool, with resolve: ConflictResolver, attempts: Int = 5,
         pause: (Int) -> Void = { _ in }
     ) throws(ArchiveError) -> PushOutcome {
         let branchResult = try run(["symbolic-ref", "--quiet", "--short", "HEAD"])
@@ -36,7 +37,6 @@ extension GitRepository {
         }
         let remote = try configValue("branch.\(branch).remote") ?? "origin"
         let remoteRef = try configValue("branch.\(branch).merge") ?? "refs/heads/\(branch)"
-        let path = pathInWorkTree(mergedPath)
         let localHead = try revision("HEAD")
 
         var candidate = localHead
@@ -58,7 +58,7 @@ extension GitRepository {
             guard fetch.succeeded else {
                 throw .failure("git fetch from \(remote) failed: \((fetch.errorOutput + fetch.output).trimmingWhitespace())")
             }
-            candidate = try replay(from: localHead, onto: try revision("FETCH_HEAD"), resolving: path, with: resolve)
+            candidate = try replay(from: localHead, onto: try revision("FETCH_HEAD"), resolving: isMergeable, with: resolve)
         }
         throw .failure(
             "git push to \(remote) was rejected \(attempts) times because others kept pushing; the index is committed locally as \(localHead.prefix(12)): pull and push by hand"
@@ -74,7 +74,7 @@ extension GitRepository {
     }
 
     /// Replays the commits in `upstream..head` onto `upstream`, returning the new tip.
-    private func replay(from head: String, onto upstream: String, resolving path: String, with resolve: ConflictResolver)
+    private func replay(from head: String, onto upstream: String, resolving isMergeable: (String) -> Bool, with resolve: ConflictResolver)
         throws(ArchiveError) -> String
     {
         let merges = try git(["rev-list", "--merges", "\(upstream)..\(head)"], doing: "list local merge commits")
@@ -99,10 +99,11 @@ extension GitRepository {
             try git(["read-tree", "-i", "-m", "--aggressive", parent, tip, commit], doing: "merge \(commit.prefix(12)) onto \(tip.prefix(12))", environment: scratch)
             let unmerged = try git(["ls-files", "-u", "-z", "--format=%(path)"], doing: "list conflicts", environment: scratch)
             let conflicted = Set(unmerged.output.split(separator: "\0").map(String.init))
-            if let other = conflicted.first(where: { $0 != path }) {
+            if let other = conflicted.first(where: { !isMergeable($0) }) {
                 throw .failure("cannot rebase onto the remote: \(other) was changed both locally and on the remote; pull and push by hand")
             }
-            if !conflicted.isEmpty {
+            // Each file on its own: two jobs that archived issues of different shards never get here.
+            for path in conflicted.sorted() {
                 let merged: [UInt8]
                 do {
                     merged = try resolve(try blob(parent, path), try blob(tip, path), try blob(commit, path))

@@ -24,15 +24,24 @@ public struct GitRepository: Sendable {
         case nothingToCommit
     }
 
-    /// Commits `path`, and the removal of those `removedPaths` that git tracks, and nothing else:
-    /// whatever else the user has staged stays staged and out of this commit
-    /// (`git commit --only -- paths`). Logs that were committed to the repository and are now in
-    /// the store leave it with the index commit; untracked ones are no concern of git's.
-    public func commitOnly(_ absolutePath: String, removing removedPaths: [String] = [], message: String)
+    /// Commits `path`, the files `globs` match (absolute patterns such as `/repo/logs/dir/*.json`,
+    /// additions, changes and removals alike), and the removal of those `removedPaths` that git
+    /// tracks, and nothing else: whatever else the user has staged stays staged and out of this
+    /// commit (`git commit --only -- paths`). Logs that were committed to the repository and are
+    /// now in the store leave it with the index commit; untracked ones are no concern of git's.
+    public func commitOnly(_ absolutePath: String, globs: [String] = [], removing removedPaths: [String] = [], message: String)
         throws(ArchiveError) -> CommitOutcome
     {
         let path = pathInWorkTree(absolutePath)
         var paths = [path]
+        for glob in globs {
+            let folder = pathInWorkTree(Paths.parent(of: glob))
+            let pattern = ":(glob)" + (folder.isEmpty ? "" : folder + "/") + Paths.lastComponent(of: glob)
+            // A pattern that matches no file, on disk or in git, would stop `git add`.
+            let tracked = try git(["ls-files", "--", pattern], doing: "list index files")
+            let present = (try? FileSystem.contents(of: Paths.parent(of: glob)))?.contains { $0.hasSuffix(".json") } ?? false
+            if present || !tracked.output.isEmpty { paths.append(pattern) }
+        }
         if !removedPaths.isEmpty {
             let candidates = removedPaths.map(pathInWorkTree)
             let tracked = try git(["ls-files", "-z", "--"] + candidates, doing: "list tracked logs")

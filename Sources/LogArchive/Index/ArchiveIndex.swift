@@ -32,6 +32,16 @@ public struct ArchiveIndex: Sendable, Equatable {
         archives = ArchiveIndex.sorted(archives)
     }
 
+    /// Drops the issue's entry, if any.
+    public mutating func remove(_ issue: IssueNumber) {
+        archives.removeAll { $0.issueNumber == issue }
+    }
+
+    /// Drops every entry (a migration moved them into shards).
+    public mutating func removeAll() {
+        archives.removeAll()
+    }
+
     private static func sorted(_ entries: [ArchiveEntry]) -> [ArchiveEntry] {
         entries.sorted { $0.issueNumber > $1.issueNumber }
     }

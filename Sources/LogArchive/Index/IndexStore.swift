@@ -1,103 +1,214 @@
-/// Reads and rewrites the archive index so that it is never half-written and concurrent runs for
-/// different issues lose nothing.
+import Dispatch
+
+/// Reads and writes the archive index, laid out as `IndexLayout` describes, so that it is never
+/// half-written, concurrent runs lose nothing, and one issue's read or write touches a fixed
+/// number of files whatever the history.
 ///
-/// A write takes the lock, re-reads the current index (another run may have added an entry since
-/// we last looked), applies the change, copies the old file to `.backup`, writes `.tmp` in the same
-/// folder, fsyncs it, parses it back, renames it over the index, fsyncs the folder and removes the
-/// backup. On any failure the backup is put back. Nothing is ever written outside the logs dir.
+/// Locks: the root's lock guards the root and the migration; each shard's lock guards the shard
+/// and the own files of its range. A writer that needs both takes the root's first.
 public struct IndexStore: Sendable {
+    /// The root, `<logs-dir>/.archive-index.json`.
     public let path: String
+    /// `<logs-dir>/.archive-index/`.
+    public let folder: String
+    private let root: IndexFile
 
     public init(logsDirectory: String) {
         path = Paths.join(logsDirectory, ".archive-index.json")
+        folder = Paths.join(logsDirectory, IndexLayout.folderName)
+        root = IndexFile(path: path)
     }
 
-    public var lockPath: String { path + ".lock" }
-    public var backupPath: String { path + ".backup" }
-    public var temporaryPath: String { path + ".tmp" }
+    public var lockPath: String { root.lockPath }
+    public var backupPath: String { root.backupPath }
 
-    /// The index as it is on disk; an empty index when there is no file yet.
+    func shard(for issue: IssueNumber) -> IndexFile { IndexFile(path: Paths.join(folder, IndexLayout.shardName(for: issue))) }
+    func ownFile(for issue: IssueNumber) -> IndexFile { IndexFile(path: Paths.join(folder, IndexLayout.ownFileName(for: issue))) }
+
+    /// The index's files that exist: the root, then the shards and own files in name order.
+    public func filePaths() -> [String] {
+        var paths = FileSystem.exists(path) ? [path] : []
+        let names = (try? FileSystem.contents(of: folder)) ?? []
+        paths += names.filter(IndexLayout.isIndexFile).sorted().map { Paths.join(folder, $0) }
+        return paths
+    }
+
+    // MARK: Reading
+
+    /// The issue's entry, reading the root and the issue's shard (and own file if it has one).
+    /// A corrupt file of another range does not stand in the way.
+    public func entry(for issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry? {
+        // Entries still in the root (not yet migrated) are the truth: a migration copies them out
+        // before it empties the root.
+        if let legacy = try root.read()?.entry(for: issue) { return legacy }
+        if let own = try ownFile(for: issue).read()?.entry(for: issue) { return own }
+        return try shard(for: issue).read()?.entry(for: issue)
+    }
+
+    /// The whole index, as one: the root's fields and every entry of every file. Files are parsed
+    /// concurrently. An unreadable file fails the read, naming the file and its backup.
     public func read() throws(ArchiveError) -> ArchiveIndex {
-        guard FileSystem.exists(path) else { return ArchiveIndex() }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readAll(path)
-        } catch {
-            throw .failure("cannot read the archive index: \(error)")
-        }
-        do {
-            return try ArchiveIndex(fileBytes: bytes)
-        } catch {
-            throw corrupt(error.description)
-        }
-    }
-
-    private func corrupt(_ problem: String) -> ArchiveError {
-        let backupNote =
-            FileSystem.exists(backupPath)
-            ? "a backup from the last write is at \(backupPath)"
-            : "there is no backup at \(backupPath)"
-        return .failure(
-            "the archive index \(path) \(problem). It was left untouched; \(backupNote). Repair or restore it, then run again."
-        )
-    }
-
-    /// Applies `change` to the current index under the lock and writes the result durably.
-    /// Returns the index as written.
-    @discardableResult
-    public func update(_ change: (inout ArchiveIndex) throws -> Void) throws -> ArchiveIndex {
-        let lock = try IndexLock.acquire(at: lockPath)
-        defer { lock.release() }
-        var index = try read()
-        try change(&index)
-        index.lastUpdated = UTCTimestamp.now().iso8601
-        try write(index)
+        let (index, problems) = readAll()
+        if let first = problems.first { throw first }
         return index
     }
 
-    private func write(_ index: ArchiveIndex) throws(ArchiveError) {
-        let hadIndex = FileSystem.exists(path)
-        let bytes = index.fileBytes
+    /// The whole index, and the files that could not be read: what can be read is still shown.
+    public func readAll() -> (index: ArchiveIndex, unreadable: [ArchiveError]) {
+        var problems: [ArchiveError] = []
+        // The root first: a migration writes the shards before it empties the root, so reading in
+        // this order never misses an entry.
+        var combined: ArchiveIndex
         do {
-            if hadIndex {
-                try FileSystem.copyFile(path, to: backupPath)
-            }
-            try FaultPoint.indexAfterBackup.reach()
-            FileSystem.removeIfPresent(temporaryPath)
-            let temporary = try PosixFile.createExclusive(temporaryPath)
-            try temporary.write(bytes)
-            try temporary.sync()
-            try temporary.close()
-            try FaultPoint.indexAfterTemporaryWrite.reach()
-            try verifyReadsBack(bytes)
-            try FileSystem.rename(temporaryPath, to: path)
-            try FaultPoint.indexAfterRename.reach()
-            try FileSystem.syncDirectory(Paths.parent(of: path))
+            combined = try root.read() ?? ArchiveIndex()
         } catch {
-            restore(hadIndex: hadIndex)
-            throw .failure("cannot write the archive index \(path): \(error); the previous index was kept")
+            problems.append(error)
+            combined = ArchiveIndex()
         }
-        FileSystem.removeIfPresent(backupPath)
-    }
-
-    /// The file on disk must hold exactly what we meant to write, and read as an index, before it
-    /// replaces the index.
-    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
-        let written = try FileSystem.readAll(temporaryPath)
-        guard written == expected, (try? ArchiveIndex(fileBytes: written)) != nil else {
-            throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
+        let files = filePaths().filter { $0 != path }.map(IndexFile.init(path:))
+        let results = Locked([Result<ArchiveIndex?, ArchiveError>?](repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { position in
+            let result = Result { () throws(ArchiveError) in try files[position].read() }
+            results.withLock { $0[position] = result }
         }
-    }
-
-    private func restore(hadIndex: Bool) {
-        FileSystem.removeIfPresent(temporaryPath)
-        if hadIndex {
-            // rename is atomic: the index is either the new file or the backup, never a mix.
-            if (try? FileSystem.rename(backupPath, to: path)) != nil {
-                try? FileSystem.syncDirectory(Paths.parent(of: path))
+        var entries = combined.archives
+        var seen = Set(entries.map(\.issueNumber))
+        var lastUpdated = combined.lastUpdated
+        // Own files sort before shards ("issue-" < "issues-"): their copy wins, as in `entry(for:)`.
+        for result in results.withLock({ $0 }) {
+            switch result {
+            case .success(let index?):
+                for entry in index.archives where seen.insert(entry.issueNumber).inserted { entries.append(entry) }
+                if let updated = index.lastUpdated, updated > (lastUpdated ?? "") { lastUpdated = updated }
+            case .failure(let error):
+                problems.append(error)
+            case .success(nil), nil:
+                break
             }
-        } else {
-            FileSystem.removeIfPresent(path)
         }
+        var index = ArchiveIndex(archives: entries, lastUpdated: lastUpdated)
+        index.schemaVersion = combined.schemaVersion
+        index.unknownFields = combined.unknownFields
+        return (index, problems)
+    }
+
+    // MARK: Writing
+
+    /// Applies `change` to the issue's entry (nil when it has none; set nil to remove it) under
+    /// the lock of its shard, and writes the one file that holds it. Returns the entry as written.
+    @discardableResult
+    public func update(issue: IssueNumber, _ change: (inout ArchiveEntry?) throws -> Void) throws -> ArchiveEntry? {
+        try prepareLayout()
+        let shard = shard(for: issue)
+        let lock = try IndexLock.acquire(at: shard.lockPath)
+        defer { lock.release() }
+        let own = ownFile(for: issue)
+        let ownIndex = try own.read()
+        var shardIndex = try shard.read() ?? ArchiveIndex()
+        var entry = ownIndex?.entry(for: issue) ?? shardIndex.entry(for: issue)
+        try change(&entry)
+        let now = UTCTimestamp.now().iso8601
+
+        guard let entry else {
+            if ownIndex != nil { try own.remove() }
+            if shardIndex.entry(for: issue) != nil {
+                shardIndex.remove(issue)
+                shardIndex.lastUpdated = now
+                try shard.write(shardIndex)
+            }
+            return nil
+        }
+        var single = ArchiveIndex(archives: [entry], lastUpdated: now)
+        if ownIndex != nil || single.fileBytes.count > IndexLayout.ownFileThreshold {
+            if let ownIndex { single.unknownFields = ownIndex.unknownFields }
+            try own.write(single)
+            // Written first, removed from the shard second: a kill between leaves two copies, and
+            // the own file's wins.
+            if shardIndex.entry(for: issue) != nil {
+                shardIndex.remove(issue)
+                shardIndex.lastUpdated = now
+                try shard.write(shardIndex)
+            }
+            return single.entry(for: issue)
+        }
+        shardIndex.upsert(entry)
+        shardIndex.lastUpdated = now
+        try shard.write(shardIndex)
+        return shardIndex.entry(for: issue)
+    }
+
+    /// Puts `entry` in place of its issue's entry, or adds it.
+    public func upsert(_ entry: ArchiveEntry) throws {
+        try update(issue: entry.issueNumber) { $0 = entry }
+    }
+
+    /// Changes the root's own fields (not its entries) under the root's lock.
+    public func updateRoot(_ change: (inout ArchiveIndex) throws -> Void) throws {
+        try prepareLayout()
+        let lock = try IndexLock.acquire(at: root.lockPath)
+        defer { lock.release() }
+        var index = try root.read() ?? IndexStore.emptyRoot()
+        try change(&index)
+        index.lastUpdated = UTCTimestamp.now().iso8601
+        try root.write(index)
+    }
+
+    /// Makes sure the root exists and holds no entries: a single-file index is migrated first.
+    func prepareLayout() throws {
+        if let current = try root.read(), current.archives.isEmpty { return }
+        let lock = try IndexLock.acquire(at: root.lockPath)
+        defer { lock.release() }
+        guard let current = try root.read() else {
+            try createFolder()
+            try root.write(IndexStore.emptyRoot())
+            return
+        }
+        guard !current.archives.isEmpty else { return }
+        try migrate(current)
+    }
+
+    /// Moves every entry of a single-file root into the shards, then empties the root.
+    ///
+    /// Crash-safe by its order: each shard is written whole (with the root's copy of an entry
+    /// replacing any copy a stopped migration left), and only once every shard is written is the
+    /// root rewritten without entries. A kill at any instant leaves every entry in the root (and
+    /// maybe in a shard too, identical, which readers skip); the next write starts over.
+    private func migrate(_ current: ArchiveIndex) throws {
+        try createFolder()
+        var byFile: [String: (file: IndexFile, entries: [ArchiveEntry])] = [:]
+        for entry in current.archives {
+            let own = ownFile(for: entry.issueNumber)
+            let single = ArchiveIndex(archives: [entry])
+            let file = FileSystem.exists(own.path) || single.fileBytes.count > IndexLayout.ownFileThreshold ? own : shard(for: entry.issueNumber)
+            byFile[file.path, default: (file, [])].entries.append(entry)
+        }
+        for path in byFile.keys.sorted() {
+            guard let (file, entries) = byFile[path] else { continue }
+            let shardLock = try IndexLock.acquire(at: shard(for: entries[0].issueNumber).lockPath)
+            var index = try file.read() ?? ArchiveIndex()
+            for entry in entries { index.upsert(entry) }
+            index.lastUpdated = current.lastUpdated ?? UTCTimestamp.now().iso8601
+            try file.write(index)
+            shardLock.release()
+        }
+        var emptied = current
+        emptied.removeAll()
+        emptied.unknownFields["index_layout"] = IndexLayout.rootDescription
+        emptied.lastUpdated = UTCTimestamp.now().iso8601
+        try root.write(emptied)
+    }
+
+    private func createFolder() throws(ArchiveError) {
+        do {
+            try FileSystem.createDirectories(folder)
+        } catch {
+            throw .failure("cannot create the index folder \(folder): \(error)")
+        }
+    }
+
+    private static func emptyRoot() -> ArchiveIndex {
+        var index = ArchiveIndex(lastUpdated: UTCTimestamp.now().iso8601)
+        index.unknownFields["index_layout"] = IndexLayout.rootDescription
+        return index
     }
 }

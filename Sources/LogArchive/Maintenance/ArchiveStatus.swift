@@ -7,6 +7,8 @@ public struct ArchiveStatus: Sendable {
     public let partial: [ArchiveEntry]
     public let complete: [ArchiveEntry]
     public let totals: Totals
+    /// Index files that could not be read (corrupt shards): everything else is still shown.
+    public var unreadable: [ArchiveError] = []
 
     /// Counts over the whole index. Bytes count only what the store holds (`uploaded` logs), so a
     /// partial archive never inflates them.
@@ -44,18 +46,24 @@ public struct ArchiveStatus: Sendable {
         self.totals = totals
     }
 
-    /// Reads the index of `store`; a missing index is an empty one, a corrupt one the store's error.
-    public static func read(_ store: IndexStore) throws(ArchiveError) -> ArchiveStatus {
-        ArchiveStatus(index: try store.read(), indexPath: store.path)
+    /// Reads every file of the index of `store`; a missing index is an empty one. A corrupt file
+    /// is listed in `unreadable`, and the entries of the others are still there.
+    public static func read(_ store: IndexStore) -> ArchiveStatus {
+        let (index, unreadable) = store.readAll()
+        var status = ArchiveStatus(index: index, indexPath: store.path)
+        status.unreadable = unreadable
+        return status
+    }
+
+    /// One issue's entry, reading only the files that can hold it, or a failure naming the index
+    /// when the issue is not in it.
+    public static func entry(for issue: IssueNumber, in store: IndexStore) throws(ArchiveError) -> ArchiveEntry {
+        guard let entry = try store.entry(for: issue) else {
+            throw .failure("issue #\(issue) is not in the archive index \(store.path)")
+        }
+        return entry
     }
 
     public var isEmpty: Bool { totals.issues == 0 }
 
-    /// One issue's entry, or a failure naming the index when the issue is not in it.
-    public func entry(for issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry {
-        guard let entry = (partial + complete).first(where: { $0.issueNumber == issue }) else {
-            throw .failure("issue #\(issue) is not in the archive index \(indexPath)")
-        }
-        return entry
-    }
 }

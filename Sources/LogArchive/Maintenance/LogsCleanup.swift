@@ -86,7 +86,7 @@ public struct LogsCleanup: Sendable {
                 ("freed_bytes", .integer(report.freedBytes)), ("files", .array(files)),
             ]))
         do {
-            try index.update { index in
+            try index.updateRoot { index in
                 var events: [JSONValue] = []
                 if case .array(let earlier) = index.unknownFields["cleanup_events"] { events = earlier }
                 events.append(event)

@@ -32,7 +32,7 @@ struct StoreReindexer {
         }
         if let previous { entry.unknownFields.appendMissing(from: previous.unknownFields) }
         let rebuilt = entry
-        try context.index.update { $0.upsert(rebuilt) }
+        try context.index.upsert(rebuilt)
         return rebuilt
     }
 

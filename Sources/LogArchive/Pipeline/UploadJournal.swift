@@ -1,21 +1,41 @@
 import Foundation
 
-/// Keeps the index telling the truth while uploads run: the issue's entry is written with every
-/// file `pending` before the first byte goes out, and again at each change (`retrying` with the
-/// error, then `uploaded` or `failed`). A run killed at any instant leaves an index whose statuses
-/// never claim more than the store holds.
+/// Keeps the record of a run's uploads truthful at a cost that does not grow with the index.
+///
+/// The issue's entry is written to the index once, with every file `pending`, before the first
+/// byte goes out (`begin`); the index stage writes it once more at the end. Between those two
+/// writes each status change (`retrying` with the error, then `uploaded` or `failed`) is appended
+/// as one JSON line to `<logs-dir>/.archive-journal-<issue>.jsonl`, never through the index.
+///
+/// A line is appended only after what it says happened (`uploaded` after the stored object was
+/// read back), so a kill at any instant leaves a journal that claims no more than the store holds,
+/// and the index, still `pending`, claims less. Losing the last lines to a crash loses only
+/// knowledge the next run finds again by asking the store; so lines are synced in groups (every
+/// `syncEvery` lines or `syncInterval` seconds, and at the end), not one fsync each.
 final class UploadJournal: @unchecked Sendable {
+    static let syncEvery = 64
+    static let syncInterval: UInt64 = 250_000_000
+
     private let lock = NSLock()
     private var entry: ArchiveEntry
     /// Where this run's logs sit in `entry.logs` (after the carried-over ones).
     private let firstLogIndex: Int
     private let index: IndexStore
+    let path: String
+    private var file: PosixFile?
+    private var unsynced = 0
+    private var lastSync = MonotonicClock.nanoseconds()
     private(set) var writeFailure: ArchiveError?
 
-    init(entry: ArchiveEntry, firstLogIndex: Int, index: IndexStore) {
+    init(entry: ArchiveEntry, firstLogIndex: Int, index: IndexStore, logsDirectory: String) {
         self.entry = entry
         self.firstLogIndex = firstLogIndex
         self.index = index
+        path = UploadJournal.path(logsDirectory: logsDirectory, issue: entry.issueNumber)
+    }
+
+    static func path(logsDirectory: String, issue: IssueNumber) -> String {
+        Paths.join(logsDirectory, ".archive-journal-\(issue).jsonl")
     }
 
     var current: ArchiveEntry {
@@ -24,34 +44,107 @@ final class UploadJournal: @unchecked Sendable {
         return entry
     }
 
-    /// Writes the entry as it stands. A failure is remembered (the index stage reports it) rather
-    /// than stopping uploads that are already under way.
-    func persist() {
-        lock.lock()
-        defer { lock.unlock() }
+    /// The first of the run's two index writes: the entry with this run's files `pending`. Then a
+    /// fresh journal is started (a stopped run's lines were already replayed into the entry).
+    func begin() throws(ArchiveError) {
         do {
-            let snapshot = entry
-            try index.update { $0.upsert(snapshot) }
+            try index.upsert(current)
         } catch let error as ArchiveError {
-            writeFailure = writeFailure ?? error
+            throw error
         } catch {
-            writeFailure = writeFailure ?? .failure("\(error)")
+            throw .failure("\(error)")
+        }
+        do {
+            FileSystem.removeIfPresent(path)
+            file = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC)
+        } catch {
+            // Only the journal's knowledge is lost: the index says `pending` until the index stage.
+            writeFailure = .failure("cannot start the upload journal \(path): \(error)")
         }
     }
 
-    /// Changes this run's log number `position` and persists the entry.
+    /// Changes this run's log number `position` and appends its new state to the journal.
     func update(_ position: Int, countsAsRetry: Bool = false, _ change: (inout ArchivedLog) -> Void) {
         lock.lock()
+        defer { lock.unlock() }
         change(&entry.logs[firstLogIndex + position])
         entry.logs[firstLogIndex + position].uploadTimestamp = UTCTimestamp.now().iso8601
         if countsAsRetry { entry.retryCount += 1 }
-        lock.unlock()
-        persist()
+        append(entry.logs[firstLogIndex + position])
     }
 
     func log(_ position: Int) -> ArchivedLog {
         lock.lock()
         defer { lock.unlock() }
         return entry.logs[firstLogIndex + position]
+    }
+
+    /// Syncs and closes the journal; it stays until the index stage has written the entry.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let file else { return }
+        if unsynced > 0 { sync(file) }
+        try? file.close()
+        self.file = nil
+    }
+
+    /// The journal is no longer needed once the entry it completes is in the index.
+    static func remove(logsDirectory: String, issue: IssueNumber) {
+        FileSystem.removeIfPresent(path(logsDirectory: logsDirectory, issue: issue))
+    }
+
+    private func append(_ log: ArchivedLog) {
+        guard let file else { return }
+        let line = JSONValue.object(
+            JSONObject([
+                ("remote_path", .string(log.remotePath)), ("checksum", .string(log.checksum)),
+                ("upload_status", .string(log.uploadStatus.rawValue)), ("upload_attempt", .integer(log.uploadAttempt)),
+                ("upload_timestamp", JSONValue(log.uploadTimestamp)), ("cloud_url", JSONValue(log.cloudURL)),
+                ("last_error", JSONValue(log.lastError)),
+            ]))
+        do {
+            // One write of one whole line with O_APPEND: a kill leaves at most a torn last line.
+            try file.write(Array((JSONWriter.compact(line) + "\n").utf8))
+        } catch {
+            writeFailure = writeFailure ?? .failure("cannot append to the upload journal \(path): \(error)")
+            return
+        }
+        unsynced += 1
+        if unsynced >= UploadJournal.syncEvery || MonotonicClock.nanoseconds() - lastSync >= UploadJournal.syncInterval {
+            sync(file)
+        }
+    }
+
+    private func sync(_ file: PosixFile) {
+        try? file.sync()
+        unsynced = 0
+        lastSync = MonotonicClock.nanoseconds()
+    }
+
+    /// `entry` with the statuses a stopped run's journal recorded: the last line for each stored
+    /// key whose checksum matches. Lines that do not parse (a torn last line) are skipped.
+    static func replay(onto entry: ArchiveEntry, logsDirectory: String) -> ArchiveEntry {
+        let path = path(logsDirectory: logsDirectory, issue: entry.issueNumber)
+        guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20) else { return entry }
+        var replayed = entry
+        var positions: [String: Int] = [:]
+        for (position, log) in entry.logs.enumerated() { positions[log.remotePath] = position }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard case .object(let record)? = try? JSONParser.parse(Array(line)),
+                case .string(let key)? = record["remote_path"], let position = positions[key],
+                case .string(let checksum)? = record["checksum"], checksum == replayed.logs[position].checksum,
+                case .string(let statusText)? = record["upload_status"], let status = UploadStatus(rawValue: statusText)
+            else { continue }
+            replayed.logs[position].uploadStatus = status
+            if case .integer(let attempt)? = record["upload_attempt"] { replayed.logs[position].uploadAttempt = attempt }
+            if case .string(let time)? = record["upload_timestamp"] { replayed.logs[position].uploadTimestamp = time }
+            if case .string(let url)? = record["cloud_url"] { replayed.logs[position].cloudURL = url }
+            switch record["last_error"] {
+            case .string(let error)?: replayed.logs[position].lastError = error
+            default: replayed.logs[position].lastError = nil
+            }
+        }
+        return replayed
     }
 }

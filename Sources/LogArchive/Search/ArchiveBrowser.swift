@@ -8,8 +8,17 @@ public struct ArchiveBrowser: Sendable {
         self.reader = reader
     }
 
-    public static func open(settings: Settings, environment: [String: String]) throws(ArchiveError) -> ArchiveBrowser {
-        let index = try IndexStore(logsDirectory: settings.logsDirectory).read()
+    /// With `issue`, reads only that issue's entry (one shard), not the whole index.
+    public static func open(settings: Settings, environment: [String: String], issue: IssueNumber? = nil) throws(ArchiveError)
+        -> ArchiveBrowser
+    {
+        let indexStore = IndexStore(logsDirectory: settings.logsDirectory)
+        let index: ArchiveIndex
+        if let issue {
+            index = ArchiveIndex(archives: [try indexStore.entry(for: issue)].compactMap { $0 })
+        } else {
+            index = try indexStore.read()
+        }
         let store = try settings.openStore(environment: environment)
         return ArchiveBrowser(
             catalog: LogCatalog(logsDirectory: settings.logsDirectory, index: index), reader: ArchiveReader(store: store))

@@ -90,9 +90,24 @@ final class Sandbox: Sendable {
         return result
     }
 
+    /// The whole index as one object, as `jq -s` would see it: the root's fields, and in
+    /// `archives` the entries of the root and of every file under `logs/.archive-index/`.
     func index() throws -> [String: Any] {
-        let data = try read("logs/.archive-index.json")
-        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        var root = try JSONSerialization.jsonObject(with: read("logs/.archive-index.json")) as? [String: Any] ?? [:]
+        var archives = root["archives"] as? [[String: Any]] ?? []
+        for file in try indexFiles() {
+            let shard = try JSONSerialization.jsonObject(with: read(file)) as? [String: Any] ?? [:]
+            archives += shard["archives"] as? [[String: Any]] ?? []
+        }
+        // One list across files, in the order each file keeps: by issue number, descending.
+        root["archives"] = archives.sorted { (Int($0["issue_number"] as? String ?? "") ?? 0) > (Int($1["issue_number"] as? String ?? "") ?? 0) }
+        return root
+    }
+
+    /// The index's files beside the root, `logs/.archive-index/*.json`, as paths in the sandbox.
+    func indexFiles() throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path("logs/.archive-index"))) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { "logs/.archive-index/" + $0 }
     }
 
     func entry(_ issue: String) throws -> [String: Any]? {

@@ -26,7 +26,8 @@ public struct CommitStage: PipelineStage {
         do {
             try FaultPoint.beforeCommit.reach()
             outcome = try repository.commitOnly(
-                cleaned.indexed.indexPath, removing: cleaned.deletedPaths, message: CommitStage.message(for: cleaned))
+                context.index.path, globs: [CommitStage.indexFilesGlob(context)], removing: cleaned.deletedPaths,
+                message: CommitStage.message(for: cleaned))
         } catch {
             return .warning(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "index not committed: \(error)")
         }
@@ -42,7 +43,7 @@ public struct CommitStage: PipelineStage {
         do {
             try FaultPoint.beforePush.reach()
             let pushed = try repository.push(
-                mergingConflictsIn: cleaned.indexed.indexPath, with: CommitStage.mergeIndexVersions,
+                mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: CommitStage.mergeIndexVersions,
                 pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
             if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
@@ -62,12 +63,29 @@ public struct CommitStage: PipelineStage {
         else { return nil }
         defer { lock.release() }
         let cleaned = entry.logs.compactMap { context.absoluteLocalPath($0.localPath) }.filter { !FileSystem.exists($0) }
-        let outcome = try? repository.commitOnly(context.index.path, removing: cleaned, message: message(for: entry, freedBytes: 0))
+        let outcome = try? repository.commitOnly(
+            context.index.path, globs: [indexFilesGlob(context)], removing: cleaned, message: message(for: entry, freedBytes: 0))
         guard case .committed(let sha) = outcome else { return nil }
         return "the index change a stopped run left was committed as \(sha.prefix(12))"
     }
 
-    /// The index both this job and another that pushed first changed: every entry of both is kept.
+    /// The shards and own files of the index: a commit takes them all, so that a migration, or a
+    /// file that another local run wrote, is committed with the root.
+    static func indexFilesGlob(_ context: PipelineContext) -> String {
+        Paths.join(context.index.folder, "*.json")
+    }
+
+    /// Whether a path in the work tree is one of the index's files, which a push may merge.
+    static func isIndexFile(in repository: GitRepository, _ context: PipelineContext) -> (String) -> Bool {
+        let root = repository.pathInWorkTree(context.index.path)
+        let folder = repository.pathInWorkTree(context.index.folder)
+        return { path in
+            path == root || (Paths.parent(of: path) == folder && IndexLayout.isIndexFile(Paths.lastComponent(of: path)))
+        }
+    }
+
+    /// A file of the index that both this job and another that pushed first changed: every entry
+    /// of both is kept. Jobs that archived issues of different shards never need this.
     static func mergeIndexVersions(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
         guard let local else { throw ArchiveError.failure("the local commit removed the index") }
         let merged = IndexMerge.merge(

@@ -1,4 +1,5 @@
-/// Records the entry in the index (atomically, under the lock), after writing the issue's
+/// Records the entry in the issue's index file (atomically, under the lock; the run's second and
+/// last index write), after writing the issue's
 /// `manifest.json` to the store so that the entry can be rebuilt from the store alone.
 public struct IndexStage: PipelineStage {
     public static let name = StageName.index
@@ -17,13 +18,14 @@ public struct IndexStage: PipelineStage {
             }
         }
         do {
-            try context.index.update { index in index.upsert(uploaded.entry) }
+            try context.index.upsert(uploaded.entry)
         } catch let error as ArchiveError {
             let stored = uploaded.logs.filter { $0.record.uploadStatus == .uploaded }.count
             throw ArchiveError.failure(
                 "\(error.message). \(stored) uploaded \(stored == 1 ? "log is" : "logs are") in the store and every local file was kept; record them with: logarchive \(uploaded.entry.issueNumber) --retry (or --reindex-only)"
             )
         }
+        UploadJournal.remove(logsDirectory: context.settings.logsDirectory, issue: uploaded.entry.issueNumber)
         let indexed = IndexedArchive(uploaded: uploaded, entry: uploaded.entry, indexPath: context.index.path)
         if let failure = uploaded.journalFailure {
             manifestNote += "; an index write during the uploads failed (\(failure.message))"

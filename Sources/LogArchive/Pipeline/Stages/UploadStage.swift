@@ -2,7 +2,7 @@
 /// already holds with the same checksum is not sent again), then reads the stored object back and
 /// compares size and checksum before the log counts as uploaded. A log whose original changed since
 /// its bytes were read is marked failed: what the store holds would not be what is on disk, so it
-/// must not be cleaned. Statuses reach the index as they change (see `UploadJournal`).
+/// must not be cleaned. Statuses go to the journal as they change (see `UploadJournal`).
 public struct UploadStage: PipelineStage {
     public static let name = StageName.upload
 
@@ -26,11 +26,13 @@ public struct UploadStage: PipelineStage {
             logs: carried + records, retryCount: previous?.retryCount ?? 0)
         if let previous { entry.unknownFields = previous.unknownFields }
 
-        let journal = UploadJournal(entry: entry, firstLogIndex: carried.count, index: context.index)
+        let journal = UploadJournal(
+            entry: entry, firstLogIndex: carried.count, index: context.index, logsDirectory: context.settings.logsDirectory)
         if !records.isEmpty {
-            journal.persist()
-            if let failure = journal.writeFailure {
-                throw ArchiveError.failure("nothing was uploaded: \(failure.message)")
+            do {
+                try journal.begin()
+            } catch {
+                throw ArchiveError.failure("nothing was uploaded: \(error.message)")
             }
         }
         ProgressMeter.shared?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
@@ -38,6 +40,7 @@ public struct UploadStage: PipelineStage {
             upload(log, key: keys[position], position: position, journal: journal, in: context)
         }
         ProgressMeter.shared?.end()
+        journal.finish()
         let uploaded = zip(checksummed.logs, records.indices).map { log, position in
             UploadedLog(checksummed: log, record: journal.log(position))
         }

@@ -12,8 +12,10 @@ public struct ValidateStage: PipelineStage {
             throw ArchiveError.badInput("logs directory \(logsDirectory) does not exist or is not a directory (set it with --logs-dir)")
         }
         try context.store.checkWritable()
-        let index = try context.index.read()
-        let previous = index.entry(for: request.issue)
+        // A stopped run's journal knows which of the entry's files it stored since the index said `pending`.
+        let previous = try context.index.entry(for: request.issue).map {
+            UploadJournal.replay(onto: $0, logsDirectory: logsDirectory)
+        }
         switch request.mode {
         case .reindexOnly:
             let entry = try StoreReindexer(context: context).rebuild(issue: request.issue, previous: previous)

@@ -1,0 +1,99 @@
+/// One file of the index, the root or a shard, read and written under the design's rules: the
+/// caller holds the file's lock; the old file is copied to `.backup`, the new one written to
+/// `.tmp` in the same folder, fsynced, parsed back, renamed over, and the folder fsynced. On any
+/// failure the backup is put back, so the file is always either the old one or the new one.
+struct IndexFile: Sendable {
+    let path: String
+
+    var lockPath: String { path + ".lock" }
+    var backupPath: String { path + ".backup" }
+    var temporaryPath: String { path + ".tmp" }
+
+    /// The file's index; nil when there is no file.
+    func read() throws(ArchiveError) -> ArchiveIndex? {
+        guard FileSystem.exists(path) else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readAll(path, limit: 1 << 30)
+        } catch {
+            throw .failure("cannot read the archive index \(path): \(error)")
+        }
+        do {
+            return try ArchiveIndex(fileBytes: bytes)
+        } catch {
+            throw corrupt(error.description)
+        }
+    }
+
+    /// The error for a file that does not read as an index: names it and its backup, and says
+    /// nothing was changed.
+    func corrupt(_ problem: String) -> ArchiveError {
+        let backupNote =
+            FileSystem.exists(backupPath)
+            ? "a backup from the last write is at \(backupPath)"
+            : "there is no backup at \(backupPath)"
+        return .failure(
+            "the archive index \(path) \(problem). It was left untouched; \(backupNote). Repair or restore it, then run again."
+        )
+    }
+
+    /// Writes `index` in place of the file. The caller holds `lockPath`.
+    func write(_ index: ArchiveIndex) throws(ArchiveError) {
+        try write(bytes: index.fileBytes)
+    }
+
+    func write(bytes: [UInt8]) throws(ArchiveError) {
+        let hadFile = FileSystem.exists(path)
+        do {
+            if hadFile {
+                try FileSystem.copyFile(path, to: backupPath)
+            }
+            try FaultPoint.indexAfterBackup.reach()
+            FileSystem.removeIfPresent(temporaryPath)
+            let temporary = try PosixFile.createExclusive(temporaryPath)
+            try temporary.write(bytes)
+            try temporary.sync()
+            try temporary.close()
+            try FaultPoint.indexAfterTemporaryWrite.reach()
+            try verifyReadsBack(bytes)
+            try FileSystem.rename(temporaryPath, to: path)
+            try FaultPoint.indexAfterRename.reach()
+            try FileSystem.syncDirectory(Paths.parent(of: path))
+        } catch {
+            restore(hadFile: hadFile)
+            throw .failure("cannot write the archive index \(path): \(error); the previous index was kept")
+        }
+        FileSystem.removeIfPresent(backupPath)
+    }
+
+    /// Removes the file (an entry moved out of it left it empty). The caller holds `lockPath`.
+    func remove() throws(ArchiveError) {
+        do {
+            try FileSystem.remove(path)
+            try FileSystem.syncDirectory(Paths.parent(of: path))
+        } catch {
+            throw .failure("cannot remove the emptied index file \(path): \(error)")
+        }
+    }
+
+    /// The file on disk must hold exactly what we meant to write, and read as an index, before it
+    /// replaces the old one.
+    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
+        let written = try FileSystem.readAll(temporaryPath, limit: 1 << 30)
+        guard written == expected, (try? ArchiveIndex(fileBytes: written)) != nil else {
+            throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
+        }
+    }
+
+    private func restore(hadFile: Bool) {
+        FileSystem.removeIfPresent(temporaryPath)
+        if hadFile {
+            // rename is atomic: the file is either the new one or the backup, never a mix.
+            if (try? FileSystem.rename(backupPath, to: path)) != nil {
+                try? FileSystem.syncDirectory(Paths.parent(of: path))
+            }
+        } else {
+            FileSystem.removeIfPresent(path)
+        }
+    }
+}
