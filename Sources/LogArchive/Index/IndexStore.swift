@@ -155,10 +155,15 @@ public struct IndexStore: Sendable {
 
     /// Makes sure the root exists and holds no entries: a single-file index is migrated first.
     func prepareLayout() throws {
-        if let current = try root.read(), current.archives.isEmpty { return }
+        let seen = try? FileStatus.of(path)
+        let unlocked = try root.read()
+        if let unlocked, unlocked.archives.isEmpty { return }
         let lock = try IndexLock.acquire(at: root.lockPath)
         defer { lock.release() }
-        guard let current = try root.read() else {
+        // A single-file index may be hundreds of MB: parsed again only if it changed meanwhile.
+        let now = try? FileStatus.of(path)
+        let unchanged = seen.flatMap { before in now.map { before.isUnchanged(comparedTo: $0) } } ?? false
+        guard let current = unchanged ? unlocked : try root.read() else {
             try createFolder()
             try root.write(IndexStore.emptyRoot())
             return
