@@ -3,7 +3,7 @@
 // parse and pretty write. Best of N runs; one markdown table row per measurement, MB/s of the file.
 // Not installed; scripts/bench-json.sh runs it next to jq and python.
 //
-//   logarchive-bench-json FILE [--runs 10] [--output WRITTEN]
+//   logarchive-bench-json FILE [--runs 10] [--output WRITTEN] [--only TEXT]
 import Foundation
 import LogArchive
 
@@ -12,6 +12,8 @@ struct Options {
     var runs = 10
     /// Where to save `ArchiveIndex.fileBytes`, so two builds' writer output can be compared.
     var outputPath: String?
+    /// Runs only the measurements whose label contains this, to profile one of them.
+    var only = ""
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -19,16 +21,18 @@ struct Options {
             switch argument {
             case "--runs": runs = max(1, Int(iterator.next() ?? "") ?? runs)
             case "--output": outputPath = iterator.next()
+            case "--only": only = iterator.next() ?? ""
             default: path = argument
             }
         }
-        if path.isEmpty { fatalError("usage: logarchive-bench-json FILE [--runs N] [--output WRITTEN]") }
+        if path.isEmpty { fatalError("usage: logarchive-bench-json FILE [--runs N] [--output WRITTEN] [--only TEXT]") }
     }
 }
 
 /// Runs `body` `runs` times and prints the best and median wall time. The result is released
 /// outside the timed span, so a measurement is the work itself, not freeing what it built.
 func measure<Result>(_ label: String, bytes: Int, runs: Int, _ body: () throws -> Result) rethrows {
+    guard options.only.isEmpty || label.contains(options.only) else { return }
     var times: [UInt64] = []
     for _ in 0..<runs {
         let start = MonotonicClock.nanoseconds()
