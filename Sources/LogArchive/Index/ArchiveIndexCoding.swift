@@ -41,7 +41,7 @@ extension ArchiveIndex {
     }
 
     /// The index file's bytes, as every writer writes them.
-    public var fileBytes: [UInt8] { Array(JSONWriter.pretty(json).utf8) }
+    public var fileBytes: [UInt8] { JSONWriter.prettyUTF8(json) }
 
     public var json: JSONValue {
         var object = JSONObject()
