@@ -2,7 +2,7 @@
 /// With `allowsComments`, `//` line comments are skipped: the config file is commented.
 ///
 /// It reads through an unsafe buffer pointer and makes a string without escapes straight from its
-/// bytes: on a 16 MB index shard that took parsing from 30 MB/s to 310 MB/s (scripts/bench-json.sh).
+/// bytes: that took the parse of a 16 MB index shard from 535 ms to 113 ms (docs/benchmarks.md).
 public struct JSONParser {
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
         public let line: Int
