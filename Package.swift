@@ -58,6 +58,10 @@ let package = Package(
             name: "logarchive-bench-trace",
             dependencies: ["LogArchive"]
         ),
+        .executableTarget(
+            name: "logarchive-bench-json",
+            dependencies: ["LogArchive"]
+        ),
         .testTarget(
             name: "LogArchiveTests",
             dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]

@@ -10,7 +10,10 @@ public struct JSONObjectReader {
 
     public let path: String
     private let object: JSONObject
-    private var consumed = Set<String>()
+    /// By member position: marking a position costs no hashing of the key.
+    private var consumed: [Bool]
+    /// Where the next asked-for key probably is: readers ask in the order the writer writes.
+    private var likelyNext = 0
 
     public init(_ value: JSONValue, path: String) throws(ShapeError) {
         guard case .object(let object) = value else {
@@ -18,14 +21,24 @@ public struct JSONObjectReader {
         }
         self.object = object
         self.path = path
+        consumed = Array(repeating: false, count: object.members.count)
     }
 
     private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     private mutating func take(_ key: String) -> JSONValue? {
-        consumed.insert(key)
-        guard let value = object[key], value != .null else { return nil }
-        return value
+        let index: Int
+        if likelyNext < object.members.count, object.members[likelyNext].key == key {
+            index = likelyNext
+        } else if let found = object.index(forKey: key) {
+            index = found
+        } else {
+            return nil
+        }
+        consumed[index] = true
+        likelyNext = index + 1
+        let value = object.members[index].value
+        return value == .null ? nil : value
     }
 
     private func mismatch(_ key: String, _ expected: String, _ found: JSONValue) -> ShapeError {
@@ -86,12 +99,13 @@ public struct JSONObjectReader {
             return []
         }
         guard case .array(let elements) = value else { throw mismatch(key, "an array", value) }
-        return elements.enumerated().map { ($1, "\(fieldPath(key))[\($0)]") }
+        let arrayPath = fieldPath(key)
+        return elements.enumerated().map { ($1, arrayPath + "[" + String($0) + "]") }
     }
 
     /// Members this reader was never asked about, in their original order.
     public var unknownMembers: JSONObject {
-        JSONObject(object.members.filter { !consumed.contains($0.key) })
+        JSONObject(zip(object.members, consumed).filter { !$1 }.map(\.0))
     }
 }
 
