@@ -21,7 +21,7 @@ echo "== logarchive 123"
 "$bin" 123
 echo
 echo "== the original workflow's query on the index"
-jq -e --arg issue 123 '.archives[] | select(.issue_number == $issue) | {issue_number, total_logs, compression_ratio, partial_archive, upload_complete}' logs/.archive-index.json
+jq -e --arg issue 123 '.archives[] | select(.issue_number == $issue) | {issue_number, total_logs, compression_ratio, partial_archive, upload_complete}' logs/.archive-index.json logs/.archive-index/*.json
 echo
 echo "== the store"
 find .logarchive-store -type f | sort

@@ -33,6 +33,12 @@ public struct IndexStore: Sendable {
         return paths
     }
 
+    /// The file that holds (or will hold) the issue's entry, for a person to open.
+    public func filePath(holding issue: IssueNumber) -> String {
+        let own = ownFile(for: issue).path
+        return FileSystem.exists(own) ? own : shard(for: issue).path
+    }
+
     // MARK: Reading
 
     /// The issue's entry, reading the root and the issue's shard (and own file if it has one).

@@ -132,6 +132,7 @@ public struct ArchivePipeline: Sendable {
         report.storeFolder = uploaded.storeFolder
         let indexed = try runner.run(IndexStage(), uploaded)
         report.entry = indexed.entry
+        report.indexPath = context.index.filePath(holding: request.issue)
         try FaultPoint.afterIndex.reach()
 
         if indexed.entry.partialArchive {
