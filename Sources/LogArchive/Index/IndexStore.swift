@@ -125,9 +125,11 @@ public struct IndexStore: Sendable {
             return nil
         }
         var single = ArchiveIndex(archives: [entry], lastUpdated: now)
-        if ownIndex != nil || single.fileBytes.count > IndexLayout.ownFileThreshold {
-            if let ownIndex { single.unknownFields = ownIndex.unknownFields }
-            try own.write(single)
+        if let ownIndex { single.unknownFields = ownIndex.unknownFields }
+        // Serialised once: measured for the choice, and written as it is when it goes on its own.
+        let singleBytes = single.fileBytes
+        if IndexStore.needsOwnFile(hasOne: ownIndex != nil, bytes: singleBytes.count) {
+            try own.write(bytes: singleBytes)
             // Written first, removed from the shard second: a kill between leaves two copies, and
             // the own file's wins.
             if shardIndex.entry(for: issue) != nil {
@@ -189,8 +191,8 @@ public struct IndexStore: Sendable {
         var byFile: [String: (file: IndexFile, entries: [ArchiveEntry])] = [:]
         for entry in current.archives {
             let own = ownFile(for: entry.issueNumber)
-            let single = ArchiveIndex(archives: [entry])
-            let file = FileSystem.exists(own.path) || single.fileBytes.count > IndexLayout.ownFileThreshold ? own : shard(for: entry.issueNumber)
+            let bytes = ArchiveIndex(archives: [entry]).fileBytes.count
+            let file = IndexStore.needsOwnFile(hasOne: FileSystem.exists(own.path), bytes: bytes) ? own : shard(for: entry.issueNumber)
             byFile[file.path, default: (file, [])].entries.append(entry)
         }
         for path in byFile.keys.sorted() {
@@ -207,6 +209,11 @@ public struct IndexStore: Sendable {
         emptied.unknownFields["index_layout"] = IndexLayout.rootDescription
         emptied.lastUpdated = UTCTimestamp.now().iso8601
         try root.write(emptied)
+    }
+
+    /// An entry stays in its own file once it has one, and gets one when it is too large to share a shard.
+    private static func needsOwnFile(hasOne: Bool, bytes: Int) -> Bool {
+        hasOne || bytes > IndexLayout.ownFileThreshold
     }
 
     private func createFolder() throws(ArchiveError) {

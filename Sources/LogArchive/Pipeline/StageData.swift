@@ -70,7 +70,7 @@ public struct UploadedArchive: Sendable {
     public let logs: [UploadedLog]
     public let entry: ArchiveEntry
     public let storeFolder: String
-    /// An index write during the uploads that failed; the index stage reports it.
+    /// A failure of the upload journal (its knowledge only; the index says `pending`); the index stage reports it.
     public let journalFailure: ArchiveError?
 }
 

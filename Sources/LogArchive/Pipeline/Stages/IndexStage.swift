@@ -28,7 +28,7 @@ public struct IndexStage: PipelineStage {
         UploadJournal.remove(logsDirectory: context.settings.logsDirectory, issue: uploaded.entry.issueNumber)
         let indexed = IndexedArchive(uploaded: uploaded, entry: uploaded.entry, indexPath: context.index.path)
         if let failure = uploaded.journalFailure {
-            manifestNote += "; an index write during the uploads failed (\(failure.message))"
+            manifestNote += "; the upload journal failed (\(failure.message))"
         }
         let state = uploaded.entry.partialArchive ? "partial entry" : "entry"
         return .completed(indexed, "\(state) for issue #\(uploaded.entry.issueNumber) written\(manifestNote)")
