@@ -1,5 +1,5 @@
 /// One file of the index, the root or a shard, read and written under the design's rules: the
-/// caller holds the file's lock; the old file is copied to `.backup`, the new one written to
+/// caller holds the file's lock; the old file is kept as `.backup`, the new one written to
 /// `.tmp` in the same folder, fsynced, parsed back, renamed over, and the folder fsynced. On any
 /// failure the backup is put back, so the file is always either the old one or the new one.
 struct IndexFile: Sendable {
@@ -11,17 +11,45 @@ struct IndexFile: Sendable {
 
     /// The file's index; nil when there is no file.
     func read() throws(ArchiveError) -> ArchiveIndex? {
-        guard FileSystem.exists(path) else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readAll(path, limit: 1 << 30)
-        } catch {
-            throw .failure("cannot read the archive index \(path): \(error)")
-        }
+        guard let bytes = try readBytes() else { return nil }
         do {
             return try ArchiveIndex(fileBytes: bytes)
         } catch {
             throw corrupt(error.description)
+        }
+    }
+
+    /// The file skimmed for where its entries lie, none decoded; nil when there is no file.
+    func readText() throws(ArchiveError) -> IndexFileText? {
+        guard let bytes = try readBytes() else { return nil }
+        do {
+            return try IndexFileText(bytes)
+        } catch {
+            throw corrupt(error.description)
+        }
+    }
+
+    /// The issue's entry alone, decoded from its bytes in the file.
+    func entry(for issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry? {
+        try entry(issue, in: readText())
+    }
+
+    /// The issue's entry in `text`, this file's skimmed bytes.
+    func entry(_ issue: IssueNumber, in text: IndexFileText?) throws(ArchiveError) -> ArchiveEntry? {
+        guard let text else { return nil }
+        do {
+            return try text.entry(for: issue)
+        } catch {
+            throw corrupt(error.description)
+        }
+    }
+
+    private func readBytes() throws(ArchiveError) -> [UInt8]? {
+        guard FileSystem.exists(path) else { return nil }
+        do {
+            return try FileSystem.readAll(path, limit: 1 << 30)
+        } catch {
+            throw .failure("cannot read the archive index \(path): \(error)")
         }
     }
 
@@ -46,7 +74,7 @@ struct IndexFile: Sendable {
         let hadFile = FileSystem.exists(path)
         do {
             if hadFile {
-                try FileSystem.copyFile(path, to: backupPath)
+                try FileSystem.linkOrCopy(path, to: backupPath)
             }
             try FaultPoint.indexAfterBackup.reach()
             FileSystem.removeIfPresent(temporaryPath)
@@ -77,10 +105,11 @@ struct IndexFile: Sendable {
     }
 
     /// The file on disk must hold exactly what we meant to write, and read as an index, before it
-    /// replaces the old one.
+    /// replaces the old one. The skim checks the whole file's grammar and shape; the entries in it
+    /// were either written by `JSONWriter` just now or copied from the file as it was.
     private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
         let written = try FileSystem.readAll(temporaryPath, limit: 1 << 30)
-        guard written == expected, (try? ArchiveIndex(fileBytes: written)) != nil else {
+        guard written == expected, (try? IndexFileText(written)) != nil else {
             throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
         }
     }

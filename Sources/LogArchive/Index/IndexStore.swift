@@ -45,10 +45,11 @@ public struct IndexStore: Sendable {
     /// A corrupt file of another range does not stand in the way.
     public func entry(for issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry? {
         // Entries still in the root (not yet migrated) are the truth: a migration copies them out
-        // before it empties the root.
+        // before it empties the root. The root is read whole: once migrated it is a few lines, and
+        // before that every entry of it must be sound for the migration to move it.
         if let legacy = try root.read()?.entry(for: issue) { return legacy }
-        if let own = try ownFile(for: issue).read()?.entry(for: issue) { return own }
-        return try shard(for: issue).read()?.entry(for: issue)
+        if let own = try ownFile(for: issue).entry(for: issue) { return own }
+        return try shard(for: issue).entry(for: issue)
     }
 
     /// The whole index, as one: the root's fields and every entry of every file. Files are parsed
@@ -109,40 +110,33 @@ public struct IndexStore: Sendable {
         let lock = try IndexLock.acquire(at: shard.lockPath)
         defer { lock.release() }
         let own = ownFile(for: issue)
-        let ownIndex = try own.read()
-        var shardIndex = try shard.read() ?? ArchiveIndex()
-        var entry = ownIndex?.entry(for: issue) ?? shardIndex.entry(for: issue)
+        let ownText = try own.readText()
+        let shardText = try shard.readText()
+        let previous = try own.entry(issue, in: ownText) ?? shard.entry(issue, in: shardText)
+        var entry = previous
         try change(&entry)
+        // As `ArchiveIndex.upsert`: fields another tool added to the entry are kept.
+        if let previous { entry?.unknownFields.appendMissing(from: previous.unknownFields) }
         let now = UTCTimestamp.now().iso8601
+        let inShard = shardText?.entries.contains { $0.issue == issue } ?? false
 
         guard let entry else {
-            if ownIndex != nil { try own.remove() }
-            if shardIndex.entry(for: issue) != nil {
-                shardIndex.remove(issue)
-                shardIndex.lastUpdated = now
-                try shard.write(shardIndex)
-            }
+            if ownText != nil { try own.remove() }
+            if let shardText, inShard { try shard.write(bytes: shardText.replacing(issue, with: nil, updated: now)) }
             return nil
         }
-        var single = ArchiveIndex(archives: [entry], lastUpdated: now)
-        if let ownIndex { single.unknownFields = ownIndex.unknownFields }
-        // Serialised once: measured for the choice, and written as it is when it goes on its own.
-        let singleBytes = single.fileBytes
-        if IndexStore.needsOwnFile(hasOne: ownIndex != nil, bytes: singleBytes.count) {
-            try own.write(bytes: singleBytes)
-            // Written first, removed from the shard second: a kill between leaves two copies, and
-            // the own file's wins.
-            if shardIndex.entry(for: issue) != nil {
-                shardIndex.remove(issue)
-                shardIndex.lastUpdated = now
-                try shard.write(shardIndex)
-            }
-            return single.entry(for: issue)
+        // Serialised once: measured for the choice of file, and spliced in as it is.
+        let entryBytes = IndexFileText.bytes(of: entry)
+        if ownText != nil || IndexStore.needsOwnFile(hasOne: false, bytes: entryBytes.count) {
+            try own.write(bytes: (ownText ?? .empty).replacing(issue, with: entryBytes, updated: now))
+        } else {
+            try shard.write(bytes: (shardText ?? .empty).replacing(issue, with: entryBytes, updated: now))
+            return entry
         }
-        shardIndex.upsert(entry)
-        shardIndex.lastUpdated = now
-        try shard.write(shardIndex)
-        return shardIndex.entry(for: issue)
+        // Written first, removed from the shard second: a kill between leaves two copies, and the
+        // own file's wins.
+        if let shardText, inShard { try shard.write(bytes: shardText.replacing(issue, with: nil, updated: now)) }
+        return entry
     }
 
     /// Puts `entry` in place of its issue's entry, or adds it.

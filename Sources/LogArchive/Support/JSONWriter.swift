@@ -10,9 +10,15 @@ public enum JSONWriter {
 
     /// The bytes of `pretty(value)`, without making a String first: what the index file holds.
     public static func prettyUTF8(_ value: JSONValue) -> [UInt8] {
+        prettyUTF8(value, indent: 0, finalNewline: true)
+    }
+
+    /// The pretty bytes of a value nested `indent` levels deep in a document, for putting it in
+    /// place of the same value's old bytes (an index entry in its shard).
+    static func prettyUTF8(_ value: JSONValue, indent: Int, finalNewline: Bool) -> [UInt8] {
         var output: [UInt8] = []
-        write(value, into: &output, indent: 0, pretty: true)
-        output.append(UInt8(ascii: "\n"))
+        write(value, into: &output, indent: indent, pretty: true)
+        if finalNewline { output.append(UInt8(ascii: "\n")) }
         return output
     }
 

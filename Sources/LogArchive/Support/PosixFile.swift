@@ -242,6 +242,18 @@ public enum FileSystem {
         try output.close()
     }
 
+    /// Gives `source`'s bytes a second name. A hard link costs no copy and no fsync (the bytes are
+    /// the old file's, already on disk), which matters for an index backup made on every write; a
+    /// file system without hard links gets a synced copy instead.
+    public static func linkOrCopy(_ source: String, to destination: String) throws(FileSystemError) {
+        FileSystem.removeIfPresent(destination)
+        if Glibc.link(source, destination) == 0 { return }
+        switch errno {
+        case EPERM, ENOTSUP, EXDEV, EMLINK: try copyFile(source, to: destination)
+        default: throw FileSystemError("link", path: destination)
+        }
+    }
+
     /// Hands a file's bytes to `sink` in chunks of `chunkSize`, never holding more.
     public static func stream(_ path: String, chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let file = try PosixFile.openForReading(path)

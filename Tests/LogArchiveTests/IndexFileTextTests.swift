@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import LogArchive
+
+/// One entry read and replaced in an index file's bytes without decoding the others: the result
+/// must be what a full rewrite gives, and a broken file must still be refused.
+@Suite struct IndexFileTextTests {
+    static func entry(_ issue: Int64, logs: Int = 2, title: String? = nil) -> ArchiveEntry {
+        var entry = IndexScaleTests.entry(issue, logs: logs)
+        entry.issueTitle = title
+        return entry
+    }
+
+    static func fileBytes(_ entries: [ArchiveEntry], updated: String = "2025-01-15T14:00:00Z") -> [UInt8] {
+        var index = ArchiveIndex(archives: entries, lastUpdated: updated)
+        index.unknownFields["x_team"] = .string("kept")
+        return index.fileBytes
+    }
+
+    @Test(arguments: [
+        // Replace the middle, the first, the last; add before all, between, after all, to an
+        // empty file; remove the middle, the first, the last, the only one.
+        ([150, 120, 101], Int64(120), true), ([150, 120, 101], 150, true), ([150, 120, 101], 101, true),
+        ([150, 120, 101], 199, true), ([150, 120, 101], 130, true), ([150, 120, 101], 100, true), ([], 142, true),
+        ([150, 120, 101], 120, false), ([150, 120, 101], 150, false), ([150, 120, 101], 101, false), ([120], 120, false),
+    ])
+    func aSpliceWritesWhatAFullRewriteWrites(_ issues: [Int64], _ changed: Int64, _ keeps: Bool) throws {
+        let before = Self.fileBytes(issues.map { Self.entry($0) })
+        let issue = IssueNumber(exactly: changed)!
+        let replacement = Self.entry(changed, logs: 5, title: "Line \"quoted\"\nsecond, é")
+        let text = try IndexFileText(before)
+        let spliced = text.replacing(issue, with: keeps ? IndexFileText.bytes(of: replacement) : nil, updated: "2026-12-01T00:00:00Z")
+
+        var expected = try ArchiveIndex(fileBytes: before)
+        if keeps { expected.upsert(replacement) } else { expected.remove(issue) }
+        expected.lastUpdated = "2026-12-01T00:00:00Z"
+        #expect(spliced == expected.fileBytes, "\(String(decoding: spliced, as: UTF8.self))")
+        #expect(try IndexFileText(spliced).entry(for: issue) == (keeps ? replacement : nil))
+    }
+
+    @Test func anEntryIsDecodedAloneAndTheOthersAreOnlySkimmed() throws {
+        // Issue 7's entry has a field of the wrong type: reading issue 5 does not decode it.
+        var bytes = String(decoding: Self.fileBytes([Self.entry(7), Self.entry(5)]), as: UTF8.self)
+        bytes = bytes.replacingFirst("\"retry_count\": 0", with: "\"retry_count\": \"many\"")
+        let text = try IndexFileText(Array(bytes.utf8))
+        #expect(text.entries.map(\.issue) == [IssueNumber(exactly: 7)!, IssueNumber(exactly: 5)!])
+        #expect(try text.entry(for: IssueNumber(exactly: 5)!) == Self.entry(5))
+        #expect(throws: ArchiveIndexFormatError.self) { try text.entry(for: IssueNumber(exactly: 7)!) }
+    }
+
+    @Test(arguments: [
+        ("truncated", "not valid JSON"), ("bad literal", "not valid JSON"), ("duplicate", "a second entry for issue 5"),
+        ("number issue", "not a positive integer"), ("version", "not supported"), ("no archives", "archives"),
+        ("trailing", "unexpected text"), ("unescaped control", "control character"),
+    ])
+    func aBrokenFileIsRefusedWithTheReason(_ breakage: String, _ reason: String) {
+        let good = String(decoding: Self.fileBytes([Self.entry(7), Self.entry(5)]), as: UTF8.self)
+        let broken: String
+        switch breakage {
+        case "truncated": broken = String(good.dropLast(40))
+        case "bad literal": broken = good.replacingFirst("\"compressed\": false", with: "\"compressed\": fals")
+        case "duplicate": broken = good.replacingFirst("\"issue_number\": \"7\"", with: "\"issue_number\": \"5\"")
+        case "number issue": broken = good.replacingFirst("\"issue_number\": \"7\"", with: "\"issue_number\": 7")
+        case "version": broken = good.replacingFirst("\"1.0\"", with: "\"2.0\"")
+        case "no archives": broken = good.replacingFirst("\"archives\"", with: "\"entries\"")
+        case "trailing": broken = good + "}"
+        default: broken = good.replacingFirst("Z\",", with: "Z\t\",")
+        }
+        #expect(broken != good)
+        do {
+            _ = try IndexFileText(Array(broken.utf8))
+            Issue.record("accepted a file that is \(breakage)")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+        }
+    }
+
+    @Test func aFileWrittenAnotherWayKeepsItsFormattingAroundTheChange() throws {
+        let compact = #"{"archives":[{"issue_number":"9","x":[1,{"y":"}"}],"logs":[]},{"issue_number":"3","logs":[]}],"schema_version":"1.0","last_updated":null,"x_tool":{"a":"]"}}"#
+        let text = try IndexFileText(Array(compact.utf8))
+        let spliced = text.replacing(IssueNumber(exactly: 5)!, with: IndexFileText.bytes(of: Self.entry(5)), updated: "2026-12-01T00:00:00Z")
+        let index = try ArchiveIndex(fileBytes: spliced)
+        #expect(index.archives.map(\.issueNumber.description) == ["9", "5", "3"])
+        #expect(index.lastUpdated == "2026-12-01T00:00:00Z")
+        #expect(index.unknownFields["x_tool"] != nil)
+        let written = String(decoding: spliced, as: UTF8.self)
+        #expect(written.hasPrefix(#"{"archives":[{"issue_number":"9","x":[1,{"y":"}"}],"logs":[]},"#))
+        #expect(written.hasSuffix(#"{"issue_number":"3","logs":[]}],"schema_version":"1.0","last_updated":"2026-12-01T00:00:00Z","x_tool":{"a":"]"}}"#))
+    }
+}
+
+extension String {
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}
