@@ -63,6 +63,14 @@ let runs = options.runs
 try measure("logarchive JSONParser.parse", bytes: bytes.count, runs: runs) { try JSONParser.parse(bytes) }
 try measure("logarchive ArchiveIndex(fileBytes:)", bytes: bytes.count, runs: runs) { try ArchiveIndex(fileBytes: bytes) }
 measure("logarchive ArchiveIndex.fileBytes", bytes: bytes.count, runs: runs) { index.fileBytes }
+// What one archive does to its shard: skim it, decode its issue's entry, splice the entry back.
+let middle = index.archives[index.archives.count / 2]
+try measure("logarchive IndexFileText (skim)", bytes: bytes.count, runs: runs) { try IndexFileText(bytes) }
+try measure("logarchive IndexFileText: skim, one entry decoded and spliced back", bytes: bytes.count, runs: runs) {
+    let text = try IndexFileText(bytes)
+    let entry = try text.entry(for: middle.issueNumber)
+    return text.replacing(middle.issueNumber, with: entry.map(IndexFileText.bytes(of:)), updated: "2026-12-01T00:00:00Z")
+}
 try measure("Foundation JSONSerialization.jsonObject", bytes: bytes.count, runs: runs) {
     try JSONSerialization.jsonObject(with: data)
 }

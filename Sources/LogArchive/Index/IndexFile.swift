@@ -21,11 +21,43 @@ struct IndexFile: Sendable {
 
     /// The file skimmed for where its entries lie, none decoded; nil when there is no file.
     func readText() throws(ArchiveError) -> IndexFileText? {
+        let before = try? FileStatus.of(path)
+        if let before, let known = IndexFile.recentText(path, before) { return known }
         guard let bytes = try readBytes() else { return nil }
+        let text: IndexFileText
         do {
-            return try IndexFileText(bytes)
+            text = try IndexFileText(bytes)
         } catch {
             throw corrupt(error.description)
+        }
+        // Kept only when the file did not change while it was read.
+        if let before, let after = try? FileStatus.of(path), before.isUnchanged(comparedTo: after) {
+            IndexFile.remember(text, of: path, status: after)
+        }
+        return text
+    }
+
+    /// The last text read or written of each file, while the file is unchanged since: an archive
+    /// reads its shard, then writes it twice, and each write starts by reading it again under the
+    /// lock. Every writer replaces the file by rename, so a new inode, size or time means new bytes.
+    private static let recentTexts = Locked<[String: (status: FileStatus, text: IndexFileText)]>([:])
+    private static let recentTextsLimit = 8
+
+    private static func recentText(_ path: String, _ status: FileStatus) -> IndexFileText? {
+        recentTexts.withLock { texts in
+            guard let known = texts[path], known.status.isUnchanged(comparedTo: status) else { return nil }
+            return known.text
+        }
+    }
+
+    private static func remember(_ text: IndexFileText?, of path: String, status: FileStatus?) {
+        recentTexts.withLock { texts in
+            guard let text, let status else {
+                texts[path] = nil
+                return
+            }
+            if texts[path] == nil, texts.count >= recentTextsLimit { texts.removeAll() }
+            texts[path] = (status, text)
         }
     }
 
@@ -83,11 +115,13 @@ struct IndexFile: Sendable {
             try temporary.sync()
             try temporary.close()
             try FaultPoint.indexAfterTemporaryWrite.reach()
-            try verifyReadsBack(bytes)
+            let text = try verifyReadsBack(bytes)
             try FileSystem.rename(temporaryPath, to: path)
+            IndexFile.remember(text, of: path, status: try? FileStatus.of(path))
             try FaultPoint.indexAfterRename.reach()
             try FileSystem.syncDirectory(Paths.parent(of: path))
         } catch {
+            IndexFile.remember(nil, of: path, status: nil)
             restore(hadFile: hadFile)
             throw .failure("cannot write the archive index \(path): \(error); the previous index was kept")
         }
@@ -96,6 +130,7 @@ struct IndexFile: Sendable {
 
     /// Removes the file (an entry moved out of it left it empty). The caller holds `lockPath`.
     func remove() throws(ArchiveError) {
+        IndexFile.remember(nil, of: path, status: nil)
         do {
             try FileSystem.remove(path)
             try FileSystem.syncDirectory(Paths.parent(of: path))
@@ -107,11 +142,12 @@ struct IndexFile: Sendable {
     /// The file on disk must hold exactly what we meant to write, and read as an index, before it
     /// replaces the old one. The skim checks the whole file's grammar and shape; the entries in it
     /// were either written by `JSONWriter` just now or copied from the file as it was.
-    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
+    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) -> IndexFileText {
         let written = try FileSystem.readAll(temporaryPath, limit: 1 << 30)
-        guard written == expected, (try? IndexFileText(written)) != nil else {
+        guard written == expected, let text = try? IndexFileText(written) else {
             throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
         }
+        return text
     }
 
     private func restore(hadFile: Bool) {

@@ -5,19 +5,19 @@
 /// A file that `ArchiveIndex.fileBytes` wrote comes out of a splice byte for byte as a full
 /// rewrite would write it (a test holds both to that); a file written another way keeps its
 /// formatting around the entry that changed.
-struct IndexFileText {
-    let bytes: [UInt8]
+public struct IndexFileText: Sendable {
+    public let bytes: [UInt8]
     /// The `last_updated` value's bytes, quotes included.
     private let lastUpdated: Range<Int>?
     /// The `archives` array, brackets included.
     private let archivesArray: Range<Int>
     /// Each element of `archives`, in file order.
-    private(set) var entries: [(issue: IssueNumber, range: Range<Int>)] = []
+    public private(set) var entries: [(issue: IssueNumber, range: Range<Int>)] = []
 
     /// Skims `bytes`; fails as `ArchiveIndex(fileBytes:)` would on a document that is not JSON or
     /// not of the index's shape at the top level. Entries other than the ones decoded later are
     /// checked for grammar and an issue number only.
-    init(_ bytes: [UInt8]) throws(ArchiveIndexFormatError) {
+    public init(_ bytes: [UInt8]) throws(ArchiveIndexFormatError) {
         self.bytes = bytes
         var lastUpdated: Range<Int>?
         var archivesArray: Range<Int>?
@@ -61,13 +61,13 @@ struct IndexFileText {
     }
 
     /// The issue's entry, decoded from its bytes alone; nil when the file has none.
-    func entry(for issue: IssueNumber) throws(ArchiveIndexFormatError) -> ArchiveEntry? {
+    public func entry(for issue: IssueNumber) throws(ArchiveIndexFormatError) -> ArchiveEntry? {
         guard let position = entries.firstIndex(where: { $0.issue == issue }) else { return nil }
         return try decodeEntry(at: position)
     }
 
-    /// Decodes every entry (what a full read of the file gives, without its top-level fields).
-    func decodeEntry(at position: Int) throws(ArchiveIndexFormatError) -> ArchiveEntry {
+    /// The entry at `position` of `entries`, decoded.
+    public func decodeEntry(at position: Int) throws(ArchiveIndexFormatError) -> ArchiveEntry {
         let value: JSONValue
         do {
             value = try JSONParser.parse(Array(bytes[entries[position].range]))
@@ -82,16 +82,16 @@ struct IndexFileText {
     }
 
     /// A new file with no entries, as `ArchiveIndex.fileBytes` writes one.
-    static let empty = try! IndexFileText(ArchiveIndex(lastUpdated: "").fileBytes)
+    public static let empty = try! IndexFileText(ArchiveIndex(lastUpdated: "").fileBytes)
 
     /// An entry's bytes as the writer indents it in a file: an element of `archives`, two levels in.
-    static func bytes(of entry: ArchiveEntry) -> [UInt8] {
+    public static func bytes(of entry: ArchiveEntry) -> [UInt8] {
         JSONWriter.prettyUTF8(entry.json, indent: 2, finalNewline: false)
     }
 
     /// The file's bytes with the issue's entry replaced by `entryBytes` (from `bytes(of:)`; added
     /// in issue order when the file has none, removed when nil) and `last_updated` set to `updated`.
-    func replacing(_ issue: IssueNumber, with entryBytes: [UInt8]?, updated: String) -> [UInt8] {
+    public func replacing(_ issue: IssueNumber, with entryBytes: [UInt8]?, updated: String) -> [UInt8] {
         let separator = Array(",\n    ".utf8)
         var edits: [(range: Range<Int>, bytes: [UInt8])] = []
         if let updatedAt = lastUpdated {

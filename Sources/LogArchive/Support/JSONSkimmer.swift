@@ -34,6 +34,8 @@ struct JSONSkimmer {
     }
 
     mutating func skipWhitespace() {
+        // A pretty-printed index is one part indentation: eight spaces are skipped at a time.
+        while position + 8 <= bytes.count, loadWord(at: position) == JSONSkimmer.spaces { position += 8 }
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -120,6 +122,10 @@ struct JSONSkimmer {
         let start = position
         var escaped = false
         while position < bytes.count {
+            // Eight bytes at a time while none of them ends the string, escapes or is a control
+            // character: most of the index's bytes are inside strings.
+            while position + 8 <= bytes.count, !JSONSkimmer.mayStopString(loadWord(at: position)) { position += 8 }
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
@@ -134,6 +140,23 @@ struct JSONSkimmer {
             position += 1
         }
         throw error("a string is not terminated")
+    }
+
+    private static let spaces: UInt64 = 0x2020_2020_2020_2020
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    private func loadWord(at offset: Int) -> UInt64 {
+        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+    }
+
+    /// Whether any byte of `word` is a quote, a backslash or below 0x20 (the classic SWAR tests:
+    /// `(x - 0x01…) & ~x & 0x80…` is non-zero when a byte of x is zero). False positives only
+    /// send the loop to the byte-wise check.
+    private static func mayStopString(_ word: UInt64) -> Bool {
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highBits != 0
+        return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     /// Whether the raw bytes at `range` are exactly `text` (for keys without escapes).
