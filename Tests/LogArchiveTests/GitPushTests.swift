@@ -189,7 +189,9 @@ import Testing
                 LogArchiveBinary.path, ["status", issue, "--json"], in: remote.sandbox.path("fresh"),
                 environment: LogArchiveBinary.environment([:]))
             #expect(status.status == 0, "\(issue): \(status.output)\(status.errorOutput)")
-            #expect(status.output.contains("\"issue_number\":\"\(issue)\"") || status.output.contains("\"issue_number\": \"\(issue)\""), "\(status.output)")
+            let report = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+            #expect(report?["state"] as? String == "complete", "\(status.output)")
+            #expect((report?["entry"] as? [String: Any])?["issue_number"] as? String == issue, "\(status.output)")
         }
     }
 

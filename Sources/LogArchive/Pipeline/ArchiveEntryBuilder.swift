@@ -25,7 +25,8 @@ public struct ArchiveEntryBuilder: Sendable {
     /// `retries` more retries than the earlier entry counted.
     public func entry(with records: [ArchivedLog], retries: Int64 = 0) -> ArchiveEntry {
         var entry = ArchiveEntry(
-            issueNumber: issue, issueURL: issueURL, issueTitle: issueTitle, archivedAt: archivedAt, archiveReason: reason,
+            issueNumber: issue, issueURL: issueURL, issueTitle: issueTitle, archivedAt: archivedAt,
+            archiveReason: reason,
             logs: ArchiveEntryBuilder.carriedOver(from: previous, replacedBy: records) + records,
             retryCount: (previous?.retryCount ?? 0) + retries)
         if let previous { entry.unknownFields = previous.unknownFields }
@@ -41,7 +42,8 @@ public struct ArchiveEntryBuilder: Sendable {
         let rewrittenKeys = Set(records.map(\.remotePath))
         let archivedAgain = Set(records.map(\.localPath))
         return previous.logs.filter { old in
-            !rewrittenKeys.contains(old.remotePath) && (old.uploadStatus == .uploaded || !archivedAgain.contains(old.localPath))
+            !rewrittenKeys.contains(old.remotePath)
+                && (old.uploadStatus == .uploaded || !archivedAgain.contains(old.localPath))
         }
     }
 }
