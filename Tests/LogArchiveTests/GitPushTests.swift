@@ -37,9 +37,10 @@ import Testing
             return sandbox.path(name)
         }
 
-        func archive(_ issue: Int, in clone: String, push: Bool) throws -> CommandResult {
+        func archive(_ issue: Int, in clone: String, push: Bool, trace: String? = nil) throws -> CommandResult {
             var arguments = ["\(issue)", "--store", sandbox.path("store"), "--no-comment"]
             if push { arguments.append("--push") }
+            if let trace { arguments += ["--trace", trace] }
             return try CommandRunner.run(
                 LogArchiveBinary.path, arguments, in: clone,
                 environment: LogArchiveBinary.environment(["LOGARCHIVE_BACKOFF_SCALE": "0.01"]))
@@ -57,6 +58,31 @@ import Testing
             }
             return issues.sorted { Int($0) ?? 0 > Int($1) ?? 0 }
         }
+
+        /// The issues in one file of the index on the remote's `main`.
+        func remoteIssues(in file: String) throws -> [String] {
+            let text = try sandbox.shell("git --git-dir=remote.git show 'main:\(file)'").requireSuccess().output
+            let index = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+            return (index["archives"] as? [[String: Any]] ?? []).compactMap { $0["issue_number"] as? String }.sorted()
+        }
+
+        /// The files the last commit on the remote's `main` changed.
+        func remoteLastCommitFiles() throws -> [String] {
+            try sandbox.shell("git --git-dir=remote.git show --name-only --format= main").requireSuccess().output
+                .split(separator: "\n").map(String.init).sorted()
+        }
+
+        /// The subjects of the `commit.merged` events of a run's trace: the index files its push merged.
+        func mergedFiles(inTrace path: String) throws -> [String] {
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            let events = try #require(document?["events"] as? [[String: Any]])
+            return events.filter { $0["event_type"] as? String == "commit.merged" }.compactMap { $0["subject"] as? String }
+        }
+    }
+
+    /// The summary's "Git commit:" line.
+    static func commitLine(_ result: CommandResult) -> String {
+        String(result.output.split(separator: "\n").first { $0.contains("Git commit:") } ?? "")
     }
 
     @Test func aJobThatPushesSecondRebasesAndKeepsBothEntries() throws {
@@ -110,6 +136,63 @@ import Testing
         #expect(try remote.remoteIssues() == ["304", "303", "302", "301", "100"])
         let count = try remote.sandbox.shell("git --git-dir=remote.git rev-list --count main").output
         #expect(count.trimmingCharacters(in: .whitespacesAndNewlines) == "\(2 + issues.count)")
+    }
+
+    @Test func jobsArchivingIssuesOfDifferentShardsPushWithoutMergingTheIndex() throws {
+        let remote = try Remote()
+        let first = try remote.clone("first")
+        let second = try remote.clone("second")
+        try remote.sandbox.write("first/logs/builds/5-build.log", "built 5\n")
+        try remote.sandbox.write("second/logs/builds/250-build.log", "built 250\n")
+
+        let one = try remote.archive(5, in: first, push: true)
+        #expect(one.status == 0, "\(one.output)\(one.errorOutput)")
+        let two = try remote.archive(250, in: second, push: true, trace: remote.sandbox.path("second.trace.json"))
+        #expect(two.status == 0, "\(two.output)\(two.errorOutput)")
+        // The second job found the remote moved on and replayed its commit onto it, merging nothing.
+        let line = Self.commitLine(two)
+        #expect(line.contains("pushed to origin after 1 rebase"), "\(two.output)")
+        #expect(!line.contains("merging"), "\(line)")
+        #expect(try remote.mergedFiles(inTrace: remote.sandbox.path("second.trace.json")).isEmpty)
+
+        #expect(try remote.remoteIssues() == ["250", "100", "5"])
+        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000000-000099.json") == ["5"])
+        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000200-000299.json") == ["250"])
+        // The pushed commit is the second job's own: one new shard, nothing of the first job's.
+        #expect(try remote.remoteLastCommitFiles() == ["logs/.archive-index/issues-000200-000299.json"])
+    }
+
+    @Test func jobsArchivingIssuesOfTheSameShardMergeThatShardAndKeepBothEntries() throws {
+        let remote = try Remote()
+        let first = try remote.clone("first")
+        let second = try remote.clone("second")
+        try remote.sandbox.write("first/logs/builds/5-build.log", "built 5\n")
+        try remote.sandbox.write("second/logs/debug/7-trace.log", "trace of 7\n")
+
+        let one = try remote.archive(5, in: first, push: true)
+        #expect(one.status == 0, "\(one.output)\(one.errorOutput)")
+        let two = try remote.archive(7, in: second, push: true, trace: remote.sandbox.path("second.trace.json"))
+        #expect(two.status == 0, "\(two.output)\(two.errorOutput)")
+        let shard = "logs/.archive-index/issues-000000-000099.json"
+        let line = Self.commitLine(two)
+        #expect(line.contains("after 1 rebase"), "\(two.output)")
+        #expect(line.hasSuffix("merging \(shard) with their entries"), "\(line)")
+        #expect(try remote.mergedFiles(inTrace: remote.sandbox.path("second.trace.json")) == [shard])
+
+        #expect(try remote.remoteIssues(in: shard) == ["5", "7"])
+        #expect(try remote.remoteIssues() == ["100", "7", "5"])
+        #expect(try remote.remoteLastCommitFiles() == [shard])
+        // A fresh clone of the remote finds both through the command line.
+        try remote.sandbox.shell("git clone -q remote.git fresh").requireSuccess()
+        for issue in ["5", "7"] {
+            let status = try CommandRunner.run(
+                LogArchiveBinary.path, ["status", issue, "--json"], in: remote.sandbox.path("fresh"),
+                environment: LogArchiveBinary.environment([:]))
+            #expect(status.status == 0, "\(issue): \(status.output)\(status.errorOutput)")
+            let report = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+            #expect(report?["state"] as? String == "complete", "\(status.output)")
+            #expect((report?["entry"] as? [String: Any])?["issue_number"] as? String == issue, "\(status.output)")
+        }
     }
 
     @Test func aRejectionThatRebasingCannotCureIsAWarningAndTheCommitStays() throws {

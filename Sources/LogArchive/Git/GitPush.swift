@@ -15,6 +15,9 @@ extension GitRepository {
         public let head: String
         /// 1 when the first push went through.
         public let attempts: Int
+        /// The files, by their path in the work tree, that both the pushed commits and the remote
+        /// had changed and `resolve` merged; empty when replaying needed no merge.
+        public let mergedFiles: [String]
     }
 
     /// Merges the three versions of a file that both the remote and the local commits changed:
@@ -40,13 +43,14 @@ extension GitRepository {
         let localHead = try revision("HEAD")
 
         var candidate = localHead
+        var merged: [String] = []
         for attempt in 1...max(1, attempts) {
             let push = try run(["push", "--porcelain", remote, "\(candidate):\(remoteRef)"])
             if push.succeeded {
                 if candidate != localHead {
                     try moveBranch(branch, from: localHead, to: candidate)
                 }
-                return PushOutcome(remote: remote, remoteRef: remoteRef, head: candidate, attempts: attempt)
+                return PushOutcome(remote: remote, remoteRef: remoteRef, head: candidate, attempts: attempt, mergedFiles: merged)
             }
             let detail = (push.output + push.errorOutput).trimmingWhitespace()
             guard GitRepository.remoteMovedOn(detail) else {
@@ -58,7 +62,7 @@ extension GitRepository {
             guard fetch.succeeded else {
                 throw .failure("git fetch from \(remote) failed: \((fetch.errorOutput + fetch.output).trimmingWhitespace())")
             }
-            candidate = try replay(from: localHead, onto: try revision("FETCH_HEAD"), resolving: isMergeable, with: resolve)
+            (candidate, merged) = try replay(from: localHead, onto: try revision("FETCH_HEAD"), resolving: isMergeable, with: resolve)
         }
         throw .failure(
             "git push to \(remote) was rejected \(attempts) times because others kept pushing; the index is committed locally as \(localHead.prefix(12)): pull and push by hand"
@@ -73,9 +77,10 @@ extension GitRepository {
         detail.contains("[rejected]") || detail.contains("cannot lock ref") || detail.contains("(failed to update ref)")
     }
 
-    /// Replays the commits in `upstream..head` onto `upstream`, returning the new tip.
+    /// Replays the commits in `upstream..head` onto `upstream`, returning the new tip and the
+    /// files that had to be merged on the way.
     private func replay(from head: String, onto upstream: String, resolving isMergeable: (String) -> Bool, with resolve: ConflictResolver)
-        throws(ArchiveError) -> String
+        throws(ArchiveError) -> (tip: String, merged: [String])
     {
         let merges = try git(["rev-list", "--merges", "\(upstream)..\(head)"], doing: "list local merge commits")
         guard merges.output.trimmingWhitespace().isEmpty else {
@@ -93,6 +98,7 @@ extension GitRepository {
         let scratch = ["GIT_INDEX_FILE": scratchIndex]
 
         var tip = upstream
+        var mergedPaths: [String] = []
         for commit in commits {
             let parent = try revision("\(commit)^")
             FileSystem.removeIfPresent(scratchIndex)
@@ -118,6 +124,7 @@ extension GitRepository {
                 let object = try git(["hash-object", "-w", "--", scratchBlob], doing: "store the merged \(path)")
                 try git(["update-index", "--force-remove", "--", path], doing: "resolve \(path)", environment: scratch)
                 try git(["update-index", "--add", "--cacheinfo", "100644,\(object.output.trimmingWhitespace()),\(path)"], doing: "resolve \(path)", environment: scratch)
+                if !mergedPaths.contains(path) { mergedPaths.append(path) }
             }
             let tree = try git(["write-tree"], doing: "write the merged tree", environment: scratch).output.trimmingWhitespace()
             // The commit's author and message, in one read: name, email, date, then the message.
@@ -130,7 +137,7 @@ extension GitRepository {
             guard created.succeeded else { throw commitFailure(created) }
             tip = created.output.trimmingWhitespace()
         }
-        return tip
+        return (tip, mergedPaths)
     }
 
     /// Moves the checked-out branch from `old` to `new` as `git checkout` would: files that differ

@@ -1,4 +1,5 @@
-/// The values that flow between stages. Each stage adds what it learned to what it was given.
+/// The values that flow between stages. Each stage's output holds what the stages after it need,
+/// so that none reaches back through its predecessors' values.
 
 /// Validate's output: the request is sound and the archive should go ahead.
 public struct ValidatedArchive: Sendable {
@@ -41,7 +42,7 @@ public struct PreparedLog: Sendable {
 }
 
 public struct CompressedArchive: Sendable {
-    public let collected: CollectedArchive
+    public let validated: ValidatedArchive
     public let logs: [PreparedLog]
 }
 
@@ -55,34 +56,41 @@ public struct ChecksummedLog: Sendable {
 }
 
 public struct ChecksummedArchive: Sendable {
-    public let compressed: CompressedArchive
+    public let validated: ValidatedArchive
     public let logs: [ChecksummedLog]
 }
 
-/// The outcome of one log's upload, with its index record.
+/// One log of this run after its upload: the file it came from and its final record.
 public struct UploadedLog: Sendable {
-    public let checksummed: ChecksummedLog
+    /// The original, as collected.
+    public let log: CollectedLog
+    /// The `.gz` this run made of it, deleted with the original once the upload is verified.
+    public let compressedPath: String?
+    /// The original's status when its stored bytes were read: it is cleaned only if still so.
+    public let sourceStatus: FileStatus
     public let record: ArchivedLog
 }
 
+/// Upload's output: this run's logs with their records, and how the entry that records them is built.
 public struct UploadedArchive: Sendable {
-    public let checksummed: ChecksummedArchive
+    public let entry: ArchiveEntryBuilder
     public let logs: [UploadedLog]
-    public let entry: ArchiveEntry
+    /// The retries this run's uploads needed, added to the entry's count.
+    public let retries: Int64
     public let storeFolder: String
     /// A failure of the upload journal (its knowledge only; the index says `pending`); the index stage reports it.
     public let journalFailure: ArchiveError?
 }
 
-/// Index's output: the entry as it now stands in the index.
+/// Index's output: the entry as it now stands in the index, and this run's logs.
 public struct IndexedArchive: Sendable {
-    public let uploaded: UploadedArchive
     public let entry: ArchiveEntry
+    public let logs: [UploadedLog]
     public let indexPath: String
 }
 
 public struct CleanedArchive: Sendable {
-    public let indexed: IndexedArchive
+    public let entry: ArchiveEntry
     public let freedBytes: Int64
     public let deletedPaths: [String]
     public let keptPaths: [String]

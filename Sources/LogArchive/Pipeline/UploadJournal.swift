@@ -3,9 +3,10 @@ import Foundation
 /// Keeps the record of a run's uploads truthful at a cost that does not grow with the index.
 ///
 /// The issue's entry is written to the index once, with every file `pending`, before the first
-/// byte goes out (`begin`); the index stage writes it once more at the end. Between those two
-/// writes each status change (`retrying` with the error, then `uploaded` or `failed`) is appended
-/// as one JSON line to `<logs-dir>/.archive-journal-<issue>.jsonl`, never through the index.
+/// byte goes out (`begin`); the index stage writes it once more at the end. Both are built by the
+/// same `ArchiveEntryBuilder`. Between those two writes each status change of this run's records
+/// (`retrying` with the error, then `uploaded` or `failed`) is kept here and appended as one JSON
+/// line to `<logs-dir>/.archive-journal-<issue>.jsonl`, never through the index.
 ///
 /// A line is appended only after what it says happened (`uploaded` after the stored object was
 /// read back), so a kill at any instant leaves a journal that claims no more than the store holds,
@@ -17,38 +18,47 @@ final class UploadJournal: @unchecked Sendable {
     static let syncInterval: UInt64 = 250_000_000
 
     private let lock = NSLock()
-    private var entry: ArchiveEntry
-    /// Where this run's logs sit in `entry.logs` (after the carried-over ones).
-    private let firstLogIndex: Int
-    private let index: IndexStore
+    private let entry: ArchiveEntryBuilder
+    /// This run's logs, in the order of its uploads.
+    private var logs: [ArchivedLog]
+    private var retryCount: Int64 = 0
     let path: String
     private var file: PosixFile?
     private var unsynced = 0
     private var lastSync = MonotonicClock.nanoseconds()
     private(set) var writeFailure: ArchiveError?
 
-    init(entry: ArchiveEntry, firstLogIndex: Int, index: IndexStore, logsDirectory: String) {
+    /// A journal of `records`, this run's logs as they stand before any upload, for the entry `entry` builds.
+    init(for entry: ArchiveEntryBuilder, records: [ArchivedLog], logsDirectory: String) {
         self.entry = entry
-        self.firstLogIndex = firstLogIndex
-        self.index = index
-        path = UploadJournal.path(logsDirectory: logsDirectory, issue: entry.issueNumber)
+        logs = records
+        path = UploadJournal.path(logsDirectory: logsDirectory, issue: entry.issue)
     }
 
     static func path(logsDirectory: String, issue: IssueNumber) -> String {
         Paths.join(logsDirectory, ".archive-journal-\(issue).jsonl")
     }
 
-    var current: ArchiveEntry {
+    /// This run's records as they stand now.
+    var records: [ArchivedLog] {
         lock.lock()
         defer { lock.unlock() }
-        return entry
+        return logs
     }
 
-    /// The first of the run's two index writes: the entry with this run's files `pending`. Then a
-    /// fresh journal is started (a stopped run's lines were already replayed into the entry).
-    func begin() throws(ArchiveError) {
+    /// How many retries this run's uploads needed so far.
+    var retries: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return retryCount
+    }
+
+    /// The first of the run's two index writes: the entry with this run's files as they stand
+    /// (`pending`). Then a fresh journal is started (a stopped run's lines were already replayed
+    /// into the entry validate read).
+    func begin(in index: IndexStore) throws(ArchiveError) {
         do {
-            try index.upsert(current)
+            try index.upsert(entry.entry(with: records))
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -67,16 +77,16 @@ final class UploadJournal: @unchecked Sendable {
     func update(_ position: Int, countsAsRetry: Bool = false, _ change: (inout ArchivedLog) -> Void) {
         lock.lock()
         defer { lock.unlock() }
-        change(&entry.logs[firstLogIndex + position])
-        entry.logs[firstLogIndex + position].uploadTimestamp = UTCTimestamp.now().iso8601
-        if countsAsRetry { entry.retryCount += 1 }
-        append(entry.logs[firstLogIndex + position])
+        change(&logs[position])
+        logs[position].uploadTimestamp = UTCTimestamp.now().iso8601
+        if countsAsRetry { retryCount += 1 }
+        append(logs[position])
     }
 
     func log(_ position: Int) -> ArchivedLog {
         lock.lock()
         defer { lock.unlock() }
-        return entry.logs[firstLogIndex + position]
+        return logs[position]
     }
 
     /// Syncs and closes the journal; it stays until the index stage has written the entry.

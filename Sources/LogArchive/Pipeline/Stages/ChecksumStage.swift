@@ -26,7 +26,7 @@ public struct ChecksumStage: PipelineStage {
                 throw ArchiveError.failure("cannot checksum \(prepared.log.path): \(reason); nothing was archived")
             }
         }
-        let archive = ChecksummedArchive(compressed: compressed, logs: logs)
+        let archive = ChecksummedArchive(validated: compressed.validated, logs: logs)
         if logs.isEmpty { return .skipped(archive, "no logs") }
         let reused = logs.count - computed
         return .completed(

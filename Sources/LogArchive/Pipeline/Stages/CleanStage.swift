@@ -11,37 +11,36 @@ public struct CleanStage: PipelineStage {
         var deleted: [String] = []
         var kept: [String] = []
         var problems: [String] = []
-        for uploaded in indexed.uploaded.logs where uploaded.record.uploadStatus == .uploaded {
-            let prepared = uploaded.checksummed.prepared
+        for uploaded in indexed.logs where uploaded.record.uploadStatus == .uploaded {
             do {
                 try FaultPoint.beforeClean.reach()
-                let current = try FileStatus.of(prepared.log.contentPath, followSymlinks: true)
-                guard current.isUnchanged(comparedTo: uploaded.checksummed.sourceStatus) else {
-                    kept.append(prepared.log.path)
-                    problems.append("kept \(prepared.log.path): it changed after it was archived")
-                    context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: prepared.log), "it changed after it was archived", severity: .warning)
+                let current = try FileStatus.of(uploaded.log.contentPath, followSymlinks: true)
+                guard current.isUnchanged(comparedTo: uploaded.sourceStatus) else {
+                    kept.append(uploaded.log.path)
+                    problems.append("kept \(uploaded.log.path): it changed after it was archived")
+                    context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: uploaded.log), "it changed after it was archived", severity: .warning)
                     continue
                 }
-                if let gz = prepared.compressedPath {
+                if let gz = uploaded.compressedPath {
                     let size = (try? FileStatus.of(gz).size) ?? 0
                     try FileSystem.remove(gz)
                     freed += size
                     deleted.append(gz)
                 }
                 // A symlink inside the logs dir is removed, not the file it points at.
-                try FileSystem.remove(prepared.log.path)
-                freed += prepared.log.isSymlink ? 0 : current.size
-                deleted.append(prepared.log.path)
+                try FileSystem.remove(uploaded.log.path)
+                freed += uploaded.log.isSymlink ? 0 : current.size
+                deleted.append(uploaded.log.path)
                 context.note(
-                    "clean.deleted", by: "clean", about: context.indexedLocalPath(for: prepared.log),
+                    "clean.deleted", by: "clean", about: context.indexedLocalPath(for: uploaded.log),
                     "the store holds a verified copy (\(uploaded.record.checksum)) at \(uploaded.record.remotePath)")
             } catch {
-                kept.append(prepared.log.path)
-                problems.append("could not delete \(prepared.log.path): \(error)")
-                context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: prepared.log), "could not delete it: \(error)", severity: .warning)
+                kept.append(uploaded.log.path)
+                problems.append("could not delete \(uploaded.log.path): \(error)")
+                context.note("clean.kept", by: "clean", about: context.indexedLocalPath(for: uploaded.log), "could not delete it: \(error)", severity: .warning)
             }
         }
-        let cleaned = CleanedArchive(indexed: indexed, freedBytes: freed, deletedPaths: deleted, keptPaths: kept)
+        let cleaned = CleanedArchive(entry: indexed.entry, freedBytes: freed, deletedPaths: deleted, keptPaths: kept)
         if !problems.isEmpty { return .warning(cleaned, problems.joined(separator: "; ")) }
         if deleted.isEmpty { return .skipped(cleaned, "nothing to delete") }
         return .completed(cleaned, "\(ByteCount.format(freed)) freed (\(deleted.count) \(deleted.count == 1 ? "file" : "files"))")

@@ -11,8 +11,8 @@ public struct CommentStage: PipelineStage {
             return .skipped(indexed, "no GitHub token (set GITHUB_TOKEN or GH_TOKEN to comment on the issue)")
         }
         var durations: [String: Int64] = [:]
-        for log in indexed.uploaded.logs where log.record.type == .session {
-            if let seconds = IssueComment.sessionDuration(ofFileAt: log.checksummed.prepared.log.contentPath) {
+        for log in indexed.logs where log.record.type == .session {
+            if let seconds = IssueComment.sessionDuration(ofFileAt: log.log.contentPath) {
                 durations[log.record.filename] = seconds
             }
         }

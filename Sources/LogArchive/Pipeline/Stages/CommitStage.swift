@@ -47,6 +47,10 @@ public struct CommitStage: PipelineStage {
                 pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
             if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
+            if !pushed.mergedFiles.isEmpty { detail += ", merging \(pushed.mergedFiles.joined(separator: ", ")) with their entries" }
+            for file in pushed.mergedFiles {
+                context.note("commit.merged", by: "commit", about: file, "another job pushed a change to it first; every entry of both is kept")
+            }
             return .completed(CommittedArchive(cleaned: cleaned, commit: outcome, push: pushed), detail)
         } catch {
             return .warning(CommittedArchive(cleaned: cleaned, commit: outcome, push: nil), "\(detail); not pushed: \(error)")
@@ -106,7 +110,7 @@ public struct CommitStage: PipelineStage {
 
     /// The commit message of the original workflow.
     static func message(for cleaned: CleanedArchive) -> String {
-        message(for: cleaned.indexed.entry, freedBytes: cleaned.freedBytes)
+        message(for: cleaned.entry, freedBytes: cleaned.freedBytes)
     }
 
     static func message(for entry: ArchiveEntry, freedBytes: Int64) -> String {

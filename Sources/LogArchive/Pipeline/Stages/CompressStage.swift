@@ -29,7 +29,7 @@ public struct CompressStage: PipelineStage {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
             throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
         }
-        let archive = CompressedArchive(collected: collected, logs: prepared)
+        let archive = CompressedArchive(validated: collected.validated, logs: prepared)
         let compressed = prepared.filter(\.compressed)
         if compressed.isEmpty {
             return .skipped(archive, "no log over \(ByteCount.format(threshold))")

@@ -2,35 +2,27 @@
 /// already holds with the same checksum is not sent again), then reads the stored object back and
 /// compares size and checksum before the log counts as uploaded. A log whose original changed since
 /// its bytes were read is marked failed: what the store holds would not be what is on disk, so it
-/// must not be cleaned. Statuses go to the issue's journal as they change (see `UploadJournal`).
+/// must not be cleaned. Its output is one record per log; the entry is the index stage's to write.
+/// Statuses go to the issue's journal as they change (see `UploadJournal`), which also makes the
+/// run's first index write, every file `pending`, before the first byte goes out.
 public struct UploadStage: PipelineStage {
     public static let name = StageName.upload
 
     public init() {}
 
     public func run(_ checksummed: ChecksummedArchive, in context: PipelineContext) throws -> StageResult<UploadedArchive> {
-        let validated = checksummed.compressed.collected.validated
-        let request = validated.request
-        let previous = validated.previousEntry
-        let folder = StoreLayout.issueFolder(issue: request.issue, archivedAt: context.now)
-        let archivedAt = context.now.iso8601
+        let entry = ArchiveEntryBuilder(checksummed.validated, archivedAt: context.now)
+        let previous = entry.previous
+        let folder = StoreLayout.issueFolder(issue: entry.issue, archivedAt: context.now)
         let keys = objectKeys(for: checksummed.logs, folder: folder, previous: previous, context: context)
-
         let records = zip(checksummed.logs, keys).map { log, key in
-            pendingRecord(log, key: key, archivedAt: archivedAt, previous: previous, context: context)
+            pendingRecord(log, key: key, archivedAt: entry.archivedAt, previous: previous, context: context)
         }
-        let carried = UploadStage.carriedOver(from: previous, replacedBy: records)
-        var entry = ArchiveEntry(
-            issueNumber: request.issue, issueURL: validated.issueURL ?? previous?.issueURL,
-            issueTitle: validated.issueTitle ?? previous?.issueTitle, archivedAt: archivedAt, archiveReason: request.reason,
-            logs: carried + records, retryCount: previous?.retryCount ?? 0)
-        if let previous { entry.unknownFields = previous.unknownFields }
 
-        let journal = UploadJournal(
-            entry: entry, firstLogIndex: carried.count, index: context.index, logsDirectory: context.settings.logsDirectory)
+        let journal = UploadJournal(for: entry, records: records, logsDirectory: context.settings.logsDirectory)
         if !records.isEmpty {
             do {
-                try journal.begin()
+                try journal.begin(in: context.index)
             } catch {
                 throw ArchiveError.failure("nothing was uploaded: \(error.message)")
             }
@@ -41,12 +33,11 @@ public struct UploadStage: PipelineStage {
         }
         ProgressMeter.shared?.end()
         journal.finish()
-        let uploaded = zip(checksummed.logs, records.indices).map { log, position in
-            UploadedLog(checksummed: log, record: journal.log(position))
+        let uploaded = zip(checksummed.logs, journal.records).map { log, record in
+            UploadedLog(log: log.prepared.log, compressedPath: log.prepared.compressedPath, sourceStatus: log.sourceStatus, record: record)
         }
         let archive = UploadedArchive(
-            checksummed: checksummed, logs: uploaded, entry: journal.current, storeFolder: folder,
-            journalFailure: journal.writeFailure)
+            entry: entry, logs: uploaded, retries: journal.retries, storeFolder: folder, journalFailure: journal.writeFailure)
         if uploaded.isEmpty { return .skipped(archive, "no logs") }
         let failed = uploaded.filter { $0.record.uploadStatus != .uploaded }
         if !failed.isEmpty {
@@ -55,18 +46,6 @@ public struct UploadStage: PipelineStage {
         }
         let reused = uploaded.filter { $0.record.lastError == nil && $0.record.uploadAttempt == 0 }.count
         return .completed(archive, "\(uploaded.count) to \(folder)" + (reused > 0 ? " (\(reused) already stored)" : ""))
-    }
-
-    /// Logs of the issue's earlier entry that this run does not replace: those whose local copies
-    /// were already cleaned (or vanished), and verified uploads of older content that a changed log
-    /// was archived beside. They stay in the entry, because the store still holds them.
-    static func carriedOver(from previous: ArchiveEntry?, replacedBy records: [ArchivedLog]) -> [ArchivedLog] {
-        guard let previous else { return [] }
-        let rewrittenKeys = Set(records.map(\.remotePath))
-        let archivedAgain = Set(records.map(\.localPath))
-        return previous.logs.filter { old in
-            !rewrittenKeys.contains(old.remotePath) && (old.uploadStatus == .uploaded || !archivedAgain.contains(old.localPath))
-        }
     }
 
     /// One key per log: where the earlier entry stored the same log (so a retry next month still
