@@ -76,6 +76,44 @@ import Testing
         }
     }
 
+    @Test func headlinesSkimmedFromTheBytesAreWhatTheDecodedEntriesSay() throws {
+        var titled = Self.entry(9, logs: 3, title: "Tab\there, quote \" and é")
+        titled.issueURL = "https://github.com/org/repo/issues/9"
+        titled.logs[1].originalSizeBytes = 4_000
+        titled.logs[2].compressed = true
+        var partial = Self.entry(8, logs: 2)
+        partial.logs[1].uploadStatus = .failed
+        partial.logs[1].lastError = "HTTP 500"
+        let empty = Self.entry(7, logs: 0)
+        // The original workflow's entries have no upload_status: they count as uploaded.
+        var legacy = String(decoding: Self.fileBytes([Self.entry(6)]), as: UTF8.self)
+        legacy = legacy.replacingOccurrences(of: "\"upload_status\": \"uploaded\",", with: "")
+        let legacyText = try IndexFileText(Array(legacy.utf8))
+        #expect(legacyText.headline(at: 0) == ArchiveHeadline(Self.entry(6)))
+
+        let text = try IndexFileText(Self.fileBytes([titled, partial, empty]))
+        #expect(text.headline(at: 0) == ArchiveHeadline(titled))
+        #expect(text.headline(at: 0)?.totalOriginalBytes == 4_200)
+        #expect(text.headline(at: 1) == nil, "a partial archive is decoded whole")
+        #expect(text.headline(at: 2) == ArchiveHeadline(empty))
+    }
+
+    @Test func statusReadsEveryFileAsTheFullDecodeWould() throws {
+        let sandbox = try Sandbox()
+        let store = IndexStore(logsDirectory: sandbox.path("logs"))
+        var failed = Self.entry(250, logs: 2)
+        failed.logs[0].uploadStatus = .pending
+        for entry in [Self.entry(5), Self.entry(150, logs: 4), failed, Self.entry(99, logs: 0)] { try store.upsert(entry) }
+        let status = ArchiveStatus.read(store)
+        let full = try store.read()
+        #expect(status.complete == full.archives.filter(\.uploadComplete).map(ArchiveHeadline.init))
+        #expect(status.partial == [failed])
+        #expect(status.totals.issues == 4)
+        #expect(status.totals.logs == 8)
+        #expect(status.totals.uploadedLogs == 7)
+        #expect(status.totals.storedBytes == 700)
+    }
+
     @Test func aFileWrittenAnotherWayKeepsItsFormattingAroundTheChange() throws {
         let compact = #"{"archives":[{"issue_number":"9","x":[1,{"y":"}"}],"logs":[]},{"issue_number":"3","logs":[]}],"schema_version":"1.0","last_updated":null,"x_tool":{"a":"]"}}"#
         let text = try IndexFileText(Array(compact.utf8))

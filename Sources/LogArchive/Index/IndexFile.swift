@@ -37,6 +37,26 @@ struct IndexFile: Sendable {
         return text
     }
 
+    /// The file's archives as `status` shows them; empty when there is no file.
+    func overview() throws(ArchiveError) -> IndexOverview {
+        var overview = IndexOverview()
+        guard let bytes = try readBytes() else { return overview }
+        do {
+            let text = try IndexFileText(bytes)
+            overview.lastUpdated = text.lastUpdatedValue
+            for position in text.entries.indices {
+                if let headline = text.headline(at: position) {
+                    overview.complete.append(headline)
+                } else {
+                    overview.add(try text.decodeEntry(at: position))
+                }
+            }
+        } catch {
+            throw corrupt(error.description)
+        }
+        return overview
+    }
+
     /// The last text read or written of each file, while the file is unchanged since: an archive
     /// reads its shard, then writes it twice, and each write starts by reading it again under the
     /// lock. Every writer replaces the file by rename, so a new inode, size or time means new bytes.

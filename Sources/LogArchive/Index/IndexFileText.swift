@@ -60,6 +60,12 @@ public struct IndexFileText: Sendable {
         self.entries = entries
     }
 
+    /// The file's `last_updated`, when it is a string.
+    public var lastUpdatedValue: String? {
+        guard let lastUpdated, case .string(let text)? = try? JSONParser.parse(Array(bytes[lastUpdated])) else { return nil }
+        return text
+    }
+
     /// The issue's entry, decoded from its bytes alone; nil when the file has none.
     public func entry(for issue: IssueNumber) throws(ArchiveIndexFormatError) -> ArchiveEntry? {
         guard let position = entries.firstIndex(where: { $0.issue == issue }) else { return nil }
@@ -178,5 +184,161 @@ public struct IndexFileText: Sendable {
         guard version.hasPrefix("1.") else {
             throw .wrongShape("schema_version: version \"\(version)\" is not supported (this logarchive reads 1.x)")
         }
+    }
+}
+
+extension IndexFileText {
+    /// The entry at `position` as `status` lists a complete archive, read by skimming its bytes
+    /// with only the headline's fields and each log's status and sizes decoded; nil when a log is
+    /// not uploaded (a partial archive is shown whole, so the caller decodes it) or when a field
+    /// is not of the expected type (decoding it whole names the problem).
+    public func headline(at position: Int) -> ArchiveHeadline? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var skimmer = JSONSkimmer(UnsafeBufferPointer(rebasing: buffer[..<entries[position].range.upperBound]))
+            skimmer.position = entries[position].range.lowerBound
+            return try? HeadlineReader.read(&skimmer, issue: entries[position].issue)
+        }
+    }
+}
+
+/// The archives of one or more index files as `status` shows them.
+public struct IndexOverview: Sendable {
+    public var lastUpdated: String?
+    public var complete: [ArchiveHeadline] = []
+    /// Archives with a log not in the store, decoded whole: `status` lists each failed file.
+    public var partial: [ArchiveEntry] = []
+    /// Index files that could not be read: everything else is still shown.
+    public var unreadable: [ArchiveError] = []
+
+    mutating func add(_ entry: ArchiveEntry) {
+        if entry.uploadComplete { complete.append(ArchiveHeadline(entry)) } else { partial.append(entry) }
+    }
+
+    /// Adds another file's archives, except issues already seen (an own file's copy wins over a
+    /// shard's, the root's over both).
+    mutating func merge(_ other: IndexOverview, skipping seen: inout Set<IssueNumber>) {
+        complete += other.complete.filter { seen.insert($0.issueNumber).inserted }
+        partial += other.partial.filter { seen.insert($0.issueNumber).inserted }
+        if let updated = other.lastUpdated, updated > (lastUpdated ?? "") { lastUpdated = updated }
+    }
+}
+
+/// A complete archive as `status` lists it: what `ArchiveEntry` says of it, without its logs.
+public struct ArchiveHeadline: Sendable, Equatable {
+    public var issueNumber: IssueNumber
+    public var issueURL: String?
+    public var issueTitle: String?
+    public var archivedAt: String = ""
+    public var archiveReason: ArchiveReason = .manual
+    public var totalLogs = 0
+    /// Bytes stored: the sum of what was uploaded.
+    public var totalSizeBytes: Int64 = 0
+    public var totalOriginalBytes: Int64 = 0
+
+    public init(issueNumber: IssueNumber) {
+        self.issueNumber = issueNumber
+    }
+
+    public init(_ entry: ArchiveEntry) {
+        issueNumber = entry.issueNumber
+        issueURL = entry.issueURL
+        issueTitle = entry.issueTitle
+        archivedAt = entry.archivedAt
+        archiveReason = entry.archiveReason
+        totalLogs = entry.totalLogs
+        totalSizeBytes = entry.totalSizeBytes
+        totalOriginalBytes = entry.totalOriginalBytes
+    }
+
+    /// As `ArchiveEntry.compressionRatio`.
+    public var compressionRatio: Double? {
+        guard totalOriginalBytes > 0 else { return nil }
+        return (Double(totalSizeBytes) / Double(totalOriginalBytes) * 100).rounded() / 100
+    }
+}
+
+/// Reads an entry's headline fields while skimming past everything else.
+private enum HeadlineReader {
+    struct NotAHeadline: Error {}
+
+    static func read(_ skimmer: inout JSONSkimmer, issue: IssueNumber) throws -> ArchiveHeadline {
+        var headline = ArchiveHeadline(issueNumber: issue)
+        skimmer.position += 1
+        if skimmer.closesAtOnce(UInt8(ascii: "}")) { throw NotAHeadline() }
+        repeat {
+            let key = try skimmer.skipKey()
+            if skimmer.matches(key, "logs") {
+                try readLogs(&skimmer, into: &headline)
+                continue
+            }
+            let value = try skimmer.skipValue()
+            if skimmer.matches(key, "issue_url") {
+                headline.issueURL = try optionalString(value, in: skimmer)
+            } else if skimmer.matches(key, "issue_title") {
+                headline.issueTitle = try optionalString(value, in: skimmer)
+            } else if skimmer.matches(key, "archived_at") {
+                headline.archivedAt = try optionalString(value, in: skimmer) ?? ""
+            } else if skimmer.matches(key, "archive_reason") {
+                guard let reason = try optionalString(value, in: skimmer).map(ArchiveReason.init(rawValue:)) else { continue }
+                guard let reason else { throw NotAHeadline() }
+                headline.archiveReason = reason
+            }
+        } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
+        return headline
+    }
+
+    private static func readLogs(_ skimmer: inout JSONSkimmer, into headline: inout ArchiveHeadline) throws {
+        guard skimmer.current == UInt8(ascii: "[") else { throw NotAHeadline() }
+        skimmer.position += 1
+        if skimmer.closesAtOnce(UInt8(ascii: "]")) { return }
+        repeat {
+            skimmer.skipWhitespace()
+            guard skimmer.current == UInt8(ascii: "{") else { throw NotAHeadline() }
+            skimmer.position += 1
+            var size: Int64 = 0
+            var original: Int64?
+            if !skimmer.closesAtOnce(UInt8(ascii: "}")) {
+                repeat {
+                    let key = try skimmer.skipKey()
+                    let value = try skimmer.skipValue()
+                    if skimmer.matches(key, "upload_status") {
+                        // Entries of the original workflow have no status: they were written only
+                        // once every upload had succeeded.
+                        guard skimmer.matches(value, "\"uploaded\"") || skimmer.matches(value, "null") else { throw NotAHeadline() }
+                    } else if skimmer.matches(key, "size_bytes") {
+                        size = try integer(value, in: skimmer) ?? 0
+                    } else if skimmer.matches(key, "original_size_bytes") {
+                        original = try integer(value, in: skimmer)
+                    }
+                } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
+            }
+            headline.totalLogs += 1
+            headline.totalSizeBytes += size
+            headline.totalOriginalBytes += original ?? size
+        } while try skimmer.nextFollows(closing: UInt8(ascii: "]"))
+    }
+
+    private static func optionalString(_ value: Range<Int>, in skimmer: JSONSkimmer) throws -> String? {
+        let raw = skimmer.bytes[value]
+        if skimmer.matches(value, "null") { return nil }
+        guard raw.first == UInt8(ascii: "\"") else { throw NotAHeadline() }
+        guard raw.contains(UInt8(ascii: "\\")) || raw.contains(where: { $0 >= 0x80 }) else {
+            return String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+        }
+        guard case .string(let text) = try JSONParser.parse(Array(raw)) else { throw NotAHeadline() }
+        return text
+    }
+
+    private static func integer(_ value: Range<Int>, in skimmer: JSONSkimmer) throws -> Int64? {
+        if skimmer.matches(value, "null") { return nil }
+        var result: Int64 = 0
+        for byte in skimmer.bytes[value] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw NotAHeadline() }
+            let (times10, overflow) = result.multipliedReportingOverflow(by: 10)
+            let (sum, carried) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflow, !carried else { throw NotAHeadline() }
+            result = sum
+        }
+        return result
     }
 }

@@ -99,6 +99,42 @@ public struct IndexStore: Sendable {
         return (index, problems)
     }
 
+    /// Every archive, as `status` shows them: complete ones as headlines (their logs skimmed, not
+    /// decoded: 100,000 issues read in about a second), partial ones whole, newest issue first;
+    /// and the files that could not be read.
+    public func overview() -> IndexOverview {
+        var overview = IndexOverview()
+        var seen = Set<IssueNumber>()
+        // The root first, read whole: entries not yet migrated out of it are the truth.
+        do {
+            let root = try root.read() ?? ArchiveIndex()
+            overview.lastUpdated = root.lastUpdated
+            for entry in root.archives where seen.insert(entry.issueNumber).inserted { overview.add(entry) }
+        } catch {
+            overview.unreadable.append(error)
+        }
+        let files = filePaths().filter { $0 != path }.map(IndexFile.init(path:))
+        let results = Locked([Result<IndexOverview, ArchiveError>?](repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { position in
+            let result = Result { () throws(ArchiveError) in try files[position].overview() }
+            results.withLock { $0[position] = result }
+        }
+        // Own files sort before shards ("issue-" < "issues-"): their copy wins, as in `entry(for:)`.
+        for result in results.withLock({ $0 }) {
+            switch result {
+            case .success(let file):
+                overview.merge(file, skipping: &seen)
+            case .failure(let error):
+                overview.unreadable.append(error)
+            case nil:
+                break
+            }
+        }
+        overview.complete.sort { $0.issueNumber > $1.issueNumber }
+        overview.partial.sort { $0.issueNumber > $1.issueNumber }
+        return overview
+    }
+
     // MARK: Writing
 
     /// Applies `change` to the issue's entry (nil when it has none; set nil to remove it) under

@@ -5,7 +5,7 @@ public struct ArchiveStatus: Sendable {
     public let lastUpdated: String?
     /// Archives with a file that is not `uploaded`; each finishes with its retry command.
     public let partial: [ArchiveEntry]
-    public let complete: [ArchiveEntry]
+    public let complete: [ArchiveHeadline]
     public let totals: Totals
     /// Index files that could not be read (corrupt shards): everything else is still shown.
     public var unreadable: [ArchiveError] = []
@@ -29,14 +29,21 @@ public struct ArchiveStatus: Sendable {
         }
     }
 
-    public init(index: ArchiveIndex, indexPath: String) {
+    public init(overview: IndexOverview, indexPath: String) {
         self.indexPath = indexPath
-        lastUpdated = index.lastUpdated
-        partial = index.archives.filter(\.partialArchive)
-        complete = index.archives.filter(\.uploadComplete)
+        lastUpdated = overview.lastUpdated
+        partial = overview.partial
+        complete = overview.complete
+        unreadable = overview.unreadable
         var totals = Totals()
-        totals.issues = index.archives.count
-        for log in index.archives.flatMap(\.logs) {
+        totals.issues = complete.count + partial.count
+        for headline in complete {
+            totals.logs += headline.totalLogs
+            totals.uploadedLogs += headline.totalLogs
+            totals.storedBytes += headline.totalSizeBytes
+            totals.originalBytes += headline.totalOriginalBytes
+        }
+        for log in partial.flatMap(\.logs) {
             totals.logs += 1
             guard log.uploadStatus == .uploaded else { continue }
             totals.uploadedLogs += 1
@@ -49,10 +56,7 @@ public struct ArchiveStatus: Sendable {
     /// Reads every file of the index of `store`; a missing index is an empty one. A corrupt file
     /// is listed in `unreadable`, and the entries of the others are still there.
     public static func read(_ store: IndexStore) -> ArchiveStatus {
-        let (index, unreadable) = store.readAll()
-        var status = ArchiveStatus(index: index, indexPath: store.path)
-        status.unreadable = unreadable
-        return status
+        ArchiveStatus(overview: store.overview(), indexPath: store.path)
     }
 
     /// One issue's entry, reading only the files that can hold it, or a failure naming the index

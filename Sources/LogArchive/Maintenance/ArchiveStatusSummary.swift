@@ -94,7 +94,7 @@ public struct ArchiveStatusSummary: Sendable {
     /// The local file a retry uploads: the `.gz` for a compressed log, as the archive's summary names it.
     private func localFile(_ log: ArchivedLog) -> String { log.localPath + (log.compressed ? ".gz" : "") }
 
-    private func completeTable(_ entries: [ArchiveEntry]) -> TextTable {
+    private func completeTable(_ entries: [ArchiveHeadline]) -> TextTable {
         // Titles come only with a GitHub token; a column of dashes says nothing.
         let showsTitles = entries.contains { $0.issueTitle != nil }
         var table = TextTable(alignments: (showsTitles ? [.left, .left] : [.left]) + [.left, .left, .right, .right, .right])
@@ -156,7 +156,9 @@ public struct ArchiveStatusSummary: Sendable {
         return .object(object)
     }
 
-    private func entryHeadline(_ entry: ArchiveEntry) -> JSONObject {
+    private func entryHeadline(_ entry: ArchiveEntry) -> JSONObject { entryHeadline(ArchiveHeadline(entry)) }
+
+    private func entryHeadline(_ entry: ArchiveHeadline) -> JSONObject {
         JSONObject([
             ("issue_number", .string(entry.issueNumber.description)), ("issue_title", JSONValue(entry.issueTitle)),
             ("issue_url", JSONValue(entry.issueURL)), ("archived_at", .string(entry.archivedAt)),
