@@ -88,14 +88,15 @@ import Testing
         // The original workflow's entries have no upload_status: they count as uploaded.
         var legacy = String(decoding: Self.fileBytes([Self.entry(6)]), as: UTF8.self)
         legacy = legacy.replacingOccurrences(of: "\"upload_status\": \"uploaded\",", with: "")
-        let legacyText = try IndexFileText(Array(legacy.utf8))
-        #expect(legacyText.headline(at: 0) == ArchiveHeadline(Self.entry(6)))
+        let legacyText = try IndexFileText(Array(legacy.utf8), readingHeadlines: true)
+        #expect(legacyText.headlines == [ArchiveHeadline(Self.entry(6))])
 
-        let text = try IndexFileText(Self.fileBytes([titled, partial, empty]))
-        #expect(text.headline(at: 0) == ArchiveHeadline(titled))
-        #expect(text.headline(at: 0)?.totalOriginalBytes == 4_200)
-        #expect(text.headline(at: 1) == nil, "a partial archive is decoded whole")
-        #expect(text.headline(at: 2) == ArchiveHeadline(empty))
+        let text = try IndexFileText(Self.fileBytes([titled, partial, empty]), readingHeadlines: true)
+        #expect(text.entries.map(\.issue.description) == ["9", "8", "7"])
+        #expect(text.headlines[0] == ArchiveHeadline(titled))
+        #expect(text.headlines[0]?.totalOriginalBytes == 4_200)
+        #expect(text.headlines[1] == nil, "a partial archive is decoded whole")
+        #expect(text.headlines[2] == ArchiveHeadline(empty))
     }
 
     @Test func statusReadsEveryFileAsTheFullDecodeWould() throws {

@@ -42,10 +42,10 @@ struct IndexFile: Sendable {
         var overview = IndexOverview()
         guard let bytes = try readBytes() else { return overview }
         do {
-            let text = try IndexFileText(bytes)
+            let text = try IndexFileText(bytes, readingHeadlines: true)
             overview.lastUpdated = text.lastUpdatedValue
             for position in text.entries.indices {
-                if let headline = text.headline(at: position) {
+                if let headline = text.headlines[position] {
                     overview.complete.append(headline)
                 } else {
                     overview.add(try text.decodeEntry(at: position))

@@ -13,15 +13,19 @@ public struct IndexFileText: Sendable {
     private let archivesArray: Range<Int>
     /// Each element of `archives`, in file order.
     public private(set) var entries: [(issue: IssueNumber, range: Range<Int>)] = []
+    /// With `readingHeadlines`, each entry's headline when it is a complete archive, in the same
+    /// skim: nil for a partial one, which `status` decodes whole.
+    public private(set) var headlines: [ArchiveHeadline?] = []
 
     /// Skims `bytes`; fails as `ArchiveIndex(fileBytes:)` would on a document that is not JSON or
     /// not of the index's shape at the top level. Entries other than the ones decoded later are
     /// checked for grammar and an issue number only.
-    public init(_ bytes: [UInt8]) throws(ArchiveIndexFormatError) {
+    public init(_ bytes: [UInt8], readingHeadlines: Bool = false) throws(ArchiveIndexFormatError) {
         self.bytes = bytes
         var lastUpdated: Range<Int>?
         var archivesArray: Range<Int>?
         var entries: [(issue: IssueNumber, range: Range<Int>)] = []
+        var headlines: [ArchiveHeadline?]? = readingHeadlines ? [] : nil
         do {
             try bytes.withUnsafeBufferPointer { buffer in
                 var skimmer = JSONSkimmer(buffer)
@@ -34,7 +38,7 @@ public struct IndexFileText: Sendable {
                                 try skimmer.skipValue()
                                 throw ArchiveIndexFormatError.wrongShape("archives: expected an array")
                             }
-                            archivesArray = try IndexFileText.skimArchives(&skimmer, into: &entries)
+                            archivesArray = try IndexFileText.skimArchives(&skimmer, into: &entries, headlines: &headlines)
                         } else {
                             let value = try skimmer.skipValue()
                             if skimmer.matches(key, "last_updated") { lastUpdated = value }
@@ -58,6 +62,7 @@ public struct IndexFileText: Sendable {
         self.lastUpdated = lastUpdated
         self.archivesArray = archivesArray
         self.entries = entries
+        self.headlines = headlines ?? []
     }
 
     /// The file's `last_updated`, when it is a string.
@@ -137,7 +142,8 @@ public struct IndexFileText: Sendable {
     }
 
     private static func skimArchives(
-        _ skimmer: inout JSONSkimmer, into entries: inout [(issue: IssueNumber, range: Range<Int>)]
+        _ skimmer: inout JSONSkimmer, into entries: inout [(issue: IssueNumber, range: Range<Int>)],
+        headlines: inout [ArchiveHeadline?]?
     ) throws -> Range<Int> {
         let start = skimmer.position
         skimmer.position += 1
@@ -149,8 +155,20 @@ public struct IndexFileText: Sendable {
                     throw ArchiveIndexFormatError.wrongShape("archives[\(entries.count)]: expected an object")
                 }
                 let elementStart = skimmer.position
+                if headlines != nil {
+                    // Tried on a copy: an entry the reader does not understand is skimmed again
+                    // below, and decoding it later names what is wrong.
+                    var attempt = skimmer
+                    if let read = try? HeadlineReader.read(&attempt) {
+                        skimmer = attempt
+                        entries.append((read.headline.issueNumber, elementStart..<skimmer.position))
+                        headlines?.append(read.complete ? read.headline : nil)
+                        continue
+                    }
+                }
                 let issue = try skimIssueNumber(&skimmer, position: entries.count)
                 entries.append((issue, elementStart..<skimmer.position))
+                headlines?.append(nil)
             } while try skimmer.nextFollows(closing: UInt8(ascii: "]"))
         }
         return start..<skimmer.position
@@ -183,20 +201,6 @@ public struct IndexFileText: Sendable {
         }
         guard version.hasPrefix("1.") else {
             throw .wrongShape("schema_version: version \"\(version)\" is not supported (this logarchive reads 1.x)")
-        }
-    }
-}
-
-extension IndexFileText {
-    /// The entry at `position` as `status` lists a complete archive, read by skimming its bytes
-    /// with only the headline's fields and each log's status and sizes decoded; nil when a log is
-    /// not uploaded (a partial archive is shown whole, so the caller decodes it) or when a field
-    /// is not of the expected type (decoding it whole names the problem).
-    public func headline(at position: Int) -> ArchiveHeadline? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var skimmer = JSONSkimmer(UnsafeBufferPointer(rebasing: buffer[..<entries[position].range.upperBound]))
-            skimmer.position = entries[position].range.lowerBound
-            return try? HeadlineReader.read(&skimmer, issue: entries[position].issue)
         }
     }
 }
@@ -261,18 +265,25 @@ public struct ArchiveHeadline: Sendable, Equatable {
 private enum HeadlineReader {
     struct NotAHeadline: Error {}
 
-    static func read(_ skimmer: inout JSONSkimmer, issue: IssueNumber) throws -> ArchiveHeadline {
-        var headline = ArchiveHeadline(issueNumber: issue)
+    /// An entry's headline, and whether all its logs are uploaded; throws where the entry is not
+    /// as the writer writes it (the caller then skims and decodes it the thorough way).
+    static func read(_ skimmer: inout JSONSkimmer) throws -> (headline: ArchiveHeadline, complete: Bool) {
+        var issue: IssueNumber?
+        var headline = ArchiveHeadline(issueNumber: IssueNumber(exactly: 1)!)
+        var complete = true
         skimmer.position += 1
         if skimmer.closesAtOnce(UInt8(ascii: "}")) { throw NotAHeadline() }
         repeat {
             let key = try skimmer.skipKey()
             if skimmer.matches(key, "logs") {
-                try readLogs(&skimmer, into: &headline)
+                try readLogs(&skimmer, into: &headline, complete: &complete)
                 continue
             }
             let value = try skimmer.skipValue()
-            if skimmer.matches(key, "issue_url") {
+            if skimmer.matches(key, "issue_number") {
+                guard let text = try optionalString(value, in: skimmer) else { throw NotAHeadline() }
+                issue = try IssueNumber(validating: text)
+            } else if skimmer.matches(key, "issue_url") {
                 headline.issueURL = try optionalString(value, in: skimmer)
             } else if skimmer.matches(key, "issue_title") {
                 headline.issueTitle = try optionalString(value, in: skimmer)
@@ -284,10 +295,12 @@ private enum HeadlineReader {
                 headline.archiveReason = reason
             }
         } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
-        return headline
+        guard let issue else { throw NotAHeadline() }
+        headline.issueNumber = issue
+        return (headline, complete)
     }
 
-    private static func readLogs(_ skimmer: inout JSONSkimmer, into headline: inout ArchiveHeadline) throws {
+    private static func readLogs(_ skimmer: inout JSONSkimmer, into headline: inout ArchiveHeadline, complete: inout Bool) throws {
         guard skimmer.current == UInt8(ascii: "[") else { throw NotAHeadline() }
         skimmer.position += 1
         if skimmer.closesAtOnce(UInt8(ascii: "]")) { return }
@@ -304,7 +317,7 @@ private enum HeadlineReader {
                     if skimmer.matches(key, "upload_status") {
                         // Entries of the original workflow have no status: they were written only
                         // once every upload had succeeded.
-                        guard skimmer.matches(value, "\"uploaded\"") || skimmer.matches(value, "null") else { throw NotAHeadline() }
+                        if !skimmer.matches(value, "\"uploaded\"") && !skimmer.matches(value, "null") { complete = false }
                     } else if skimmer.matches(key, "size_bytes") {
                         size = try integer(value, in: skimmer) ?? 0
                     } else if skimmer.matches(key, "original_size_bytes") {
