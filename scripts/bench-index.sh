@@ -3,10 +3,13 @@
 # issues (entries of L logs), against the same with no history, in the same run; the migration of
 # a single-file history; and one issue of 500 small logs with its fsyncs counted.
 # Usage: scripts/bench-index.sh [HISTORIES] [LOGS_PER_ENTRY]   (defaults: "1000 10000" and 5)
+#   MIGRATIONS="1000 10000" limits the single-file migrations measured (default: HISTORIES); a
+#   single file of 100,000 entries of 30 logs is 2.7 GB, past the 1 GiB an index file may be.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 histories="${1:-1000 10000}"
 per_entry="${2:-5}"
+migrations="${MIGRATIONS:-$histories}"
 cd "$repo"
 bash scripts/setup.sh
 command -v strace >/dev/null || apt-get install -y -qq strace >/dev/null
@@ -47,6 +50,7 @@ for history in $histories; do
     read -r archive rss < <(archive_median "$dir")
     read -r status_one _ < <(timed "$dir" "$bin" status 21)
     read -r status_all _ < <(timed "$dir" "$bin" status)
+    rm -rf "$dir"
     largest=$(stat -c %s "$dir/logs/.archive-index/"*.json | sort -n | tail -1)
     ratio=$(echo "$archive / $empty_archive" | bc -l)
     printf "| %s issues × %s logs | %s MB | %s s (%.2f× none) | %s MiB | %s s | %s s |\n" \
@@ -56,13 +60,14 @@ done
 echo
 echo "| migration of a single-file history | index size | time | peak RSS |"
 echo "|---|---|---|---|"
-for history in $histories; do
+for history in $migrations; do
     dir="$work/m$history"
     python3 scripts/gen_index.py "$dir/logs" --issues "$history" --logs "$per_entry" --layout single --gap 10
     size=$(stat -c %s "$dir/logs/.archive-index.json")
     mkdir -p "$dir/logs/debug"; echo "one line" > "$dir/logs/debug/10-x.log"
     read -r seconds mib < <(timed "$dir" "$bin" 10 --no-comment --no-commit --store "$dir/store")
     echo "| $history issues × $per_entry logs (first archive, migration included) | $(echo "scale=1; $size / 1000000" | bc) MB | $seconds s | $mib MiB |"
+    rm -rf "$dir"
 done
 
 echo

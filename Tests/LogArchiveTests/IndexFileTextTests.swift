@@ -39,6 +39,14 @@ import Testing
         #expect(try IndexFileText(spliced).entry(for: issue) == (keeps ? replacement : nil))
     }
 
+    @Test(arguments: [[], [5], [7, 150, 5, 99]])
+    func aFileAssembledFromEntryBytesIsWhatTheWriterWrites(_ issues: [Int64]) {
+        let entries = issues.map { Self.entry($0, logs: Int($0 % 4)) }
+        let assembled = IndexFileText.fileBytes(
+            holding: entries.map { ($0.issueNumber, IndexFileText.bytes(of: $0)) }, updated: "2026-12-01T00:00:00Z")
+        #expect(assembled == ArchiveIndex(archives: entries, lastUpdated: "2026-12-01T00:00:00Z").fileBytes)
+    }
+
     @Test func anEntryIsDecodedAloneAndTheOthersAreOnlySkimmed() throws {
         // Issue 7's entry has a field of the wrong type: reading issue 5 does not decode it.
         var bytes = String(decoding: Self.fileBytes([Self.entry(7), Self.entry(5)]), as: UTF8.self)

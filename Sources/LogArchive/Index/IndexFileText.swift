@@ -95,6 +95,22 @@ public struct IndexFileText: Sendable {
     /// A new file with no entries, as `ArchiveIndex.fileBytes` writes one.
     public static let empty = try! IndexFileText(ArchiveIndex(lastUpdated: "").fileBytes)
 
+    /// A new file's bytes, holding `entries` (each from `bytes(of:)`) in the writer's issue order:
+    /// what `ArchiveIndex.fileBytes` writes for them, without decoding them again.
+    static func fileBytes(holding entries: [(issue: IssueNumber, bytes: [UInt8])], updated: String) -> [UInt8] {
+        var archives = Array("[".utf8)
+        for (position, entry) in entries.sorted(by: { $0.issue > $1.issue }).enumerated() {
+            archives += Array((position > 0 ? ",\n    " : "\n    ").utf8)
+            archives += entry.bytes
+        }
+        archives += Array((entries.isEmpty ? "]" : "\n  ]").utf8)
+        // Our own writer's bytes, so the skim cannot fail; the write's parse-back checks them too.
+        let shell = try! IndexFileText(ArchiveIndex(lastUpdated: updated).fileBytes)
+        var bytes = shell.bytes
+        bytes.replaceSubrange(shell.archivesArray, with: archives)
+        return bytes
+    }
+
     /// An entry's bytes as the writer indents it in a file: an element of `archives`, two levels in.
     public static func bytes(of entry: ArchiveEntry) -> [UInt8] {
         JSONWriter.prettyUTF8(entry.json, indent: 2, finalNewline: false)

@@ -218,22 +218,37 @@ public struct IndexStore: Sendable {
     /// maybe in a shard too, identical, which readers skip); the next write starts over.
     private func migrate(_ current: ArchiveIndex) throws {
         try createFolder()
-        var byFile: [String: (file: IndexFile, entries: [ArchiveEntry])] = [:]
+        // Each entry serialised once: measured for the choice of file, and written as it is.
+        var byFile: [String: (file: IndexFile, entries: [(issue: IssueNumber, bytes: [UInt8])])] = [:]
         for entry in current.archives {
             let own = ownFile(for: entry.issueNumber)
-            let bytes = ArchiveIndex(archives: [entry]).fileBytes.count
-            let file = IndexStore.needsOwnFile(hasOne: FileSystem.exists(own.path), bytes: bytes) ? own : shard(for: entry.issueNumber)
-            byFile[file.path, default: (file, [])].entries.append(entry)
+            let bytes = IndexFileText.bytes(of: entry)
+            let file = IndexStore.needsOwnFile(hasOne: FileSystem.exists(own.path), bytes: bytes.count) ? own : shard(for: entry.issueNumber)
+            byFile[file.path, default: (file, [])].entries.append((entry.issueNumber, bytes))
         }
-        for path in byFile.keys.sorted() {
-            guard let (file, entries) = byFile[path] else { continue }
-            let shardLock = try IndexLock.acquire(at: shard(for: entries[0].issueNumber).lockPath)
-            var index = try file.read() ?? ArchiveIndex()
-            for entry in entries { index.upsert(entry) }
-            index.lastUpdated = current.lastUpdated ?? UTCTimestamp.now().iso8601
-            try file.write(index)
-            shardLock.release()
+        let updated = current.lastUpdated ?? UTCTimestamp.now().iso8601
+        let files = byFile.keys.sorted().compactMap { byFile[$0] }
+        // Files of different ranges have their own locks: written side by side, their serialising
+        // and fsyncs overlap (a 100,000-issue index is over a thousand files).
+        let failures = Locked<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: files.count) { position in
+            let (file, entries) = files[position]
+            guard failures.withLock({ $0.isEmpty }) else { return }
+            do {
+                let shardLock = try IndexLock.acquire(at: shard(for: entries[0].issue).lockPath)
+                defer { shardLock.release() }
+                // A stopped migration may have left the file: the root's copies replace its entries.
+                guard var text = try file.readText(), !text.entries.isEmpty else {
+                    try file.write(bytes: IndexFileText.fileBytes(holding: entries, updated: updated))
+                    return
+                }
+                for entry in entries.dropLast() { text = try IndexFileText(text.replacing(entry.issue, with: entry.bytes, updated: updated)) }
+                try file.write(bytes: text.replacing(entries[entries.count - 1].issue, with: entries[entries.count - 1].bytes, updated: updated))
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
         }
+        if let failure = failures.withLock({ $0.first }) { throw failure }
         var emptied = current
         emptied.removeAll()
         emptied.unknownFields["index_layout"] = IndexLayout.rootDescription

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Walks a JSON text without building its values: it checks the grammar as `JSONParser` does and
 /// says where each value begins and ends, so that a caller can decode only the part it needs and
 /// copy the rest as it is. Strings are checked for escapes and control characters; their UTF-8 is
@@ -161,8 +167,8 @@ struct JSONSkimmer {
 
     /// Whether the raw bytes at `range` are exactly `text` (for keys without escapes).
     func matches(_ range: Range<Int>, _ text: StaticString) -> Bool {
-        let expected = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-        return range.count == expected.count && bytes[range].elementsEqual(expected)
+        // memcmp: the generic `elementsEqual` on slices was a twentieth of `status`'s time.
+        range.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
     }
 
     private mutating func skipEscape() throws(JSONParser.SyntaxError) {
