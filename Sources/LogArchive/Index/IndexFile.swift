@@ -11,12 +11,19 @@ struct IndexFile: Sendable {
 
     /// The file's index; nil when there is no file.
     func read() throws(ArchiveError) -> ArchiveIndex? {
+        let before = try? FileStatus.of(path)
+        if let before, let known = IndexFile.recentIndex(path, before) { return known }
         guard let bytes = try readBytes() else { return nil }
+        let index: ArchiveIndex
         do {
-            return try ArchiveIndex(fileBytes: bytes)
+            index = try ArchiveIndex(fileBytes: bytes)
         } catch {
             throw corrupt(error.description)
         }
+        if let before, let after = try? FileStatus.of(path), before.isUnchanged(comparedTo: after) {
+            IndexFile.remember(index, of: path, status: after)
+        }
+        return index
     }
 
     /// The file skimmed for where its entries lie, none decoded; nil when there is no file.
@@ -62,6 +69,23 @@ struct IndexFile: Sendable {
     /// lock. Every writer replaces the file by rename, so a new inode, size or time means new bytes.
     private static let recentTexts = Locked<[String: (status: FileStatus, text: IndexFileText)]>([:])
     private static let recentTextsLimit = 8
+    /// The same for a file read whole: a single-file index of 100,000 issues takes seconds to
+    /// decode, and a run reads it to find its issue, then again to migrate it.
+    private static let recentIndexes = Locked<[String: (status: FileStatus, index: ArchiveIndex)]>([:])
+
+    private static func recentIndex(_ path: String, _ status: FileStatus) -> ArchiveIndex? {
+        recentIndexes.withLock { indexes in
+            guard let known = indexes[path], known.status.isUnchanged(comparedTo: status) else { return nil }
+            return known.index
+        }
+    }
+
+    private static func remember(_ index: ArchiveIndex, of path: String, status: FileStatus) {
+        recentIndexes.withLock { indexes in
+            if indexes[path] == nil, indexes.count >= recentTextsLimit { indexes.removeAll() }
+            indexes[path] = (status, index)
+        }
+    }
 
     private static func recentText(_ path: String, _ status: FileStatus) -> IndexFileText? {
         recentTexts.withLock { texts in
@@ -71,6 +95,8 @@ struct IndexFile: Sendable {
     }
 
     private static func remember(_ text: IndexFileText?, of path: String, status: FileStatus?) {
+        // Whatever changes a file makes its decoded copy stale.
+        recentIndexes.withLock { $0[path] = nil }
         recentTexts.withLock { texts in
             guard let text, let status else {
                 texts[path] = nil
