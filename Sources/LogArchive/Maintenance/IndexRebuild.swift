@@ -85,6 +85,9 @@ public struct IndexRebuild: Sendable {
             let step = IssueStep(issue: issue, indexed: indexed[issue], stored: stored, reconciler: reconciler)
             _ = rebuild(step, request, lockWait: IndexRebuild.busyIssueWaitSeconds, into: &report)
         }
+        // Issues waited for were recorded last: every list in issue order.
+        report.added.sort { $0.issue < $1.issue }
+        report.updated.sort { $0.issue < $1.issue }
         for (issue, folders) in catalog.foldersWithoutManifest.sorted(by: { $0.key < $1.key }) where indexed[issue] == nil {
             report.notIndexed.append(
                 .init(issue: issue, reason: "\(folders.joined(separator: ", ")) holds logs but no manifest.json: nothing to rebuild the entry from"))
@@ -191,7 +194,8 @@ public struct IndexRebuild: Sendable {
     }
 
     /// Reads a manifest into memory (never to a file: a dry run writes nothing) and checks that it
-    /// is an entry of `issue` whose logs lie in the issue's folders.
+    /// is an entry of `issue` whose logs lie in the issue's folders. Errors leave the key out: the
+    /// report names it beside them.
     static func readManifest(_ key: String, of issue: IssueNumber, from store: any ObjectStore) throws(ArchiveError) -> ArchiveEntry {
         var bytes: [UInt8] = []
         do {
@@ -202,21 +206,21 @@ public struct IndexRebuild: Sendable {
                 bytes.append(contentsOf: chunk)
             }
         } catch let error as ArchiveError {
-            throw .failure("the manifest \(key) was not read: \(error.message)")
+            throw .failure("the manifest was not read: \(error.message)")
         } catch {
-            throw .failure("the manifest \(key) cannot be downloaded: \(error)")
+            throw .failure("the manifest cannot be downloaded: \(error)")
         }
         let entry: ArchiveEntry
         do {
             entry = try ArchiveEntry(json: JSONParser.parse(bytes), path: "manifest")
         } catch {
-            throw .failure("the manifest \(key) is corrupt: \(error)")
+            throw .failure("the manifest is corrupt: \(error)")
         }
         guard entry.issueNumber == issue else {
-            throw .failure("the manifest \(key) is for issue #\(entry.issueNumber), not #\(issue)")
+            throw .failure("the manifest is for issue #\(entry.issueNumber), not #\(issue)")
         }
         if let stray = entry.logs.first(where: { !$0.remotePath.isEmpty && StoreCatalog.place(of: $0.remotePath)?.issue != issue }) {
-            throw .failure("the manifest \(key) lists \(stray.remotePath), outside issue #\(issue)'s folders")
+            throw .failure("the manifest lists \(stray.remotePath), outside issue #\(issue)'s folders")
         }
         return entry
     }
