@@ -215,6 +215,42 @@ import Testing
         #expect(logs.allSatisfy { $0["upload_status"] as? String == "uploaded" })
     }
 
+    /// The newer of the index's entry and the store's manifest gives the entry; a log the store
+    /// holds stays uploaded whatever the other copy says of it.
+    @Test func theNewerCopyGivesTheEntryAndAStoredLogIsNeverDowngraded() throws {
+        let sandbox = try Sandbox()
+        try Self.archive([5], in: sandbox)
+        let before = try Self.entries(in: sandbox)
+        let first = try #require(try Self.logs("5", in: sandbox).first)
+        let folder = ((first["remote_path"] as? String ?? "") as NSString).deletingLastPathComponent
+        let manifest = ".logarchive-store/\(folder)/manifest.json"
+        let dropped = Self.log("5-dropped.log", key: folder + "/5-dropped.log", size: 4, bytes: "gone")
+        let droppedJSON = String(decoding: try JSONSerialization.data(withJSONObject: dropped), as: UTF8.self)
+        func editManifest(archivedAt: String) throws {
+            try sandbox.shell(
+                "jq '.archived_at = \"\(archivedAt)\" | .logs[0].upload_status = \"failed\" | .logs[0].last_error = \"timeout\" | .logs += [\(droppedJSON) | .upload_status = \"failed\"]' \(manifest) > m.tmp && mv m.tmp \(manifest)"
+            ).requireSuccess()
+        }
+
+        // An older manifest: the index's entry stands as it is.
+        try editManifest(archivedAt: "2020-01-01T00:00:00Z")
+        let older = try Self.reindex(in: sandbox)
+        #expect(older.output.contains("0 updated, 1 unchanged"), "\(older.output)")
+        #expect(try Self.entries(in: sandbox) == before)
+
+        // A newer manifest: its fields and its failed log come in; the stored log stays uploaded.
+        try editManifest(archivedAt: "2999-01-01T00:00:00Z")
+        let newer = try Self.reindex(in: sandbox)
+        #expect(newer.output.contains("1 updated"), "\(newer.output)")
+        #expect(newer.output.contains("archived_at: "), "\(newer.output)")
+        #expect(try sandbox.entry("5")?["archived_at"] as? String == "2999-01-01T00:00:00Z")
+        let logs = try Self.logs("5", in: sandbox)
+        #expect(logs.first?["upload_status"] as? String == "uploaded")
+        #expect(logs.first?["last_error"] is NSNull)
+        #expect(logs.last?["filename"] as? String == "5-dropped.log")
+        #expect(logs.last?["upload_status"] as? String == "failed")
+    }
+
     static func log(_ name: String, key: String, size: Int, bytes: String) -> [String: Any] {
         [
             "type": "debug", "filename": name, "local_path": "logs/debug/\(name)", "remote_path": key, "size_bytes": size,

@@ -4,8 +4,9 @@
 /// - The store's view is the newest manifest, plus the logs that only older manifests list and
 ///   whose objects the listing shows at their recorded size (an earlier month's run).
 /// - When the index has the issue too, the newer of the two (by `archived_at`; the store's on a
-///   tie) gives the entry's fields and the order of its logs; the other's logs that it lacks are
-///   added, so no log either side knows of is dropped. Unknown fields of both are kept.
+///   tie) gives the entry's fields and the order of its logs. Logs the index has and the store's
+///   view lacks are kept; logs only an older manifest lists are added when the store holds them.
+///   Unknown fields of both are kept.
 /// - Each log's status is then what the store says of its bytes. The listing settles a log when
 ///   every record of it agrees it is uploaded, with one checksum, at the listed size; anything else
 ///   (a status that would change, records that disagree, `--verify-checksums`) is settled by a HEAD,
@@ -50,6 +51,9 @@ struct EntryReconciler {
             seen.insert(log.remotePath)
         }
         for log in other?.logs ?? [] where !seen.contains(log.remotePath) {
+            // The index's logs all stay; a log only an older manifest lists, only if it is stored
+            // (the newer index dropped it: re-archived under another key, or never uploaded).
+            if !storeIsNewer, sizes[log.remotePath] != log.sizeBytes { continue }
             logs.append(try settle([log]))
             seen.insert(log.remotePath)
         }
