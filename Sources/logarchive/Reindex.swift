@@ -46,7 +46,8 @@ extension LogArchiveCommand {
 
         func validate() throws {
             guard all else {
-                throw ValidationError("'reindex' rebuilds the whole index: give '--all' (one issue: logarchive <issue> --reindex-only)")
+                throw ValidationError(
+                    "'reindex' rebuilds the whole index: give '--all' (one issue: logarchive <issue> --reindex-only)")
             }
         }
 

@@ -7,12 +7,15 @@ import Testing
 @Suite struct ReindexAllTests {
     /// Archives each issue with a build log and a debug log (the first issue's build log large
     /// enough to be gzipped), into the sandbox's local store unless `store` names another.
-    static func archive(_ issues: [Int], in sandbox: Sandbox, store: [String] = [], environment: [String: String] = [:]) throws {
+    static func archive(_ issues: [Int], in sandbox: Sandbox, store: [String] = [], environment: [String: String] = [:])
+        throws
+    {
         for (position, issue) in issues.enumerated() {
             let build = position == 0 ? Sandbox.logText(bytes: 1_200_000, seed: issue) : "build of \(issue)\n"
             try sandbox.write("logs/builds/\(issue)-build.log", build)
             try sandbox.write("logs/debug/\(issue)-trace.log", "trace of \(issue)\n")
-            let result = try LogArchiveBinary.run(["\(issue)", "--no-commit"] + store, in: sandbox, environment: environment)
+            let result = try LogArchiveBinary.run(
+                ["\(issue)", "--no-commit"] + store, in: sandbox, environment: environment)
             #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         }
     }
@@ -25,19 +28,23 @@ import Testing
     /// Every entry of the index, by issue number.
     static func entries(in sandbox: Sandbox) throws -> [String: NSDictionary] {
         let archives = try sandbox.index()["archives"] as? [[String: Any]] ?? []
-        return Dictionary(uniqueKeysWithValues: archives.map { ($0["issue_number"] as? String ?? "", NSDictionary(dictionary: $0)) })
+        return Dictionary(
+            uniqueKeysWithValues: archives.map { ($0["issue_number"] as? String ?? "", NSDictionary(dictionary: $0)) })
     }
 
     static func logs(_ issue: String, in sandbox: Sandbox) throws -> [[String: Any]] {
         try #require(try sandbox.entry(issue)?["logs"] as? [[String: Any]])
     }
 
-    static func reindex(_ arguments: [String] = [], in sandbox: Sandbox, environment: [String: String] = [:]) throws -> CommandResult {
+    static func reindex(_ arguments: [String] = [], in sandbox: Sandbox, environment: [String: String] = [:]) throws
+        -> CommandResult
+    {
         try LogArchiveBinary.run(["reindex", "--all"] + arguments, in: sandbox, environment: environment)
     }
 
     static func json(_ result: CommandResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
     }
 
     /// Issue numbers in a section of the `--json` report.
@@ -54,10 +61,15 @@ import Testing
 
         let result = try Self.reindex(in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
-        #expect(result.output.contains("3 issues in the store, 3 added, 0 updated, 0 unchanged, 0 kept unconfirmed"), "\(result.output)")
+        #expect(
+            result.output.contains("3 issues in the store, 3 added, 0 updated, 0 unchanged, 0 kept unconfirmed"),
+            "\(result.output)")
         // Entries are rebuilt whole: statuses, checksums, sizes, paths, compression, dates.
         #expect(try Self.entries(in: sandbox) == original)
-        #expect(try sandbox.indexFiles() == ["logs/.archive-index/issues-000000-000099.json", "logs/.archive-index/issues-000100-000199.json"])
+        #expect(
+            try sandbox.indexFiles() == [
+                "logs/.archive-index/issues-000000-000099.json", "logs/.archive-index/issues-000100-000199.json",
+            ])
         #expect(Set(try IndexScaleTests.issuesFoundByJq(in: sandbox)) == ["5", "150", "151"])
         let compressed = try Self.logs("5", in: sandbox).first { $0["filename"] as? String == "5-build.log" }
         #expect(compressed?["compressed"] as? Bool == true)
@@ -94,13 +106,18 @@ import Testing
         let sandbox = try Sandbox()
         try Self.archive([5, 42], in: sandbox)
         let kept = try #require(try Self.entries(in: sandbox)["42"])
-        let folder = try #require((try Self.logs("42", in: sandbox).first?["remote_path"] as? String).map { ($0 as NSString).deletingLastPathComponent })
+        let folder = try #require(
+            (try Self.logs("42", in: sandbox).first?["remote_path"] as? String).map {
+                ($0 as NSString).deletingLastPathComponent
+            })
         try FileManager.default.removeItem(atPath: sandbox.storeRoot + "/" + folder + "/manifest.json")
 
         let result = try Self.reindex(in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         #expect(result.output.contains("1 kept unconfirmed"))
-        #expect(result.output.contains("#42  kept: no manifest in the store (2 of 2 logs found in the store)"), "\(result.output)")
+        #expect(
+            result.output.contains("#42  kept: no manifest in the store (2 of 2 logs found in the store)"),
+            "\(result.output)")
         #expect(try Self.entries(in: sandbox)["42"] == kept)
 
         // With no store folder at all, the entry still stays.
@@ -128,7 +145,8 @@ import Testing
         let result = try Self.reindex(in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         #expect(result.output.contains("1 updated"), "\(result.output)")
-        #expect(result.output.contains("6-trace.log: uploaded → failed (not in the store at \(lost))"), "\(result.output)")
+        #expect(
+            result.output.contains("6-trace.log: uploaded → failed (not in the store at \(lost))"), "\(result.output)")
         let entry = try #require(try sandbox.entry("6"))
         #expect(entry["x_owner"] as? String == "ops")
         #expect(entry["partial_archive"] as? Bool == true)
@@ -162,7 +180,10 @@ import Testing
         try Self.archive([7], in: other, store: ["--store", sandbox.storeRoot])
         let lost = try #require(try Self.logs("6", in: sandbox).first?["remote_path"] as? String)
         try FileManager.default.removeItem(atPath: sandbox.storeRoot + "/" + lost)
-        let folder42 = try #require((try Self.logs("42", in: sandbox).first?["remote_path"] as? String).map { ($0 as NSString).deletingLastPathComponent })
+        let folder42 = try #require(
+            (try Self.logs("42", in: sandbox).first?["remote_path"] as? String).map {
+                ($0 as NSString).deletingLastPathComponent
+            })
         try FileManager.default.removeItem(atPath: sandbox.storeRoot + "/" + folder42 + "/manifest.json")
         let before = try sandbox.snapshot()
 
@@ -170,7 +191,9 @@ import Testing
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         #expect(try sandbox.snapshot() == before)
         #expect(result.output.hasPrefix("Dry run: nothing was changed."))
-        #expect(result.output.contains("3 issues in the store, 1 to add, 1 to update, 1 unchanged, 1 kept unconfirmed"), "\(result.output)")
+        #expect(
+            result.output.contains("3 issues in the store, 1 to add, 1 to update, 1 unchanged, 1 kept unconfirmed"),
+            "\(result.output)")
         #expect(result.output.contains("Would add: 1 issue\n    #7  2 logs, 2 uploaded"), "\(result.output)")
         #expect(result.output.contains("Would update: 1 issue\n    #6  "), "\(result.output)")
         #expect(result.output.contains("uploaded → failed (not in the store at \(lost))"))
@@ -197,13 +220,15 @@ import Testing
         let olderFolder = "archive/logs/2020/03/5/"
         try sandbox.write(".logarchive-store/\(olderFolder)5-old.log", "an older run\n")
         let olderManifest: [String: Any] = [
-            "issue_number": "5", "archived_at": "2020-03-02T10:00:00Z", "archive_reason": "manual", "issue_title": "older title",
+            "issue_number": "5", "archived_at": "2020-03-02T10:00:00Z", "archive_reason": "manual",
+            "issue_title": "older title",
             "logs": [
                 Self.log("5-old.log", key: olderFolder + "5-old.log", size: 13, bytes: "an older run\n"),
                 Self.log("5-gone.log", key: olderFolder + "5-gone.log", size: 4, bytes: "gone"),
             ],
         ]
-        try sandbox.write(".logarchive-store/\(olderFolder)manifest.json", try JSONSerialization.data(withJSONObject: olderManifest))
+        try sandbox.write(
+            ".logarchive-store/\(olderFolder)manifest.json", try JSONSerialization.data(withJSONObject: olderManifest))
         try Self.deleteIndex(in: sandbox)
 
         let result = try Self.reindex(in: sandbox)
@@ -211,7 +236,9 @@ import Testing
         let entry = try #require(try sandbox.entry("5"))
         #expect(entry["issue_title"] as? String == nil, "the newest manifest's fields")
         let logs = try Self.logs("5", in: sandbox)
-        #expect(logs.compactMap { $0["filename"] as? String } == ["5-old.log"] + newest.compactMap { $0["filename"] as? String })
+        #expect(
+            logs.compactMap { $0["filename"] as? String } == ["5-old.log"]
+                + newest.compactMap { $0["filename"] as? String })
         #expect(logs.allSatisfy { $0["upload_status"] as? String == "uploaded" })
     }
 
@@ -253,7 +280,8 @@ import Testing
 
     static func log(_ name: String, key: String, size: Int, bytes: String) -> [String: Any] {
         [
-            "type": "debug", "filename": name, "local_path": "logs/debug/\(name)", "remote_path": key, "size_bytes": size,
+            "type": "debug", "filename": name, "local_path": "logs/debug/\(name)", "remote_path": key,
+            "size_bytes": size,
             "original_size_bytes": size, "compressed": false, "checksum": "sha256:" + SHA256Hex.of(Data(bytes.utf8)),
             "upload_status": "uploaded",
         ]
@@ -263,7 +291,10 @@ import Testing
         let sandbox = try Sandbox()
         try Self.archive([5, 150, 151], in: sandbox)
         let kept = try #require(try Self.entries(in: sandbox)["150"])
-        let folder = try #require((try Self.logs("150", in: sandbox).first?["remote_path"] as? String).map { ($0 as NSString).deletingLastPathComponent })
+        let folder = try #require(
+            (try Self.logs("150", in: sandbox).first?["remote_path"] as? String).map {
+                ($0 as NSString).deletingLastPathComponent
+            })
         let manifest = folder + "/manifest.json"
         try sandbox.write(".logarchive-store/" + manifest, "{\"issue_number\": \"150\", \"logs\": [")
         try FileManager.default.removeItem(atPath: sandbox.path("logs/.archive-index/issues-000000-000099.json"))
@@ -304,7 +335,8 @@ import Testing
         try Self.archive([5], in: sandbox)
         try HostileInputTests.expectRefused(["reindex"], in: sandbox, status: 64, mentioning: "--all")
         try HostileInputTests.expectRefused(
-            ["reindex", "--all", "--store", "s3://some-bucket"], in: sandbox, status: 64, mentioning: "AWS_ACCESS_KEY_ID",
+            ["reindex", "--all", "--store", "s3://some-bucket"], in: sandbox, status: 64,
+            mentioning: "AWS_ACCESS_KEY_ID",
             environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9", "HOME": sandbox.root])
         try HostileInputTests.expectRefused(
             ["reindex", "--all", "--store", "s3://some-bucket"], in: sandbox, status: 1, mentioning: "cannot reach",
@@ -313,7 +345,8 @@ import Testing
                 "LOGARCHIVE_BACKOFF_SCALE": "0.001",
             ])
         try HostileInputTests.expectRefused(
-            ["reindex", "--all", "--store", sandbox.path("no-such-store")], in: sandbox, status: 1, mentioning: "does not exist")
+            ["reindex", "--all", "--store", sandbox.path("no-such-store")], in: sandbox, status: 1,
+            mentioning: "does not exist")
         let json = try LogArchiveBinary.run(
             ["reindex", "--all", "--json", "--store", "s3://some-bucket"], in: sandbox,
             environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9", "HOME": sandbox.root])

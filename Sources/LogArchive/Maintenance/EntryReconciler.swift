@@ -77,7 +77,10 @@ struct EntryReconciler {
 
         let anyClaimsStored = records.contains { $0.uploadStatus == .uploaded || $0.sizeBytes == listed }
         let stored = anyClaimsStored ? try head(key) : nil
-        if let stored, let match = records.first(where: { Checksum($0.checksum) == stored.checksum && $0.sizeBytes == stored.size }) {
+        if let stored,
+            let match = records.first(where: { Checksum($0.checksum) == stored.checksum && $0.sizeBytes == stored.size }
+            )
+        {
             var verified = match
             verified.unknownFields = record.unknownFields
             if verified.uploadStatus != .uploaded || verified.lastError != nil {
@@ -104,7 +107,8 @@ enum EntryChanges {
         var changes: [String] = []
         let fields: [(String, String?, String?)] = [
             ("issue_title", old.issueTitle, new.issueTitle), ("issue_url", old.issueURL, new.issueURL),
-            ("archived_at", old.archivedAt, new.archivedAt), ("archive_reason", old.archiveReason.rawValue, new.archiveReason.rawValue),
+            ("archived_at", old.archivedAt, new.archivedAt),
+            ("archive_reason", old.archiveReason.rawValue, new.archiveReason.rawValue),
             ("retry_count", String(old.retryCount), String(new.retryCount)),
         ]
         for (name, before, after) in fields where before != after {
@@ -115,7 +119,8 @@ enum EntryChanges {
         let oldLogs = Dictionary(old.logs.map { ($0.remotePath, $0) }, uniquingKeysWith: { first, _ in first })
         for log in new.logs {
             guard let before = oldLogs[log.remotePath] else {
-                changes.append("\(log.filename): added from the store (\(log.uploadStatus.rawValue), \(log.remotePath))")
+                changes.append(
+                    "\(log.filename): added from the store (\(log.uploadStatus.rawValue), \(log.remotePath))")
                 continue
             }
             if before.uploadStatus != log.uploadStatus {
@@ -124,7 +129,8 @@ enum EntryChanges {
             } else if before.lastError != log.lastError {
                 changes.append("\(log.filename): still \(log.uploadStatus.rawValue) (\(log.lastError ?? "no error"))")
             } else if before.checksum != log.checksum || before.sizeBytes != log.sizeBytes {
-                changes.append("\(log.filename): the record the stored bytes match (\(log.sizeBytes) bytes, \(log.checksum))")
+                changes.append(
+                    "\(log.filename): the record the stored bytes match (\(log.sizeBytes) bytes, \(log.checksum))")
             } else if before != log {
                 changes.append("\(log.filename): other details from the newer copy")
             }

@@ -44,10 +44,13 @@ public struct IndexRebuild: Sendable {
 
     public func run(_ request: Request) throws(ArchiveError) -> IndexRebuildReport {
         guard FileSystem.isDirectory(logsDirectory) else {
-            throw .badInput("the logs directory \(logsDirectory) does not exist: create it (mkdir -p) or give it with --logs-dir")
+            throw .badInput(
+                "the logs directory \(logsDirectory) does not exist: create it (mkdir -p) or give it with --logs-dir")
         }
         if let localStoreFolder, !FileSystem.isDirectory(localStoreFolder) {
-            throw .failure("the local store \(localStoreFolder) does not exist: there is nothing to rebuild the index from (give the store with --store)")
+            throw .failure(
+                "the local store \(localStoreFolder) does not exist: there is nothing to rebuild the index from (give the store with --store)"
+            )
         }
         let catalog = StoreCatalog(listing: try listStore())
         let (snapshot, unreadable) = index.readAll()
@@ -64,33 +67,38 @@ public struct IndexRebuild: Sendable {
         let reconciler = EntryReconciler(
             sizes: catalog.sizes, verifyChecksums: request.verifyChecksums, head: { try store.head(key: $0) },
             url: { store.url(for: $0) })
-        let indexed = Dictionary(snapshot.archives.map { ($0.issueNumber, $0) }, uniquingKeysWith: { first, _ in first })
+        let indexed = Dictionary(
+            snapshot.archives.map { ($0.issueNumber, $0) }, uniquingKeysWith: { first, _ in first })
 
-        var busy: [IssueNumber] = []
+        var busy: [IssueStep] = []
         for issue in Set(catalog.manifests.keys).union(indexed.keys).sorted() {
-            let stored = reconciler.storeEntry(manifests: (catalog.manifests[issue] ?? []).compactMap { try? manifests[$0]?.get() })
+            let stored = reconciler.storeEntry(
+                manifests: (catalog.manifests[issue] ?? []).compactMap { try? manifests[$0]?.get() })
             guard let stored else {
                 if let entry = indexed[issue] {
-                    report.kept.append(unconfirmed(entry, hasManifest: catalog.manifests[issue] != nil, sizes: catalog.sizes))
+                    report.kept.append(
+                        unconfirmed(entry, hasManifest: catalog.manifests[issue] != nil, sizes: catalog.sizes))
                 }
                 continue
             }
             let step = IssueStep(issue: issue, indexed: indexed[issue], stored: stored, reconciler: reconciler)
-            if !rebuild(step, request, lockWait: 0, into: &report) { busy.append(issue) }
+            if !rebuild(step, request, lockWait: 0, into: &report) { busy.append(step) }
         }
         // Issues another run held: waited for, now that everything else is done.
-        for issue in busy {
-            guard let stored = reconciler.storeEntry(manifests: (catalog.manifests[issue] ?? []).compactMap { try? manifests[$0]?.get() })
-            else { continue }
-            let step = IssueStep(issue: issue, indexed: indexed[issue], stored: stored, reconciler: reconciler)
+        for step in busy {
             _ = rebuild(step, request, lockWait: IndexRebuild.busyIssueWaitSeconds, into: &report)
         }
         // Issues waited for were recorded last: every list in issue order.
         report.added.sort { $0.issue < $1.issue }
         report.updated.sort { $0.issue < $1.issue }
-        for (issue, folders) in catalog.foldersWithoutManifest.sorted(by: { $0.key < $1.key }) where indexed[issue] == nil {
+        for (issue, folders) in catalog.foldersWithoutManifest.sorted(by: { $0.key < $1.key })
+        where indexed[issue] == nil {
             report.notIndexed.append(
-                .init(issue: issue, reason: "\(folders.joined(separator: ", ")) holds logs but no manifest.json: nothing to rebuild the entry from"))
+                .init(
+                    issue: issue,
+                    reason:
+                        "\(folders.joined(separator: ", ")) holds logs but no manifest.json: nothing to rebuild the entry from"
+                ))
         }
         return report
     }
@@ -105,7 +113,9 @@ public struct IndexRebuild: Sendable {
 
     /// Reconciles one issue and, unless it is a dry run, writes its entry. Returns false when
     /// another run held the issue's lock for all of `lockWait`.
-    private func rebuild(_ step: IssueStep, _ request: Request, lockWait: Double, into report: inout IndexRebuildReport) -> Bool {
+    private func rebuild(_ step: IssueStep, _ request: Request, lockWait: Double, into report: inout IndexRebuildReport)
+        -> Bool
+    {
         let issue = step.issue
         do {
             let planned = try step.reconciler.reconcile(current: step.indexed, stored: step.stored)
@@ -140,10 +150,14 @@ public struct IndexRebuild: Sendable {
     }
 
     /// An entry the store has no (readable) manifest for: kept, with how much of it the listing shows.
-    private func unconfirmed(_ entry: ArchiveEntry, hasManifest: Bool, sizes: [String: Int64]) -> IndexRebuildReport.Kept {
+    private func unconfirmed(_ entry: ArchiveEntry, hasManifest: Bool, sizes: [String: Int64])
+        -> IndexRebuildReport.Kept
+    {
         let found = entry.logs.filter { sizes[$0.remotePath] == $0.sizeBytes }.count
         let why = hasManifest ? "its manifest in the store cannot be read" : "no manifest in the store"
-        return .init(issue: entry.issueNumber, reason: "kept: \(why) (\(found) of \(Wording.count(entry.logs.count, "log")) found in the store)")
+        return .init(
+            issue: entry.issueNumber,
+            reason: "kept: \(why) (\(found) of \(Wording.count(entry.logs.count, "log")) found in the store)")
     }
 
     private func listStore() throws(ArchiveError) -> [ListedObject] {
@@ -171,7 +185,9 @@ public struct IndexRebuild: Sendable {
                 }
                 guard position < jobs.count else { return }
                 let (issue, key) = jobs[position]
-                let result = Result { () throws(ArchiveError) in try IndexRebuild.readManifest(key, of: issue, from: store) }
+                let result = Result { () throws(ArchiveError) in
+                    try IndexRebuild.readManifest(key, of: issue, from: store)
+                }
                 results.withLock { $0[key] = result }
             }
         }
@@ -196,12 +212,15 @@ public struct IndexRebuild: Sendable {
     /// Reads a manifest into memory (never to a file: a dry run writes nothing) and checks that it
     /// is an entry of `issue` whose logs lie in the issue's folders. Errors leave the key out: the
     /// report names it beside them.
-    static func readManifest(_ key: String, of issue: IssueNumber, from store: any ObjectStore) throws(ArchiveError) -> ArchiveEntry {
+    static func readManifest(_ key: String, of issue: IssueNumber, from store: any ObjectStore) throws(ArchiveError)
+        -> ArchiveEntry
+    {
         var bytes: [UInt8] = []
         do {
             try store.read(key: key) { chunk in
                 guard bytes.count + chunk.count <= manifestSizeLimit else {
-                    throw ArchiveError.failure("it is larger than \(ByteCount.format(Int64(manifestSizeLimit))), far more than one entry")
+                    throw ArchiveError.failure(
+                        "it is larger than \(ByteCount.format(Int64(manifestSizeLimit))), far more than one entry")
                 }
                 bytes.append(contentsOf: chunk)
             }
@@ -219,7 +238,9 @@ public struct IndexRebuild: Sendable {
         guard entry.issueNumber == issue else {
             throw .failure("the manifest is for issue #\(entry.issueNumber), not #\(issue)")
         }
-        if let stray = entry.logs.first(where: { !$0.remotePath.isEmpty && StoreCatalog.place(of: $0.remotePath)?.issue != issue }) {
+        if let stray = entry.logs.first(where: {
+            !$0.remotePath.isEmpty && StoreCatalog.place(of: $0.remotePath)?.issue != issue
+        }) {
             throw .failure("the manifest lists \(stray.remotePath), outside issue #\(issue)'s folders")
         }
         return entry

@@ -54,7 +54,9 @@ public struct IndexRebuildReport: Sendable {
             unchanged += 1
         } else {
             updated.append(
-                Change(issue: issue, changes: EntryChanges.between(before, after), logs: after.logs.count, uploadedLogs: uploaded))
+                Change(
+                    issue: issue, changes: EntryChanges.between(before, after), logs: after.logs.count,
+                    uploadedLogs: uploaded))
         }
     }
 }

@@ -15,7 +15,8 @@ public struct IndexRebuildSummary: Sendable {
         let dry = report.dryRun
         let counts = [
             Wording.count(report.issuesInStore, "issue") + " in the store",
-            "\(report.added.count) \(dry ? "to add" : "added")", "\(report.updated.count) \(dry ? "to update" : "updated")",
+            "\(report.added.count) \(dry ? "to add" : "added")",
+            "\(report.updated.count) \(dry ? "to update" : "updated")",
             "\(report.unchanged) unchanged", "\(report.kept.count) kept unconfirmed",
         ].joined(separator: ", ")
         var lines: [String] = []
@@ -41,7 +42,9 @@ public struct IndexRebuildSummary: Sendable {
     }
 
     /// `  Added: 2 issues`, then `    #151  detail` lines (later details indented under the first).
-    private func section<Item: IssueItem>(_ title: String, _ items: [Item], into lines: inout [String], details: (Item) -> [String]) {
+    private func section<Item: IssueItem>(
+        _ title: String, _ items: [Item], into lines: inout [String], details: (Item) -> [String]
+    ) {
         guard !items.isEmpty else { return }
         lines.append("  \(title): \(Wording.count(items.count, "issue"))")
         for item in items.prefix(listLimit) {
@@ -51,7 +54,9 @@ public struct IndexRebuildSummary: Sendable {
                 lines.append("    " + (position == 0 ? label + "  " : pad) + detail)
             }
         }
-        if items.count > listLimit { lines.append(style.dim("    … and \(items.count - listLimit) more (--json lists them all)")) }
+        if items.count > listLimit {
+            lines.append(style.dim("    … and \(items.count - listLimit) more (--json lists them all)"))
+        }
     }
 
     public func json(_ report: IndexRebuildReport) -> JSONValue {
@@ -59,7 +64,8 @@ public struct IndexRebuildSummary: Sendable {
             .object(
                 JSONObject([
                     ("issue_number", .string(change.issue.description)), ("logs", .integer(Int64(change.logs))),
-                    ("uploaded_logs", .integer(Int64(change.uploadedLogs))), ("changes", .array(change.changes.map(JSONValue.string))),
+                    ("uploaded_logs", .integer(Int64(change.uploadedLogs))),
+                    ("changes", .array(change.changes.map(JSONValue.string))),
                 ]))
         }
         func kept(_ kept: IndexRebuildReport.Kept) -> JSONValue {
@@ -95,7 +101,10 @@ public struct IndexRebuildSummary: Sendable {
         case .commandNotRun: kind = "command_not_run"
         }
         return .object(
-            JSONObject([("error", .string(error.message)), ("kind", .string(kind)), ("exit_code", .integer(Int64(error.exitCode)))]))
+            JSONObject([
+                ("error", .string(error.message)), ("kind", .string(kind)),
+                ("exit_code", .integer(Int64(error.exitCode))),
+            ]))
     }
 }
 
