@@ -196,7 +196,8 @@ public struct IndexRebuild: Sendable {
 
     /// Runs `work` on `count` threads of its own and returns once every one has finished. Threads,
     /// not `concurrentPerform`: that runs as many at once as there are cores, and a manifest read
-    /// spends its time waiting on the network.
+    /// spends its time waiting on the store. 600 manifests from SeaweedFS on loopback, 2 busy cores:
+    /// 2.9 s with 8 readers, 4.2 s with 1 (more against a store farther away than loopback).
     private static func onThreads(_ count: Int, _ work: @escaping @Sendable () -> Void) {
         let finished = DispatchGroup()
         for _ in 0..<count {
