@@ -56,11 +56,11 @@ public struct ArchivePipeline: Sendable {
         return report
     }
 
-    /// The issue's run lock, `<logs-dir>/.archive-issue-<n>.lock`; says so when it has to wait.
+    /// The issue's run lock (`IssueRunLock`); says so when it has to wait.
     private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> IndexLock? {
         guard FileSystem.isDirectory(context.settings.logsDirectory) else { return nil }  // validate reports it
-        let path = Paths.join(context.settings.logsDirectory, ".archive-issue-\(issue).lock")
-        let what = "issue #\(issue)"
+        let path = IssueRunLock.path(logsDirectory: context.settings.logsDirectory, issue: issue)
+        let what = IssueRunLock.what(issue)
         if let lock = try? IndexLock.acquire(at: path, timeoutSeconds: 0.05, guarding: what) { return lock }
         let holder = (try? FileSystem.readAll(path, limit: 64)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? ""
         context.note("run.waiting", by: "pipeline", about: what, "another logarchive run\(holder.isEmpty ? "" : " (pid \(holder))") is archiving it")
