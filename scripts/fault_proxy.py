@@ -2,8 +2,9 @@
 """A fault-injecting HTTP/1.1 proxy for S3 tests (Python 3 stdlib only).
 
 Sits on loopback between a client and an S3 server (SeaweedFS), forwards each request unchanged
-except for `Connection: close` (requests are SigV4-signed, so Host and x-amz-* must stay as sent),
-and makes a chosen share of requests fail in one of these ways:
+(requests are SigV4-signed, so Host and x-amz-* must stay as sent) on a fresh upstream connection,
+keeps the client's connection alive between requests (unless --no-keep-alive), and makes a chosen
+share of requests fail in one of these ways:
 
   500          500 InternalError (S3 XML body), upstream never contacted
   503slowdown  503 SlowDown with Retry-After, upstream never contacted
@@ -14,11 +15,22 @@ and makes a chosen share of requests fail in one of these ways:
                Content-Length); a response with no body is cut in the middle of its status line, so
                e.g. a PUT lands upstream while the client sees a broken response
 
+Every fault ends the client's connection. --rtt MS puts a network in front of the proxy (these
+machines have no kernel netem): a new connection waits one round trip before its first byte (the
+TCP handshake), and every chunk waits half a round trip in each direction, pipelined, so latency
+does not cap throughput.
+
+Counts: --log gets one JSON line per request (with its connection's number); --stats FILE is
+rewritten (atomically) after every connection and request with the totals so far:
+{"connections": N, "requests": N, "max_open_connections": N}.
+
 Prints `listening 127.0.0.1:PORT` once, then serves until SIGTERM/SIGINT.
-One request per connection, one thread per connection; bodies are streamed, never buffered whole.
+One thread per connection; bodies are streamed, never buffered whole.
 """
 import argparse
 import json
+import os
+import queue
 import random
 import signal
 import socket
@@ -40,6 +52,35 @@ class Proxy:
         self.lock = threading.Lock()
         self.count = 0  # requests eligible for faults so far (for --fail-first)
         self.log_file = open(args.log, "a", buffering=1) if args.log else None
+        self.connections = 0
+        self.requests = 0
+        self.open_connections = 0
+        self.max_open_connections = 0
+
+    def write_stats(self):
+        """Called with self.lock held."""
+        if not self.args.stats:
+            return
+        tmp = self.args.stats + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"connections": self.connections, "requests": self.requests,
+                       "max_open_connections": self.max_open_connections}, f)
+        os.replace(tmp, self.args.stats)
+
+    def serve(self, conn):
+        with self.lock:
+            self.connections += 1
+            self.open_connections += 1
+            self.max_open_connections = max(self.max_open_connections, self.open_connections)
+            number = self.connections
+            self.write_stats()
+        link = LatencyLink(conn, self.args.rtt / 1000) if self.args.rtt > 0 else None
+        try:
+            self.handle(link.start() if link else conn, number, link)
+        finally:
+            with self.lock:
+                self.open_connections -= 1
+                self.write_stats()
 
     def choose_fault(self, method, target):
         a = self.args
@@ -51,44 +92,56 @@ class Proxy:
                    or self.rng.random() < a.fail_rate)
             return self.rng.choice(a.modes) if hit else None
 
-    def log(self, method, target, fault, status):
+    def log(self, method, target, fault, status, connection):
         if self.log_file:
-            line = json.dumps({"time": time.time(), "method": method, "path": target,
-                               "fault": fault, "upstream_status": status})
+            line = json.dumps({"time": time.time(), "method": method, "path": target, "fault": fault,
+                               "upstream_status": status, "connection": connection})
             with self.lock:
                 self.log_file.write(line + "\n")
 
     # ---- one connection ------------------------------------------------------------------
-    def handle(self, client):
+    def handle(self, client, number, link):
         client.settimeout(IO_TIMEOUT)
         rfile = client.makefile("rb")
         request_line = None
         try:
-            head = read_head(rfile)
-            if head is None:
-                return
-            request_line = head[0].decode("latin-1").split()
-            method, target = request_line[0], request_line[1]
-            headers = parse_headers(head[1:])
-            fault = self.choose_fault(method, target)
-            if fault in ("500", "503slowdown", "429"):
-                self.log(method, target, fault, None)
-                self.answer_error(client, rfile, method, headers, fault)
-            elif fault == "reset":
-                self.log(method, target, fault, None)
-                rfile.close()
-                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            elif fault == "stall":
-                self.log(method, target, fault, None)
-                deadline = time.monotonic() + self.args.stall_seconds
-                try:  # read the body (bounded by the stall time), then say nothing
-                    client.settimeout(self.args.stall_seconds)
-                    copy_body(rfile, headers, None)
-                except OSError:
-                    pass
-                time.sleep(max(0.0, deadline - time.monotonic()))
-            else:
-                self.forward(client, rfile, method, target, head, headers, fault)
+            while True:  # one request after another while both sides keep the connection
+                head = read_head(rfile)
+                if head is None:
+                    return
+                request_line = head[0].decode("latin-1").split()
+                method, target = request_line[0], request_line[1]
+                headers = parse_headers(head[1:])
+                with self.lock:
+                    self.requests += 1
+                    self.write_stats()
+                keep = (not self.args.no_keep_alive and request_line[2:] == ["HTTP/1.1"]
+                        and headers.get("connection", "").lower() != "close")
+                fault = self.choose_fault(method, target)
+                log = lambda status: self.log(method, target, fault, status, number)
+                if fault in ("500", "503slowdown", "429"):
+                    log(None)
+                    self.answer_error(client, rfile, method, headers, fault)
+                    return
+                elif fault == "reset":
+                    log(None)
+                    if link:
+                        link.reset = True
+                    else:
+                        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
+                elif fault == "stall":
+                    log(None)
+                    deadline = time.monotonic() + self.args.stall_seconds
+                    try:  # read the body (bounded by the stall time), then say nothing
+                        client.settimeout(self.args.stall_seconds)
+                        copy_body(rfile, headers, None)
+                    except OSError:
+                        pass
+                    time.sleep(max(0.0, deadline - time.monotonic()))
+                    return
+                elif not self.forward(client, rfile, method, target, head, headers, fault, keep, log):
+                    return
         except (OSError, ValueError, IndexError) as e:  # e.g. a client gave up on a stall
             print(f"fault_proxy: {' '.join(request_line[:2]) if request_line else '-'}: {e!r}",
                   file=sys.stderr)
@@ -119,11 +172,12 @@ class Proxy:
         # way before closing, so the kernel does not answer it with an RST that eats the response.
         graceful_close(client, rfile)
 
-    def forward(self, client, rfile, method, target, head, headers, fault):
+    def forward(self, client, rfile, method, target, head, headers, fault, keep, log):
+        """Relays one request on a fresh upstream connection; True when the client's stays open."""
         try:
             up = socket.create_connection((self.upstream[0], int(self.upstream[1])), timeout=10)
         except OSError as e:
-            self.log(method, target, fault, None)
+            log(None)
             client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             raise e
         up.settimeout(IO_TIMEOUT)
@@ -142,6 +196,8 @@ class Proxy:
                     client.sendall(b"".join(resp_head) + b"\r\n")
                     resp_head = None
                     copy_body(rfile, headers, up)
+                else:
+                    keep = False  # the body may or may not follow: the connection's state is unknown
             else:
                 resp_head = None
                 try:
@@ -153,14 +209,31 @@ class Proxy:
                 if resp_head is None:
                     raise ConnectionError("upstream closed without a response")
             status = status_of(resp_head)
-            self.log(method, target, fault, status)
+            log(status)
             if fault == "truncate":
                 self.relay_truncated(client, ufile, method, resp_head, status)
+                return False
+            resp_headers = parse_headers(resp_head[1:])
+            no_body = method == "HEAD" or status in (204, 304)
+            chunked = "chunked" in resp_headers.get("transfer-encoding", "").lower()
+            length = resp_headers.get("content-length")
+            keep = keep and (no_body or chunked or length is not None)  # else the end is the close
+            dropped = [b"connection:"] + [n.lower().encode() + b":" for n in self.args.drop_response_header]
+            out = [resp_head[0]] + [h for h in resp_head[1:] if not h.lower().startswith(tuple(dropped))]
+            out.append(b"Connection: keep-alive\r\n" if keep else b"Connection: close\r\n")
+            client.sendall(b"".join(out) + b"\r\n")
+            if no_body:
+                pass
+            elif chunked:
+                copy_body(ufile, resp_headers, client)
+            elif length is not None:
+                copy_exact(ufile, int(length), client.sendall)
             else:
-                client.sendall(b"".join(resp_head) + b"\r\n")
                 while chunk := ufile.read1(BUF):  # until the upstream closes
                     client.sendall(chunk)
+            if not keep:
                 graceful_close(client, rfile)
+            return keep
         finally:
             ufile.close()
             up.close()
@@ -180,6 +253,71 @@ class Proxy:
         while left > 0 and (chunk := ufile.read1(min(BUF, left))):
             client.sendall(chunk)
             left -= len(chunk)
+
+
+# ---- latency ---------------------------------------------------------------------------------
+class LatencyLink:
+    """A delay line between a client's socket and the proxy's handler (a socketpair): the
+    client's first byte goes through one round trip after the connection opened, and every chunk
+    half a round trip after it was read, in each direction. Chunks in flight are queued (bounded),
+    so a long body pays the latency once, not once per chunk."""
+
+    def __init__(self, client, rtt):
+        self.client = client
+        self.rtt = rtt
+        self.opened = time.monotonic()
+        self.inner, self.outer = socket.socketpair()
+        self.reset = False  # the handler asked for the client's connection to end with an RST
+        self.lock = threading.Lock()
+        self.running = 2
+
+    def start(self):
+        threading.Thread(target=self.pump, args=(self.client, self.outer, self.opened + self.rtt),
+                         daemon=True).start()
+        threading.Thread(target=self.pump, args=(self.outer, self.client, 0.0), daemon=True).start()
+        return self.inner
+
+    def pump(self, src, dst, not_before):
+        line = queue.Queue(maxsize=64)
+        deliverer = threading.Thread(target=self.deliver, args=(line, dst), daemon=True)
+        deliverer.start()
+        time.sleep(max(0.0, not_before - time.monotonic()))
+        while True:
+            try:
+                data = src.recv(BUF)
+            except OSError:
+                data = b""
+            line.put((time.monotonic() + self.rtt / 2, data or None))
+            if not data:
+                break
+        deliverer.join()
+        with self.lock:
+            self.running -= 1
+            last = self.running == 0
+        if last:
+            self.outer.close()
+            self.client.close()
+
+    def deliver(self, line, dst):
+        broken = False
+        while True:
+            due, data = line.get()
+            time.sleep(max(0.0, due - time.monotonic()))
+            if data is None:
+                break
+            if not broken:
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    broken = True  # keep draining so the reader is never blocked on a full line
+        try:
+            if dst is self.client and self.reset:
+                self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.client.shutdown(socket.SHUT_RD)  # wakes the other pump; the close sends the RST
+            else:
+                dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
 
 # ---- HTTP helpers ---------------------------------------------------------------------------
@@ -268,11 +406,18 @@ def main():
                    help="fault every request whose path+query contains this (repeatable)")
     p.add_argument("--only-methods", default="", help="e.g. PUT,POST: only these methods get faults")
     p.add_argument("--log", help="append one JSON line per request to this file")
+    p.add_argument("--stats", help="keep the counts of connections and requests in this JSON file")
+    p.add_argument("--rtt", type=float, default=0.0, help="round trip in milliseconds to simulate")
+    p.add_argument("--no-keep-alive", action="store_true", help="one request per client connection")
+    p.add_argument("--drop-response-header", action="append", default=[],
+                   help="remove this header from every response (repeatable), e.g. to play a server that keeps no checksums")
     args = p.parse_args()
     args.modes = [m for m in args.modes.split(",") if m]
     bad = set(args.modes) - set(MODES)
     if bad or not args.modes:
         p.error(f"unknown mode(s) {sorted(bad)}; choose from {','.join(MODES)}")
+    if args.rtt < 0:
+        p.error("--rtt must be 0 or more")
     if not 0 <= args.fail_rate <= 1:
         p.error("--fail-rate must be in 0..1")
     args.only_methods = {m.strip().upper() for m in args.only_methods.split(",") if m.strip()}
@@ -288,12 +433,14 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    with proxy.lock:
+        proxy.write_stats()
     print(f"listening 127.0.0.1:{listener.getsockname()[1]}", flush=True)
     try:
         while True:
             conn, _ = listener.accept()
             # Daemon threads: a stalled connection must not keep the process alive after SIGTERM.
-            threading.Thread(target=proxy.handle, args=(conn,), daemon=True).start()
+            threading.Thread(target=proxy.serve, args=(conn,), daemon=True).start()
     finally:
         listener.close()
         if proxy.log_file:

@@ -39,4 +39,25 @@ static inline CURLcode logarchive_curl_getinfo_offset(CURL *handle, CURLINFO inf
     return curl_easy_getinfo(handle, info, value);
 }
 
+/* curl_share_setopt is variadic too. */
+
+typedef void (*logarchive_curl_lock_callback)(CURL *handle, curl_lock_data data, curl_lock_access access, void *userdata);
+typedef void (*logarchive_curl_unlock_callback)(CURL *handle, curl_lock_data data, void *userdata);
+
+static inline CURLSHcode logarchive_curl_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
+}
+
+static inline CURLSHcode logarchive_curl_share_setopt_pointer(CURLSH *share, CURLSHoption option, void *value) {
+    return curl_share_setopt(share, option, value);
+}
+
+static inline CURLSHcode logarchive_curl_share_setopt_lock(CURLSH *share, logarchive_curl_lock_callback value) {
+    return curl_share_setopt(share, CURLSHOPT_LOCKFUNC, value);
+}
+
+static inline CURLSHcode logarchive_curl_share_setopt_unlock(CURLSH *share, logarchive_curl_unlock_callback value) {
+    return curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, value);
+}
+
 #endif

@@ -20,6 +20,7 @@ extension LogArchiveCommand {
                   logarchive 123 --reindex-only           rebuild the index entry from the store
                   logarchive 123 --reason issue_closed --push   the CI job: refuse unless closed, push the index
                   logarchive 123 --trace run.json         also write why each decision was taken
+                  logarchive 123 --jobs 16                upload 16 logs at once (default 8)
                 """
         )
 
@@ -59,6 +60,9 @@ extension LogArchiveCommand {
         @Option(help: "gzip level, 1 (fastest) to 9 (smallest); default 6.")
         var compressionLevel: Int?
 
+        @Option(help: "Upload this many logs (or parts of large ones) at once, 1 to 64 (default 8; config upload_concurrency).")
+        var jobs: Int?
+
         @Option(help: "Write the run's decision trace (JSON) to this file.", completion: .file(extensions: ["json"]))
         var trace: String?
 
@@ -82,6 +86,10 @@ extension LogArchiveCommand {
             if dryRun && reindexOnly {
                 throw ValidationError("'--dry-run' and '--reindex-only' are mutually exclusive")
             }
+            if let jobs, !(1...Settings.maximumUploadConcurrency).contains(jobs) {
+                throw ValidationError(
+                    "'--jobs \(jobs)' is not a number of uploads at once: use 1 (one at a time) to \(Settings.maximumUploadConcurrency)")
+            }
             guard ArchiveReason(rawValue: reason) != nil else {
                 throw ValidationError("'--reason \(reason)' is not one of issue_closed, pr_merged, manual")
             }
@@ -98,6 +106,7 @@ extension LogArchiveCommand {
                 overrides.push = push
                 overrides.compressionThreshold = compressionThreshold
                 overrides.compressionLevel = compressionLevel
+                overrides.uploadConcurrency = jobs
                 let settings = try environment.settings(overrides)
                 var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
                 pipeline.notice = { Terminal.error("logarchive: \($0)") }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LogArchive
 
@@ -48,6 +49,40 @@ import Testing
         #expect(value == 3)
         #expect(retries == [1, 2])
         #expect(timeouts == [5, 10, 10], "a timeout doubles the next attempt's timeout")
+    }
+
+    /// Two workers share one policy (as a store's workers do): the rate limit one of them hears
+    /// holds the other's next request back for the same delay; a network error holds nobody.
+    @Test func aRateLimitHeardByOneWorkerHoldsBackEveryWorkerSharingThePolicy() throws {
+        let policy = RetryPolicy(scale: 0.03, random: { 0.5 })  // a 10 s rate-limit delay becomes 0.3 s
+        let limited = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? policy.run(
+                stallTimeout: 1, classify: { ($0 as? Failure)?.kind ?? .permanent }, onRetry: { _, _, _ in limited.signal() }
+            ) { attempt, _ in
+                if attempt == 1 { throw Failure(kind: .rateLimited(retryAfterSeconds: nil)) }
+                return attempt
+            }
+            done.signal()
+        }
+        limited.wait()
+        let heard = MonotonicClock.nanoseconds()
+        var firstAttemptAt: UInt64 = 0
+        _ = try policy.run(stallTimeout: 1, classify: { _ in .permanent }) { attempt, _ in
+            firstAttemptAt = MonotonicClock.nanoseconds()
+            return attempt
+        }
+        done.wait()
+        #expect(Double(firstAttemptAt - heard) / 1e9 >= 0.25, "the other worker waited out the 429's delay too")
+        #expect(policy.gate.remainingSeconds == 0, "then the gate is open again")
+
+        let fresh = RetryPolicy(scale: 0.03, random: { 0.5 })
+        _ = try fresh.run(stallTimeout: 1, classify: { ($0 as? Failure)?.kind ?? .permanent }) { attempt, _ in
+            if attempt == 1 { throw Failure(kind: .network) }
+            return attempt
+        }
+        #expect(fresh.gate.remainingSeconds == 0, "a network error slows only its own worker")
     }
 
     @Test func runStopsAtAPermanentErrorAndWhenRetriesRunOut() {

@@ -17,11 +17,12 @@ public struct ConfigFile: Sendable {
     public var partSize: Int64?
     public var publicURLTemplate: String?
     public var httpTimeoutSeconds: Double?
+    public var uploadConcurrency: Int?
 
     public static let knownKeys = [
         "logs_dir", "store", "compression_threshold", "compression_level", "comment", "commit", "push",
         "github_repository", "github_api_url", "s3_endpoint", "s3_region", "multipart_threshold", "part_size",
-        "public_url_template", "http_timeout",
+        "public_url_template", "http_timeout", "upload_concurrency",
     ]
 
     public static func load(_ path: String) throws(ArchiveError) -> ConfigFile {
@@ -71,6 +72,8 @@ public struct ConfigFile: Sendable {
             }
             config.httpTimeoutSeconds = seconds
         }
+        // Checked for range where flags and environment are, with the same message.
+        config.uploadConcurrency = try reader.optionalInteger("upload_concurrency").map { Int($0) }
         if let unknown = reader.unknownMembers.keys.first {
             throw JSONObjectReader.ShapeError(
                 path: unknown, reason: "unknown setting; known settings are \(knownKeys.joined(separator: ", "))")
@@ -122,6 +125,9 @@ public struct ConfigFile: Sendable {
 
           // public_url of each log, for a public bucket or a CDN: {key} is the object key.
           // "public_url_template": "https://logs.example.com/{key}",
+
+          // How many logs (or parts of large ones) upload at once; --jobs N overrides it.
+          "upload_concurrency": 8,
 
           // A transfer that moves nothing for this long times out and is retried.
           "http_timeout": "30s"

@@ -11,11 +11,16 @@ public struct Settings: Sendable {
     public var push: Bool
     public var github: GitHubSettings
     public var s3: S3Settings
+    /// How many objects (or parts of them) upload at once: `--jobs`, `upload_concurrency`.
+    public var uploadConcurrency: Int
     /// The config file that was read, if any.
     public var configFile: String?
 
     public static let defaultCompressionThreshold: Int64 = 1 << 20
     public static let defaultCompressionLevel: Int32 = 6
+    public static let defaultUploadConcurrency = 8
+    /// More would only open more connections to one server than any gains from them.
+    public static let maximumUploadConcurrency = 64
 }
 
 /// How to reach GitHub. The token only ever comes from the environment, never the config file,
@@ -35,6 +40,8 @@ public struct SettingsOverrides: Sendable {
     public var configFile: String?
     public var compressionThreshold: String?
     public var compressionLevel: Int?
+    /// `--jobs N`.
+    public var uploadConcurrency: Int?
     public var noComment = false
     public var noCommit = false
     public var push = false

@@ -60,6 +60,20 @@ public struct SettingsResolver: Sendable {
             level = file?.compressionLevel ?? Settings.defaultCompressionLevel
         }
 
+        let uploadConcurrency: Int
+        if let flag = flags.uploadConcurrency {
+            uploadConcurrency = try SettingsResolver.uploadConcurrency(flag, source: "--jobs")
+        } else if let env = nonEmpty("LOGARCHIVE_UPLOAD_CONCURRENCY") {
+            guard let number = Int(env) else {
+                throw .badInput("invalid LOGARCHIVE_UPLOAD_CONCURRENCY '\(env)': use a whole number of uploads at once, such as 8")
+            }
+            uploadConcurrency = try SettingsResolver.uploadConcurrency(number, source: "LOGARCHIVE_UPLOAD_CONCURRENCY")
+        } else if let configured = file?.uploadConcurrency {
+            uploadConcurrency = try SettingsResolver.uploadConcurrency(configured, source: "upload_concurrency in \(file?.path ?? "")")
+        } else {
+            uploadConcurrency = Settings.defaultUploadConcurrency
+        }
+
         let commentSetting = try boolean("LOGARCHIVE_COMMENT") ?? file?.comment ?? true
         let commitSetting = try boolean("LOGARCHIVE_COMMIT") ?? file?.commit ?? true
         let pushSetting = try boolean("LOGARCHIVE_PUSH") ?? file?.push ?? false
@@ -75,7 +89,8 @@ public struct SettingsResolver: Sendable {
         return Settings(
             logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
             comment: comment, commit: commit, push: push, github: github,
-            s3: try S3Settings.resolve(environment: environment, file: file), configFile: file?.path)
+            s3: try S3Settings.resolve(environment: environment, file: file), uploadConcurrency: uploadConcurrency,
+            configFile: file?.path)
     }
 
     static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {
@@ -83,6 +98,15 @@ public struct SettingsResolver: Sendable {
             throw .badInput("invalid \(source) \(value): the gzip level goes from 1 (fastest) to 9 (smallest)")
         }
         return Int32(value)
+    }
+
+    static func uploadConcurrency(_ value: Int, source: String) throws(ArchiveError) -> Int {
+        guard (1...Settings.maximumUploadConcurrency).contains(value) else {
+            throw .badInput(
+                "invalid \(source) \(value): the number of uploads at once goes from 1 (one at a time) to \(Settings.maximumUploadConcurrency)"
+            )
+        }
+        return value
     }
 
     private func nonEmpty(_ name: String) -> String? {

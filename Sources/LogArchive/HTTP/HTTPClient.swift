@@ -6,21 +6,24 @@ import CCurl
     import Darwin
 #endif
 
-/// Performs HTTP requests with libcurl: one easy handle per transfer, TLS verification on,
-/// request bodies streamed from files and response bodies to files. This is the only code in the
-/// package that talks to libcurl.
+/// Performs HTTP requests with libcurl: easy handles (and their open connections) borrowed from a
+/// `ConnectionPool`, TLS verification on, request bodies streamed from files and response bodies
+/// to files. Only the HTTP folder talks to libcurl.
 public struct HTTPClient: Sendable {
-    public init() {
+    let pool: ConnectionPool
+
+    public init(pool: ConnectionPool = .shared) {
         _ = HTTPClient.globalInitialization
+        self.pool = pool
     }
 
     /// `curl_global_init` is not thread-safe: it runs once, before any handle exists.
-    private static let globalInitialization: Void = {
+    static let globalInitialization: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
     public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
-        try Transfer(request).run()
+        try Transfer(request, pool: pool).run()
     }
 
     /// Performs a request whose successful (2xx) response body goes to `sink` as it arrives, never
@@ -30,7 +33,7 @@ public struct HTTPClient: Sendable {
         -> HTTPResponse
     {
         try withoutActuallyEscaping(sink) { sink in
-            let transfer = try Transfer(request)
+            let transfer = try Transfer(request, pool: pool)
             transfer.responseSink = sink
             do {
                 return try transfer.run()
@@ -46,6 +49,7 @@ public struct HTTPClient: Sendable {
 /// class at a stable address that outlives the handle.
 private final class Transfer {
     let request: HTTPRequest
+    let pool: ConnectionPool
     let handle: UnsafeMutableRawPointer
     var headerList: UnsafeMutablePointer<curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -66,9 +70,10 @@ private final class Transfer {
     var sinkError: (any Error)?
     var localFailure: String?
 
-    init(_ request: HTTPRequest) throws(HTTPTransportError) {
+    init(_ request: HTTPRequest, pool: ConnectionPool) throws(HTTPTransportError) {
         self.request = request
-        guard let handle = curl_easy_init() else {
+        self.pool = pool
+        guard let handle = pool.borrow() else {
             throw HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: request.url)
         }
         self.handle = handle
@@ -76,7 +81,7 @@ private final class Transfer {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        pool.giveBack(handle)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }
@@ -135,6 +140,7 @@ private final class Transfer {
 
     private func configure() {
         let this = Unmanaged.passUnretained(self).toOpaque()
+        pool.prepare(handle)
         _ = logarchive_curl_setopt_string(handle, CURLOPT_URL, request.url)
         _ = logarchive_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = logarchive_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)

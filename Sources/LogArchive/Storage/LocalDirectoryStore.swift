@@ -39,9 +39,9 @@ public struct LocalDirectoryStore: ObjectStore {
         }
     }
 
-    public func put(fileAt source: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws
-        -> StoredObject
-    {
+    public func put(
+        fileAt source: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+    ) throws -> StoredObject {
         let destination = path(for: key)
         try FileSystem.createDirectories(Paths.parent(of: destination))
         let temporary = destination + ".part"

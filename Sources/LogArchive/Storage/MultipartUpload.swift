@@ -3,12 +3,17 @@ import Foundation
 /// A multipart upload: parts of `partSize` bytes stream from the file (never whole-file buffers),
 /// several at once, each with its own SHA-256 for the server to check and its own retries. A
 /// failure aborts the upload so no orphan parts stay billed in the bucket.
+///
+/// The calling thread sends parts itself; others join it only with slots of the run's
+/// `transfers` budget that are free (without one, up to `parallelParts` in all), so a large file
+/// takes the slots that small ones leave idle and never more.
 struct MultipartUpload {
     let store: S3Store
     let path: String
     let key: String
     let expected: Checksum
     let size: Int64
+    let transfers: TransferBudget?
     let onRetry: RetryObserver?
 
     struct Part: Sendable {
@@ -73,20 +78,13 @@ struct MultipartUpload {
     private func uploadParts(uploadID: String) throws -> [UploadedPart] {
         let parts = self.parts
         let state = PartQueue(count: parts.count)
-        let group = DispatchGroup()
-        for _ in 0..<min(store.settings.parallelParts, parts.count) {
-            DispatchQueue.global().async(group: group) {
-                while let index = state.next() {
-                    do {
-                        state.finish(index, with: try upload(parts[index], uploadID: uploadID))
-                        try FaultPoint.uploadAfterPart.reach()
-                    } catch {
-                        state.fail(error)
-                    }
-                }
-            }
+        let helpers = transfers ?? TransferBudget(limit: max(1, store.settings.parallelParts - 1))
+        let crew = PartCrew(queue: state, helpers: helpers) { index in
+            state.finish(index, with: try upload(parts[index], uploadID: uploadID))
+            try FaultPoint.uploadAfterPart.reach()
         }
-        group.wait()
+        crew.work()
+        crew.waitForHelpers()
         return try state.result()
     }
 
@@ -134,6 +132,47 @@ struct MultipartUpload {
     }
 }
 
+/// The threads sending one upload's parts: the caller's, and a helper for each slot of `helpers`
+/// free when a part is taken while others are still unclaimed.
+private final class PartCrew: @unchecked Sendable {
+    let queue: PartQueue
+    let helpers: TransferBudget
+    let send: @Sendable (Int) throws -> Void
+    private let group = DispatchGroup()
+
+    init(queue: PartQueue, helpers: TransferBudget, send: @escaping @Sendable (Int) throws -> Void) {
+        self.queue = queue
+        self.helpers = helpers
+        self.send = send
+    }
+
+    func work() {
+        while let index = queue.next() {
+            recruit()
+            do {
+                try send(index)
+            } catch {
+                queue.fail(error)
+            }
+        }
+    }
+
+    func waitForHelpers() { group.wait() }
+
+    private func recruit() {
+        var recruited = 0
+        while recruited < queue.unclaimed, helpers.tryAcquire() {
+            recruited += 1
+            group.enter()
+            DispatchQueue.global().async {
+                self.work()
+                self.helpers.release()
+                self.group.leave()
+            }
+        }
+    }
+}
+
 /// Hands out part indexes to the workers and collects their results; the first error stops the rest.
 private final class PartQueue: @unchecked Sendable {
     private let lock = NSLock()
@@ -151,6 +190,13 @@ private final class PartQueue: @unchecked Sendable {
         guard firstError == nil, nextIndex < results.count else { return nil }
         nextIndex += 1
         return nextIndex - 1
+    }
+
+    /// Parts not yet handed out.
+    var unclaimed: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstError == nil ? results.count - nextIndex : 0
     }
 
     func finish(_ index: Int, with part: MultipartUpload.UploadedPart) {

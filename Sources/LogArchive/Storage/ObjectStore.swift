@@ -17,9 +17,12 @@ public protocol ObjectStore: Sendable {
 
     /// Stores the first `size` bytes of the file at `path` under `key`. The bytes sent must hash to
     /// `expected`; when they do not (the file changed since it was checksummed) nothing is stored.
-    /// Transient failures are retried by the store's rules; `onRetry` hears of each retry.
-    func put(fileAt path: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws
-        -> StoredObject
+    /// Transient failures are retried by the store's rules; `onRetry` hears of each retry. A store
+    /// that sends an object in parts may use free slots of `transfers` for them (the caller holds
+    /// one slot already).
+    func put(
+        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+    ) throws -> StoredObject
 
     /// Size and checksum of a stored object, read back from the store, or nil if absent.
     func head(key: String) throws -> StoredObject?
@@ -52,6 +55,17 @@ public struct StoredObject: Sendable, Equatable {
     public let key: String
     public let size: Int64
     public let checksum: Checksum
+    /// The store itself reported `checksum` for the bytes it stored (S3's
+    /// `x-amz-checksum-sha256` in the answer to a PUT that carried it): as good as reading it back.
+    /// False when `checksum` is only what was sent, and a read-back is still needed.
+    public var confirmedByStore = false
+
+    public init(key: String, size: Int64, checksum: Checksum, confirmedByStore: Bool = false) {
+        self.key = key
+        self.size = size
+        self.checksum = checksum
+        self.confirmedByStore = confirmedByStore
+    }
 }
 
 public enum StoreError: Error, Sendable, CustomStringConvertible {

@@ -107,11 +107,18 @@ public struct S3Store: ObjectStore {
         }
     }
 
-    public func put(fileAt path: String, key: String, expected: Checksum, size: Int64, onRetry: RetryObserver?) throws -> StoredObject {
+    /// A single PUT's answer carries the server's own SHA-256 of what it stored when the server
+    /// keeps one (it verified the `x-amz-checksum-sha256` the PUT carried): that answer is the
+    /// read-back, and the object is `confirmedByStore`.
+    public func put(
+        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+    ) throws -> StoredObject {
         if size > settings.multipartThreshold {
-            return try MultipartUpload(store: self, path: path, key: key, expected: expected, size: size, onRetry: onRetry).run()
+            return try MultipartUpload(
+                store: self, path: path, key: key, expected: expected, size: size, transfers: transfers, onRetry: onRetry
+            ).run()
         }
-        _ = try send("upload \(key)", onRetry: onRetry) { stallTimeout in
+        let response = try send("upload \(key)", onRetry: onRetry) { stallTimeout in
             request(
                 "PUT", key: key,
                 headers: [
@@ -120,7 +127,13 @@ public struct S3Store: ObjectStore {
                 ],
                 body: .file(path: path, offset: 0, length: size), payloadHash: expected.hex, stallTimeout: stallTimeout)
         }
-        return StoredObject(key: key, size: size, checksum: expected)
+        guard let answered = response.header("x-amz-checksum-sha256") else {
+            return StoredObject(key: key, size: size, checksum: expected)
+        }
+        guard let checksum = Checksum(base64: answered), checksum == expected else {
+            throw StoreError.verificationFailed(key: key, reason: "the store answered with SHA-256 \(answered), not \(expected.base64)")
+        }
+        return StoredObject(key: key, size: size, checksum: checksum, confirmedByStore: true)
     }
 
     public func put(bytes: [UInt8], key: String) throws {

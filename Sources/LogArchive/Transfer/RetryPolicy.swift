@@ -8,7 +8,8 @@
 /// (429, 503 SlowDown, GitHub's secondary limits): 10, 30, 60 s, or the server's `Retry-After` when
 /// it asks for more. Timeouts: 2 retries, each with a longer timeout. Authentication, permission and
 /// not-found errors: none. At most 10 minutes of retrying per file. Every delay carries ±20 %
-/// jitter and is multiplied by `LOGARCHIVE_BACKOFF_SCALE`.
+/// jitter and is multiplied by `LOGARCHIVE_BACKOFF_SCALE`. A rate limit also closes the policy's
+/// `gate` for its delay: every copy of the policy (every worker of a store) waits there first.
 public struct RetryPolicy: Sendable {
     public enum FailureClass: Sendable, Equatable {
         case network
@@ -21,6 +22,8 @@ public struct RetryPolicy: Sendable {
     public var maximumRetrySeconds: Double
     /// Returns a value in 0..<1; replaced in tests to make jitter predictable.
     public var random: @Sendable () -> Double
+    /// Shared by the copies of this policy: a rate limit one worker hears slows them all.
+    public var gate = BackoffGate()
 
     public static let networkDelays: [Double] = [2, 4, 8]
     public static let rateLimitDelays: [Double] = [10, 30, 60]
@@ -77,6 +80,7 @@ public struct RetryPolicy: Sendable {
         var attempt = 1
         var timeout = stallTimeout
         while true {
+            gate.wait()
             do {
                 return try operation(attempt, timeout)
             } catch {
@@ -88,6 +92,7 @@ public struct RetryPolicy: Sendable {
                 guard elapsed + delay <= maximumRetrySeconds else { throw error }
                 retriesByClass[key] = retry + 1
                 if failure == .timeout { timeout *= 2 }
+                if case .rateLimited = failure { gate.close(forSeconds: delay) }
                 onRetry(attempt, error, delay)
                 RetryPolicy.sleep(seconds: delay)
                 attempt += 1

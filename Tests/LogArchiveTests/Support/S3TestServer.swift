@@ -100,9 +100,19 @@ final class FaultProxy: @unchecked Sendable {
 
     init(_ arguments: [String], logPath: String) throws {
         (process, endpoint) = try LoopbackService.start(
-            [Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath] + arguments,
+            [Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath, "--stats", logPath + ".stats"] + arguments,
             announcement: logPath + ".out", prefix: "http://")
         self.logPath = logPath
+    }
+
+    /// The proxy's counts so far: `connections` (client connections accepted), `requests`, and
+    /// `max_open_connections` (the most open at one moment).
+    func stats() throws -> [String: Int] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: logPath + ".stats"))
+        guard let stats = try JSONSerialization.jsonObject(with: data) as? [String: Int] else {
+            throw TestFailure("the proxy's stats are not a JSON object of counts")
+        }
+        return stats
     }
 
     deinit { LoopbackService.stop(process) }

@@ -1,6 +1,14 @@
+import Foundation
+
 /// Sends each log to the store at `archive/logs/{yyyy}/{mm}/{issue}/{name}` (an object the store
 /// already holds with the same checksum is not sent again), then reads the stored object back and
-/// compares size and checksum before the log counts as uploaded. A log whose original changed since
+/// compares size and checksum before the log counts as uploaded. Up to `upload_concurrency`
+/// (`--jobs`) logs go at once, sharing one `TransferBudget` with the parts of multipart uploads.
+///
+/// Round trips: the store is asked whether it holds a key only where the issue's earlier entry
+/// names that key (a retry, a re-run after a crash or an index failure); a first archive just
+/// sends. A store that reports its own checksum of what it stored in the answer to the upload
+/// (`confirmedByStore`) has been read back by that answer; any other is read back with a HEAD. A log whose original changed since
 /// its bytes were read is marked failed: what the store holds would not be what is on disk, so it
 /// must not be cleaned. Its output is one record per log; the entry is the index stage's to write.
 /// Statuses go to the issue's journal as they change (see `UploadJournal`), which also makes the
@@ -28,9 +36,27 @@ public struct UploadStage: PipelineStage {
             }
         }
         ProgressMeter.shared?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
-        for (position, log) in checksummed.logs.enumerated() {
-            upload(log, key: keys[position], position: position, journal: journal, in: context)
+        let knownKeys = Set(previous?.logs.map(\.remotePath) ?? [])
+        let transfers = TransferBudget(limit: context.settings.uploadConcurrency)
+        let logs = checksummed.logs
+        let next = Locked(0)
+        let group = DispatchGroup()
+        for _ in 0..<min(transfers.limit, logs.count) {
+            DispatchQueue.global().async(group: group) {
+                while let position = next.withLock({ value -> Int? in
+                    guard value < logs.count else { return nil }
+                    value += 1
+                    return value - 1
+                }) {
+                    transfers.acquire()
+                    upload(
+                        logs[position], key: keys[position], mayBeStored: knownKeys.contains(keys[position]), position: position,
+                        journal: journal, transfers: transfers, in: context)
+                    transfers.release()
+                }
+            }
         }
+        group.wait()
         ProgressMeter.shared?.end()
         journal.finish()
         let uploaded = zip(checksummed.logs, journal.records).map { log, record in
@@ -95,7 +121,10 @@ public struct UploadStage: PipelineStage {
         return record
     }
 
-    private func upload(_ log: ChecksummedLog, key: String, position: Int, journal: UploadJournal, in context: PipelineContext) {
+    private func upload(
+        _ log: ChecksummedLog, key: String, mayBeStored: Bool, position: Int, journal: UploadJournal, transfers: TransferBudget,
+        in context: PipelineContext
+    ) {
         let prepared = log.prepared
         let subject = context.indexedLocalPath(for: prepared.log)
         let started = TraceTimestamp.now()
@@ -108,8 +137,11 @@ public struct UploadStage: PipelineStage {
         }
         do {
             try FaultPoint.beforeUpload.reach()
-            // Asking first is only a saving: if the question fails, the upload decides.
-            if let stored = try? context.store.head(key: key), stored.size == log.uploadSize, stored.checksum == log.checksum {
+            // Asking first is only a saving, and only where an earlier run may have stored the key:
+            // if the question fails, the upload decides.
+            if mayBeStored, let stored = try? context.store.head(key: key), stored.size == log.uploadSize,
+                stored.checksum == log.checksum
+            {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
                 try requireUnchanged(prepared.log, since: log.sourceStatus)
                 markUploaded()
@@ -122,7 +154,7 @@ public struct UploadStage: PipelineStage {
                 "upload.attempt", by: "upload", about: subject,
                 "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
             let stored = try context.store.put(
-                fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize,
+                fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize, transfers: transfers,
                 onRetry: { attempt, error, delay in
                     var attributes = JSONObject()
                     attributes["attempt"] = .integer(Int64(attempt))
@@ -136,8 +168,14 @@ public struct UploadStage: PipelineStage {
                         record.lastError = "\(error) (retrying in \(UploadStage.seconds(delay)))"
                     }
                 })
-            guard let readBack = try context.store.head(key: key) else {
-                throw StoreError.verificationFailed(key: key, reason: "the object is missing after the upload")
+            let readBack: StoredObject
+            if stored.confirmedByStore {
+                readBack = stored
+            } else {
+                guard let headed = try context.store.head(key: key) else {
+                    throw StoreError.verificationFailed(key: key, reason: "the object is missing after the upload")
+                }
+                readBack = headed
             }
             guard readBack.size == log.uploadSize, readBack.checksum == log.checksum, stored.checksum == log.checksum else {
                 throw StoreError.verificationFailed(
@@ -149,7 +187,9 @@ public struct UploadStage: PipelineStage {
             markUploaded()
             context.note(
                 "upload.verified", by: "upload", about: subject,
-                "stored as \(key); read back \(readBack.size) bytes with \(readBack.checksum)", since: started)
+                "stored as \(key); "
+                    + (stored.confirmedByStore ? "the store answered" : "read back")
+                    + " \(readBack.size) bytes with \(readBack.checksum)", since: started)
         } catch {
             context.note("upload.failed", by: "upload", about: subject, "\(error)", severity: .error, since: started)
             journal.update(position) { record in
