@@ -148,9 +148,8 @@ import Testing
         let issue = IssueNumber(exactly: 5)!
         let started = UTCInstant.now()
         let opening = Array(SessionFrontMatter.opening(issue: issue, command: "work", started: started.timestamp).utf8)
-        var paths: [String] = []
-        for _ in 0..<20 {
-            paths.append(try IssueLogPath.createSession(issue: issue, logsDirectory: sandbox.logsDirectory, started: started, contents: opening))
+        let paths = try (0..<20).map { _ in
+            try IssueLogPath.createSession(issue: issue, logsDirectory: sandbox.logsDirectory, started: started, contents: opening)
         }
         let appended = Locked(0)
         let stop = Locked(false)

@@ -18,11 +18,11 @@ import LogArchive
     @Test func noLineIsLostOrDoubledWithEveryWriterAtOnce() throws {
         let sandbox = try Sandbox()
         let logProcesses = 4
-        let logLines = 15 * scale
-        let sessions = 3 * scale
+        let logLines = 15 * Self.scale
+        let sessions = 3 * Self.scale
         let sessionLines = 40
         let writerThreads = 4
-        let writerLines = 400 * scale
+        let writerLines = 400 * Self.scale
         let started = Date()
 
         let group = DispatchGroup()

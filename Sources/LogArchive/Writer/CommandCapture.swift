@@ -26,32 +26,30 @@ public enum IssueLogPath {
         "session-\(issue)-\(started.basicISO8601)\(attempt > 1 ? "_\(attempt)" : "").md"
     }
 
-    /// Creates a new session file holding `contents`, never one that exists already (`O_EXCL`): a
-    /// session started in the same millisecond as another gets the next suffix, so no session ever
-    /// writes into another's file. Returns its path.
+    /// Creates a new session file holding `contents`, never one that exists already: the bytes go
+    /// into a hidden temporary first, which is then hard-linked under the name (`link` fails with
+    /// EEXIST rather than replace, as `O_EXCL` does), so nobody sees the file before its front
+    /// matter. A session started in the same millisecond as another takes the next suffix; no
+    /// session ever writes into another's file. Returns its path.
     public static func createSession(
         issue: IssueNumber, logsDirectory: String, started: UTCInstant, contents: [UInt8]
     ) throws(FileSystemError) -> String {
         let folder = Paths.join(logsDirectory, LogType.session.folder)
         try FileSystem.createDirectories(folder)
+        let first = sessionName(issue: issue, started: started, attempt: 1)
+        let temporary = Paths.join(folder, ".\(first).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let file = try PosixFile.createExclusive(temporary)
+        defer { FileSystem.removeIfPresent(temporary) }
+        try file.write(contents)
+        try file.close()
         var attempt = 1
         while true {
             let path = Paths.join(folder, sessionName(issue: issue, started: started, attempt: attempt))
-            let file: PosixFile
-            do {
-                file = try PosixFile.createExclusive(path)
-            } catch where error.errorNumber == EEXIST {
-                attempt += 1
-                continue
-            }
-            do {
-                try file.write(contents)
-                try file.close()
-            } catch {
-                FileSystem.removeIfPresent(path)
-                throw error
-            }
-            return path
+            if link(temporary, path) == 0 { return path }
+            let failure = errno
+            if failure == EINTR { continue }
+            guard failure == EEXIST else { throw FileSystemError("create", path: path, errorNumber: failure) }
+            attempt += 1
         }
     }
 
