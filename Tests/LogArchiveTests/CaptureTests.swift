@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import LogArchive
+@testable import LogArchive
 
 @Suite struct CaptureTests {
     static func text(_ sandbox: Sandbox, _ relative: String) throws -> String {
@@ -33,10 +33,10 @@ import LogArchive
         #expect(result.status == 0, "\(result.errorOutput)")
         let sessions = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/sessions"))
         let name = try #require(sessions.first)
-        #expect(name.range(of: #"^session-78-\d{8}T\d{6}Z\.md$"#, options: .regularExpression) != nil, "\(name)")
+        #expect(name.range(of: #"^session-78-\d{8}T\d{6}\.\d{3}Z\.md$"#, options: .regularExpression) != nil, "\(name)")
         let text = try Self.text(sandbox, "logs/sessions/\(name)")
         #expect(text.hasPrefix("---\nissue: 78\ncommand: \"sh -c 'echo thinking; sleep 1.2'\"\nstarted: "))
-        #expect(text.contains("\nexit_code: 0\n---\n"))
+        #expect(text.range(of: #"\nended: [^\n]+\nduration: [^\n]+\nexit_code: 0 *\n---\n"#, options: .regularExpression) != nil, "\(text)")
         #expect(text.contains("[stdout] thinking"))
         let duration = try #require(IssueComment.sessionDuration(ofFileAt: sandbox.path("logs/sessions/\(name)")))
         #expect(duration >= 1 && duration <= 5)
@@ -85,5 +85,148 @@ import LogArchive
         #expect(try Self.text(sandbox, "logs/deployments/82-deployment.log").hasSuffix("[log] promoted\n"))
         let bad = try LogArchiveBinary.run(["log", "0", "x"], in: sandbox)
         #expect(bad.status == 64)
+    }
+
+    /// Sessions of one issue started back to back: each has a file of its own with its own output.
+    @Test func sessionsStartedWithinTheSameSecondEachGetTheirOwnFile() throws {
+        let sandbox = try Sandbox()
+        for run in 1...3 {
+            let result = try LogArchiveBinary.run(["capture", "6", "--type", "session", "--", "echo", "output of run \(run)"], in: sandbox)
+            #expect(result.status == 0, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("1 line logged"))
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/sessions")).sorted()
+        #expect(names.count == 3, "\(names)")
+        var outputs: [String] = []
+        for name in names {
+            let text = try Self.text(sandbox, "logs/sessions/\(name)")
+            let lines = text.split(separator: "\n").filter { $0.contains("[stdout]") }
+            #expect(lines.count == 1, "\(text)")
+            outputs += lines.map { String($0.split(separator: "] ").last ?? "") }
+            #expect(text.contains("\nexit_code: 0"))
+        }
+        #expect(outputs.sorted() == ["output of run 1", "output of run 2", "output of run 3"])
+    }
+
+    /// Same millisecond, forced with a clock that stands still: the second file takes a suffix
+    /// (created O_EXCL), and `log` then writes into the latest one.
+    @Test func sessionsStartedInTheSameMillisecondTakeASuffixAndNeverShareAFile() throws {
+        let sandbox = try Sandbox()
+        let instant = UTCInstant(timestamp: UTCTimestamp(seconds: 1_736_931_600), milliseconds: 123)
+        var paths: [String] = []
+        for run in 1...3 {
+            let capture = CommandCapture(
+                issue: IssueNumber(exactly: 6)!, type: .session, command: ["echo", "run \(run)"], logsDirectory: sandbox.logsDirectory,
+                clock: { instant })
+            let outcome = try capture.run { _, _ in }
+            #expect(outcome.lines == 1)
+            paths.append(outcome.logPath)
+        }
+        #expect(paths.map { Paths.lastComponent(of: $0) } == [
+            "session-6-20250115T090000.123Z.md", "session-6-20250115T090000.123Z_2.md", "session-6-20250115T090000.123Z_3.md",
+        ])
+        for (run, path) in paths.enumerated() {
+            let text = String(decoding: try FileSystem.readAll(path), as: UTF8.self)
+            #expect(text.contains("[stdout] run \(run + 1)\n"))
+            #expect(!text.contains("[stdout] run \((run + 1) % 3 + 1)"))
+        }
+        #expect(IssueLogPath.latestSession(issue: IssueNumber(exactly: 6)!, logsDirectory: sandbox.logsDirectory) == paths[2])
+        // _10 comes after _9, and a name of the old form (seconds only) before a later millisecond.
+        let prefix = "session-6-"
+        #expect(IssueLogPath.sessionOrder("session-6-20250115T090000.123Z_10.md", prefix: prefix)
+            > IssueLogPath.sessionOrder("session-6-20250115T090000.123Z_9.md", prefix: prefix))
+        #expect(IssueLogPath.sessionOrder("session-6-20250115T090000Z.md", prefix: prefix)
+            < IssueLogPath.sessionOrder("session-6-20250115T090000.001Z.md", prefix: prefix))
+        try IssueLogAppender.append("a note", issue: IssueNumber(exactly: 6)!, type: .session, logsDirectory: sandbox.logsDirectory)
+        #expect(String(decoding: try FileSystem.readAll(paths[2]), as: UTF8.self).hasSuffix("[log] a note\n"))
+    }
+
+    /// Closing a session fills its front matter in place under the lock: lines appended by `log`
+    /// meanwhile all stay (the old close read the file and replaced it, losing them).
+    @Test func closingASessionKeepsEveryLineAppendedMeanwhile() throws {
+        let sandbox = try Sandbox()
+        let issue = IssueNumber(exactly: 5)!
+        let started = UTCInstant.now()
+        let opening = Array(SessionFrontMatter.opening(issue: issue, command: "work", started: started.timestamp).utf8)
+        let paths = try (0..<20).map { _ in
+            try IssueLogPath.createSession(issue: issue, logsDirectory: sandbox.logsDirectory, started: started, contents: opening)
+        }
+        let appended = Locked(0)
+        let stop = Locked(false)
+        let group = DispatchGroup()
+        for thread in 0..<2 {
+            group.enter()
+            Thread {
+                var count = 0
+                while !stop.withLock({ $0 }) {
+                    for path in paths {
+                        try? IssueLogAppender.appendLine(Array("note-\(thread)-\(count)\n".utf8), to: path, create: false)
+                        count += 1
+                    }
+                }
+                appended.withLock { $0 += count }
+                group.leave()
+            }.start()
+        }
+        usleep(20_000)
+        for path in paths {
+            #expect(try SessionFrontMatter.close(path, opening: opening, ended: UTCTimestamp(seconds: started.timestamp.seconds + 90), started: started.timestamp, exitCode: 2))
+        }
+        stop.withLock { $0 = true }
+        group.wait()
+        var found = 0
+        for path in paths {
+            let bytes = try FileSystem.readAll(path)
+            let text = String(decoding: bytes, as: UTF8.self)
+            found += text.split(separator: "\n").filter { $0.hasPrefix("note-") }.count
+            #expect(text.contains("\nexit_code: 2"))
+            #expect(IssueComment.sessionDuration(frontMatter: bytes) == 90)
+        }
+        #expect(found == appended.withLock { $0 })
+    }
+
+    /// A session whose head a rotation took away: closing changes nothing rather than writing into
+    /// the lines now at the start; the body's exit line records the end.
+    @Test func closingASessionWhoseFrontMatterWasRotatedAwayLeavesTheFileAlone() throws {
+        let sandbox = try Sandbox()
+        let issue = IssueNumber(exactly: 5)!
+        let started = UTCInstant.now()
+        let opening = Array(SessionFrontMatter.opening(issue: issue, command: "work", started: started.timestamp).utf8)
+        let path = try IssueLogPath.createSession(issue: issue, logsDirectory: sandbox.logsDirectory, started: started, contents: opening)
+        let after = String(repeating: "a line written after the rotation\n", count: 20)
+        try FileSystem.writeAtomically(Array(after.utf8), to: path)
+        #expect(try !SessionFrontMatter.close(path, opening: opening, ended: started.timestamp, started: started.timestamp, exitCode: 0))
+        #expect(String(decoding: try FileSystem.readAll(path), as: UTF8.self) == after)
+    }
+
+    /// Front matter written before the slot (ended added by rewriting) is still read.
+    @Test func frontMatterOfBothFormsGivesTheDuration() throws {
+        let old = "---\nissue: 5\ncommand: \"x\"\nstarted: 2025-01-15T09:00:00Z\nended: 2025-01-15T09:01:30Z\nduration: 1m 30s\nexit_code: 0\n---\n\nbody\n"
+        #expect(IssueComment.sessionDuration(frontMatter: Array(old.utf8)) == 90)
+        let started = UTCTimestamp(seconds: 1_736_931_600)
+        let slot = SessionFrontMatter.opening(issue: IssueNumber(exactly: 5)!, command: "x", started: started)
+        #expect(IssueComment.sessionDuration(frontMatter: Array(slot.utf8)) == nil)
+        let ending = SessionFrontMatter.ending(ended: UTCTimestamp(seconds: started.seconds + 90), started: started, exitCode: -1)
+        #expect(ending.utf8.count == SessionFrontMatter.slotSize)
+    }
+
+    /// `log` honours the lock `rotate` takes: while an exclusive flock is held, its line waits.
+    @Test func logWaitsForTheExclusiveLockThenAppendsItsLine() throws {
+        let sandbox = try Sandbox()
+        let issue = IssueNumber(exactly: 9)!
+        let path = try IssueLogAppender.append("first", issue: issue, type: .debug, logsDirectory: sandbox.logsDirectory)
+        let held = try PosixFile.open(path, flags: O_RDWR)
+        #expect(flock(held.descriptor, LOCK_EX) == 0)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? IssueLogAppender.append("second", issue: issue, type: .debug, logsDirectory: sandbox.logsDirectory)
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 0.3) == .timedOut)
+        #expect(try FileStatus.of(path).size == Int64(try FileSystem.readAll(path).count))
+        #expect(String(decoding: try FileSystem.readAll(path), as: UTF8.self).split(separator: "\n").count == 1)
+        try held.close()
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(String(decoding: try FileSystem.readAll(path), as: UTF8.self).split(separator: "\n").count == 2)
     }
 }

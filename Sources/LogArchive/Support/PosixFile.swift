@@ -86,6 +86,25 @@ public final class PosixFile {
         if let failure { throw failure }
     }
 
+    /// Writes all of `bytes` at `offset` (`pwrite`, retrying short writes and EINTR), leaving the
+    /// file position alone. On an `O_APPEND` descriptor Linux appends instead: open without it.
+    public func write(_ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
+        var failure: FileSystemError?
+        bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let count = pwrite(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = FileSystemError("write", path: path)
+                    return
+                }
+                done += count
+            }
+        }
+        if let failure { throw failure }
+    }
+
     public func sync() throws(FileSystemError) {
         guard fsync(descriptor) == 0 else { throw FileSystemError("sync", path: path) }
     }

@@ -10,22 +10,76 @@ import Foundation
 /// Where an issue's lines of each type go, in the layout the archive collects from.
 public enum IssueLogPath {
     /// `builds/123-build.log`, `deployments/123-deployment.log`, `debug/123-debug.log`; a session
-    /// gets a file of its own, `sessions/session-123-20250115T090000Z.md`.
-    public static func path(issue: IssueNumber, type: LogType, logsDirectory: String, started: UTCTimestamp) -> String {
+    /// gets a file of its own, `sessions/session-123-20250115T090000.123Z.md` (see `createSession`).
+    public static func path(issue: IssueNumber, type: LogType, logsDirectory: String, started: UTCInstant) -> String {
         let name: String
         switch type {
-        case .session: name = "session-\(issue)-\(started.basicISO8601).md"
+        case .session: name = sessionName(issue: issue, started: started, attempt: 1)
         case .build, .deployment, .debug: name = "\(issue)-\(type.rawValue).log"
         }
         return Paths.join(Paths.join(logsDirectory, type.folder), name)
     }
 
-    /// The issue's most recent session file, if there is one.
+    /// `session-123-20250115T090000.123Z.md`, then `…123Z_2.md`, `…123Z_3.md` for later sessions
+    /// started in the same millisecond.
+    static func sessionName(issue: IssueNumber, started: UTCInstant, attempt: Int) -> String {
+        "session-\(issue)-\(started.basicISO8601)\(attempt > 1 ? "_\(attempt)" : "").md"
+    }
+
+    /// Creates a new session file holding `contents`, never one that exists already: the bytes go
+    /// into a hidden temporary first, which is then hard-linked under the name (`link` fails with
+    /// EEXIST rather than replace, as `O_EXCL` does), so nobody sees the file before its front
+    /// matter. A session started in the same millisecond as another takes the next suffix; no
+    /// session ever writes into another's file. Returns its path.
+    public static func createSession(
+        issue: IssueNumber, logsDirectory: String, started: UTCInstant, contents: [UInt8]
+    ) throws(FileSystemError) -> String {
+        let folder = Paths.join(logsDirectory, LogType.session.folder)
+        try FileSystem.createDirectories(folder)
+        let first = sessionName(issue: issue, started: started, attempt: 1)
+        let temporary = Paths.join(folder, ".\(first).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let file = try PosixFile.createExclusive(temporary)
+        defer { FileSystem.removeIfPresent(temporary) }
+        try file.write(contents)
+        try file.close()
+        var attempt = 1
+        while true {
+            let path = Paths.join(folder, sessionName(issue: issue, started: started, attempt: attempt))
+            if link(temporary, path) == 0 { return path }
+            let failure = errno
+            if failure == EINTR { continue }
+            guard failure == EEXIST else { throw FileSystemError("create", path: path, errorNumber: failure) }
+            attempt += 1
+        }
+    }
+
+    /// The issue's most recent session file, if there is one: by the time in its name, then its
+    /// suffix (`_10` after `_9`).
     public static func latestSession(issue: IssueNumber, logsDirectory: String) -> String? {
         let folder = Paths.join(logsDirectory, LogType.session.folder)
         let prefix = "session-\(issue)-"
         let names = ((try? FileSystem.contents(of: folder)) ?? []).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".md") }
-        return names.last.map { Paths.join(folder, $0) }
+        return names.max { sessionOrder($0, prefix: prefix) < sessionOrder($1, prefix: prefix) }.map { Paths.join(folder, $0) }
+    }
+
+    /// `20250115T090000.123Z_2` sorts as ("20250115T090000.123", 2); an older name without
+    /// milliseconds, `20250115T090000Z`, as ("20250115T090000.000", 1).
+    static func sessionOrder(_ name: String, prefix: String) -> SessionOrder {
+        var stem = name.dropFirst(prefix.count).dropLast(3)
+        var attempt = 1
+        if let underscore = stem.lastIndex(of: "_"), let number = Int(stem[stem.index(after: underscore)...]) {
+            attempt = number
+            stem = stem[..<underscore]
+        }
+        var time = String(stem.hasSuffix("Z") ? stem.dropLast() : stem)
+        if !time.contains(".") { time += ".000" }
+        return SessionOrder(time: time, attempt: attempt)
+    }
+
+    struct SessionOrder: Comparable {
+        let time: String
+        let attempt: Int
+        static func < (lhs: SessionOrder, rhs: SessionOrder) -> Bool { (lhs.time, lhs.attempt) < (rhs.time, rhs.attempt) }
     }
 
     /// `2025-01-15T09:00:00.123Z [stdout] text`: each logged line carries when and where from.
@@ -37,9 +91,11 @@ public enum IssueLogPath {
 /// Runs a command and logs its output into the issue's log for a type, line by line with
 /// timestamps, while handing every byte on to the caller to show (`capture`).
 ///
-/// A session log is a Markdown file with front matter: `started` and the command when the command
-/// starts, and `ended`, the duration and the exit code added when it ends (the issue comment shows
-/// the duration). A build, deployment or debug log gets a line before and after the command.
+/// A session log is a Markdown file of its own (created `O_EXCL`, see `IssueLogPath.createSession`)
+/// with front matter: `started` and the command when the command starts, and a fixed-size slot
+/// that `ended`, the duration and the exit code fill in place when it ends (the issue comment shows
+/// the duration). Every log, a session's too, gets a line before (not a session: its front matter
+/// names the command) and after the command.
 public struct CommandCapture: Sendable {
     public struct Outcome: Sendable {
         public let exitCode: Int32
@@ -55,12 +111,19 @@ public struct CommandCapture: Sendable {
     public let type: LogType
     public let command: [String]
     public let logsDirectory: String
+    /// The wall clock; tests set one that stands still.
+    let clock: @Sendable () -> UTCInstant
 
     public init(issue: IssueNumber, type: LogType, command: [String], logsDirectory: String) {
+        self.init(issue: issue, type: type, command: command, logsDirectory: logsDirectory, clock: UTCInstant.now)
+    }
+
+    init(issue: IssueNumber, type: LogType, command: [String], logsDirectory: String, clock: @escaping @Sendable () -> UTCInstant) {
         self.issue = issue
         self.type = type
         self.command = command
         self.logsDirectory = logsDirectory
+        self.clock = clock
     }
 
     /// Runs the command to its end. `echo` receives its output as it comes, from two threads.
@@ -68,19 +131,21 @@ public struct CommandCapture: Sendable {
     public func run(
         echo: @escaping @Sendable (Stream, UnsafeRawBufferPointer) -> Void, started: (ChildProcess) -> Void = { _ in }
     ) throws(ArchiveError) -> Outcome {
-        let start = UTCTimestamp.now()
-        let path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: start)
+        let startInstant = clock()
+        let start = startInstant.timestamp
+        var path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: startInstant)
         let commandText = command.map(ShellQuoting.quote).joined(separator: " ")
-        let writer = LogWriter()
-        let file = writer.file(path)
+        let opening = Array(SessionFrontMatter.opening(issue: issue, command: commandText, started: start).utf8)
         if type == .session {
             do {
-                try FileSystem.createDirectories(Paths.parent(of: path))
-                try FileSystem.writeAtomically(Array(SessionFrontMatter.opening(issue: issue, command: commandText, started: start).utf8), to: path)
+                path = try IssueLogPath.createSession(issue: issue, logsDirectory: logsDirectory, started: startInstant, contents: opening)
             } catch {
                 throw .failure("cannot create the session log \(path): \(error)")
             }
-        } else {
+        }
+        let writer = LogWriter()
+        let file = writer.file(path)
+        if type != .session {
             file.append(IssueLogPath.line("$ \(commandText)", source: "capture"))
         }
         let child = try ChildProcess(command)
@@ -101,15 +166,14 @@ public struct CommandCapture: Sendable {
         }
         readers.wait()
         let exitCode = child.wait()
-        let end = UTCTimestamp.now()
-        if type != .session {
-            file.append(
-                IssueLogPath.line("exit \(exitCode) after \(DurationText.format(seconds: end.seconds - start.seconds))", source: "capture"))
-        }
+        let end = clock().timestamp
+        // In a session's body too: the end stays on record even if a rotation took the front
+        // matter away meanwhile.
+        file.append(IssueLogPath.line("exit \(exitCode) after \(DurationText.format(seconds: end.seconds - start.seconds))", source: "capture"))
         do {
             try writer.close()
             if type == .session {
-                try SessionFrontMatter.close(path, ended: end, started: start, exitCode: exitCode)
+                try SessionFrontMatter.close(path, opening: opening, ended: end, started: start, exitCode: exitCode)
             }
         } catch {
             throw .failure("the command ran (exit \(exitCode)) but its log \(path) could not be written: \(error)")
@@ -145,22 +209,63 @@ enum LineSplitter {
 }
 
 /// The front matter of a captured session log.
+///
+/// It is written once, when the session starts, with a slot of `slotSize` bytes for the end
+/// values. Closing fills the slot in place (`pwrite`) under the exclusive `flock` that appenders
+/// and `rotate` honour, and only if the file still begins with the very bytes written at the start:
+/// the file is never rewritten or replaced, so a line appended at any moment survives. When the
+/// head is gone (a rotation truncated the log meanwhile), the slot is left alone; the body's
+/// `[capture] exit … after …` line still records the end.
 enum SessionFrontMatter {
+    /// Room for `ended:`, `duration:` and `exit_code:` lines, padded with spaces.
+    static let slotSize = 120
+    static let placeholder = "# ended, duration and exit_code: filled in when the session ends"
+
     static func opening(issue: IssueNumber, command: String, started: UTCTimestamp) -> String {
-        "---\nissue: \(issue)\ncommand: \(yamlString(command))\nstarted: \(started.iso8601)\n---\n\n"
+        "---\nissue: \(issue)\ncommand: \(yamlString(command))\nstarted: \(started.iso8601)\n\(padded(placeholder))---\n\n"
     }
 
-    /// Rewrites the file with `ended`, the duration and the exit code in its front matter.
-    static func close(_ path: String, ended: UTCTimestamp, started: UTCTimestamp, exitCode: Int32) throws {
-        let bytes = try FileSystem.readAll(path, limit: Int.max)
-        let text = String(decoding: bytes, as: UTF8.self)
-        let marker = "\nstarted: \(started.iso8601)\n"
-        guard let range = text.range(of: marker) else { return }
-        let added =
-            "ended: \(ended.iso8601)\nduration: \(DurationText.format(seconds: ended.seconds - started.seconds))\nexit_code: \(exitCode)\n"
-        var updated = text
-        updated.insert(contentsOf: added, at: range.upperBound)
-        try FileSystem.writeAtomically(Array(updated.utf8), to: path)
+    /// `text` padded with spaces to `slotSize` bytes, the last one a newline.
+    static func padded(_ text: String) -> String {
+        let bytes = text.utf8.count
+        return text + String(repeating: " ", count: max(0, slotSize - 1 - bytes)) + "\n"
+    }
+
+    static func ending(ended: UTCTimestamp, started: UTCTimestamp, exitCode: Int32) -> String {
+        let full = "ended: \(ended.iso8601)\nduration: \(DurationText.format(seconds: ended.seconds - started.seconds))\nexit_code: \(exitCode)"
+        if full.utf8.count < slotSize { return padded(full) }
+        // The duration is derived from started and ended; it goes first when room runs out.
+        return padded("ended: \(ended.iso8601)\nexit_code: \(exitCode)")
+    }
+
+    /// Fills the slot of the file that begins with `opening`. Returns false, changing nothing, when
+    /// the file no longer begins with it.
+    @discardableResult
+    static func close(_ path: String, opening: [UInt8], ended: UTCTimestamp, started: UTCTimestamp, exitCode: Int32) throws -> Bool {
+        let slot = Array(padded(placeholder).utf8)
+        let closing = Array("---\n\n".utf8)
+        let slotOffset = opening.count - closing.count - slot.count
+        let filled = Array(ending(ended: ended, started: started, exitCode: exitCode).utf8)
+        guard slotOffset > 0, filled.count == slot.count else { return false }
+        // Not O_APPEND: on Linux a pwrite to an O_APPEND descriptor appends.
+        let file = try PosixFile.open(path, flags: O_RDWR)
+        while flock(file.descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw FileSystemError("lock", path: path) }
+        }
+        // Closing the file (below, or on the way out) releases the lock.
+        var head = [UInt8](repeating: 0, count: opening.count)
+        var read = 0
+        while read < head.count {
+            let count = try head.withUnsafeMutableBytes { buffer in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[read...]), at: Int64(read))
+            }
+            if count == 0 { break }
+            read += count
+        }
+        guard read == opening.count, head == opening else { return false }
+        try file.write(filled, at: Int64(slotOffset))
+        try file.close()
+        return true
     }
 
     /// A YAML double-quoted string: safe for any command line.
@@ -181,30 +286,63 @@ enum SessionFrontMatter {
 
 /// `logarchive log`: one timestamped line into the issue's log for a type (a session's most
 /// recent file, or a new one).
+///
+/// The line goes in with one `write` to an `O_APPEND` descriptor under a shared `flock`, the lock
+/// `rotate` waits on; no `LogWriter`, so no flusher thread, for a single line.
 public enum IssueLogAppender {
     @discardableResult
     public static func append(_ message: String, issue: IssueNumber, type: LogType, logsDirectory: String) throws(ArchiveError) -> String {
         let now = UTCInstant.now()
-        var path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: now.timestamp)
-        let writer = LogWriter()
-        if type == .session {
+        var line = Array(IssueLogPath.line(message, source: "log", at: now).utf8)
+        if line.last != 10 { line.append(10) }
+        if type != .session {
+            let path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: now)
+            do {
+                try appendLine(line, to: path, create: true)
+            } catch {
+                throw .failure("cannot append to \(path): \(error)")
+            }
+            return path
+        }
+        // The latest session; a new one when there is none, or when it went (archived) meanwhile.
+        for _ in 0..<3 {
+            let path: String
             if let latest = IssueLogPath.latestSession(issue: issue, logsDirectory: logsDirectory) {
                 path = latest
             } else {
+                let opening = Array(SessionFrontMatter.opening(issue: issue, command: "logarchive log", started: now.timestamp).utf8)
                 do {
-                    try FileSystem.createDirectories(Paths.parent(of: path))
-                    try FileSystem.writeAtomically(Array(SessionFrontMatter.opening(issue: issue, command: "logarchive log", started: now.timestamp).utf8), to: path)
+                    path = try IssueLogPath.createSession(issue: issue, logsDirectory: logsDirectory, started: now, contents: opening)
                 } catch {
-                    throw .failure("cannot create the session log \(path): \(error)")
+                    throw .failure("cannot create a session log for issue \(issue) in \(logsDirectory): \(error)")
                 }
             }
+            do {
+                try appendLine(line, to: path, create: false)
+                return path
+            } catch let error where error.isNoSuchFile {
+                continue
+            } catch {
+                throw .failure("cannot append to \(path): \(error)")
+            }
         }
-        writer.append(IssueLogPath.line(message, source: "log", at: now), to: path)
+        throw .failure("cannot append to a session log of issue \(issue): its files keep disappearing")
+    }
+
+    /// One `write` of `line` to an `O_APPEND` descriptor under a shared `flock`.
+    static func appendLine(_ line: [UInt8], to path: String, create: Bool) throws(FileSystemError) {
+        let flags = O_WRONLY | O_APPEND | (create ? O_CREAT : 0)
+        let file: PosixFile
         do {
-            try writer.close()
-        } catch {
-            throw .failure("cannot append to \(path): \(error)")
+            file = try PosixFile.open(path, flags: flags)
+        } catch where create && error.isNoSuchFile {
+            try FileSystem.createDirectories(Paths.parent(of: path))
+            file = try PosixFile.open(path, flags: flags)
         }
-        return path
+        while flock(file.descriptor, LOCK_SH) != 0 {
+            guard errno == EINTR else { throw FileSystemError("lock", path: path) }
+        }
+        try file.write(line)
+        try file.close()
     }
 }
