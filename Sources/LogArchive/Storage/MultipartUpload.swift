@@ -101,16 +101,23 @@ struct MultipartUpload {
         return UploadedPart(number: part.number, etag: etag, checksum: checksum)
     }
 
-    /// The server's checksum of a multipart object is SHA-256 over the parts' digests, "-N": it
-    /// proves the server assembled exactly the parts it verified, in order.
+    /// The server's checksum of a multipart object is SHA-256 over the parts' digests: it proves
+    /// the server assembled exactly the parts it verified, in order.
     private func verifyComposite(of parts: [UploadedPart]) throws {
-        let expectedComposite = Checksum.of(parts.flatMap(\.checksum.bytes)).base64 + "-\(parts.count)"
         let response = try store.perform("inspect \(key)", "HEAD", key: key, query: [], headers: [("x-amz-checksum-mode", "ENABLED")])
         guard let composite = response.header("x-amz-checksum-sha256") else { return }  // not every server keeps one
-        guard composite == expectedComposite else {
+        let digest = Checksum.of(parts.flatMap(\.checksum.bytes)).base64
+        guard Self.composite(composite, matches: digest, partCount: parts.count) else {
             throw StoreError.verificationFailed(
-                key: key, reason: "the store's composite checksum \(composite) is not the parts' \(expectedComposite)")
+                key: key, reason: "the store's composite checksum \(composite) is not the parts' \(digest)-\(parts.count)")
         }
+    }
+
+    /// AWS writes a composite checksum as "digest-N"; other servers give the digest alone. The
+    /// digest must match; the part count only where the server states one.
+    static func composite(_ stored: String, matches digest: String, partCount: Int) -> Bool {
+        guard let dash = stored.lastIndex(of: "-") else { return stored == digest }
+        return stored[..<dash] == digest && stored[stored.index(after: dash)...] == String(partCount)
     }
 
     private func complete(uploadID: String, parts: [UploadedPart]) throws {
