@@ -128,7 +128,9 @@ public struct UploadStage: PipelineStage {
         let prepared = log.prepared
         let subject = context.indexedLocalPath(for: prepared.log)
         let started = TraceTimestamp.now()
+        let resumeRecord = UploadJournal.resumeRecordPath(logsDirectory: context.settings.logsDirectory, key: key)
         func markUploaded() {
+            FileSystem.removeIfPresent(resumeRecord)
             journal.update(position) { record in
                 record.uploadStatus = .uploaded
                 record.lastError = nil
@@ -162,6 +164,7 @@ public struct UploadStage: PipelineStage {
                 "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
             let stored = try context.store.put(
                 fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize, transfers: transfers,
+                resumeRecord: resumeRecord,
                 onRetry: { attempt, error, delay in
                     var attributes = JSONObject()
                     attributes["attempt"] = .integer(Int64(attempt))
