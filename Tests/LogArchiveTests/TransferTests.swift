@@ -1,5 +1,5 @@
 import Foundation
-import LogArchive
+@testable import LogArchive
 import Testing
 
 /// How uploads use the network: several at once, over connections that are kept, with one request
@@ -75,7 +75,15 @@ import Testing
         #expect(try S3ArchiveTests.logs(123, in: sandbox).allSatisfy { $0["upload_status"] as? String == "uploaded" })
     }
 
-    @Test func aRetryAsksTheStoreOnlyAboutKeysAnEarlierRunRecorded() throws {
+    static func listings(_ requests: [[String: Any]]) -> [[String: Any]] {
+        // Listings of the issue's objects, not the one-key probe that checks the store is writable.
+        requests.filter {
+            let path = $0["path"] as? String ?? ""
+            return $0["method"] as? String == "GET" && path.contains("list-type=2") && !path.contains("max-keys=1")
+        }
+    }
+
+    @Test func aRetryLearnsWhatIsStoredFromOneListingAndSendsOnlyTheFailedLog() throws {
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
@@ -87,16 +95,42 @@ import Testing
         #expect(
             Self.logKeyRequests(try failing.requests(), issue: 123).allSatisfy { $0["method"] as? String == "PUT" },
             "a first archive asks nothing before sending")
-
+        #expect(Self.listings(try failing.requests()).isEmpty, "nor lists anything")
         let proxy = try FaultProxy([], logPath: sandbox.path("proxy-retry.log"))
         let retry = try LogArchiveBinary.run(
             ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
             environment: server.environment(through: proxy.endpoint))
         #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
-        let perLog = Self.logKeyRequests(try proxy.requests(), issue: 123)
-        let staging = perLog.filter { ($0["path"] as? String ?? "").hasSuffix("/123-staging.log") }
-        #expect(staging.map { $0["method"] as? String } == ["HEAD", "PUT"], "the failed log: asked, then sent: \(perLog)")
-        #expect(perLog.filter { $0["method"] as? String == "PUT" }.count == 1, "the stored ones are not sent again: \(perLog)")
+        let requests = try proxy.requests()
+        #expect(Self.listings(requests).count == 1, "one listing of the issue's folder: \(requests)")
+        let perLog = Self.logKeyRequests(requests, issue: 123)
+        #expect(
+            perLog.map { "\($0["method"] ?? "") \(($0["path"] as? String ?? "").split(separator: "/").last ?? "")" } == ["PUT 123-staging.log"],
+            "no HEAD for logs recorded as verified that the listing shows, only the failed log sent: \(perLog)")
+        #expect(try S3ArchiveTests.logs(123, in: sandbox).allSatisfy { $0["upload_status"] as? String == "uploaded" })
+    }
+
+    @Test func aRunStoppedBeforeItRecordedAnUploadAsksWithAHeadOnlyAboutThatLog() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let killed = try LogArchiveBinary.run(
+            ["123", "--store", "s3://\(bucket)", "--jobs", "1", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment([
+                "LOGARCHIVE_FAULT_POINT": "after-upload", "LOGARCHIVE_FAULT_ACTION": "kill", "LOGARCHIVE_FAULT_SKIP": "1",
+            ]))
+        #expect(killed.status != 0)
+        let proxy = try FaultProxy([], logPath: sandbox.path("proxy-retry.log"))
+        let retry = try LogArchiveBinary.run(
+            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment(through: proxy.endpoint))
+        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
+        let requests = try proxy.requests()
+        #expect(Self.listings(requests).count == 1)
+        let perLog = Self.logKeyRequests(requests, issue: 123)
+        let heads = perLog.filter { $0["method"] as? String == "HEAD" }
+        #expect(heads.count == 1, "only the log stored but not yet recorded is asked about: \(perLog)")
+        #expect(perLog.filter { $0["method"] as? String == "PUT" }.count == 2, "the two never sent are sent: \(perLog)")
         #expect(try S3ArchiveTests.logs(123, in: sandbox).allSatisfy { $0["upload_status"] as? String == "uploaded" })
     }
 
@@ -169,5 +203,99 @@ import Testing
             let stored = try Data(contentsOf: URL(fileURLWithPath: sandbox.storeRoot + "/" + (log["remote_path"] as? String ?? "")))
             #expect(log["checksum"] as? String == "sha256:" + SHA256Hex.of(stored))
         }
+    }
+}
+
+/// A multipart object's composite checksum, as servers write it: AWS appends "-N", the number of
+/// parts; others give the digest alone.
+@Suite struct CompositeChecksumTests {
+    @Test func aCompositeMatchesWithOrWithoutThePartCount() {
+        let digest = Checksum.of(Array("parts".utf8)).base64
+        #expect(MultipartUpload.composite(digest + "-18", matches: digest, partCount: 18))
+        #expect(MultipartUpload.composite(digest, matches: digest, partCount: 18))
+    }
+
+    @Test func aCompositeWithAnotherDigestOrPartCountDoesNotMatch() {
+        let digest = Checksum.of(Array("parts".utf8)).base64
+        let other = Checksum.of(Array("other".utf8)).base64
+        #expect(!MultipartUpload.composite(other, matches: digest, partCount: 18))
+        #expect(!MultipartUpload.composite(other + "-18", matches: digest, partCount: 18))
+        #expect(!MultipartUpload.composite(digest + "-17", matches: digest, partCount: 18))
+        #expect(!MultipartUpload.composite(digest + "-", matches: digest, partCount: 18))
+    }
+}
+
+/// A multipart upload that a stopped run left is resumed from the parts the store holds.
+@Suite(.serialized) struct MultipartResumeTests {
+    static let multipart = ["LOGARCHIVE_MULTIPART_THRESHOLD": "5MiB", "LOGARCHIVE_PART_SIZE": "5MiB"]
+
+    /// Issue 123 with a 12 MB build log sent as it is: three parts of 5 MiB.
+    static func project() throws -> (Sandbox, Data) {
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let big = Sandbox.randomBytes(12_000_000)
+        try sandbox.write("logs/builds/123-build.log", big)
+        return (sandbox, big)
+    }
+
+    static func killAfterTwoParts(_ sandbox: Sandbox, bucket: String, server: S3TestServer) throws {
+        let killed = try LogArchiveBinary.run(
+            ["123", "--store", "s3://\(bucket)", "--jobs", "1", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment(
+                multipart.merging([
+                    "LOGARCHIVE_FAULT_POINT": "upload-after-part", "LOGARCHIVE_FAULT_ACTION": "kill", "LOGARCHIVE_FAULT_SKIP": "1",
+                ]) { $1 }))
+        try #require(killed.status == SIGKILL, "\(killed.status) \(killed.errorOutput)")
+    }
+
+    static func requests(_ requests: [[String: Any]], _ method: String, containing text: String) -> [[String: Any]] {
+        requests.filter { $0["method"] as? String == method && ($0["path"] as? String ?? "").contains(text) }
+    }
+
+    @Test func aRetryAfterAKillInsideAMultipartUploadSendsOnlyTheMissingPart() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let (sandbox, big) = try Self.project()
+        try Self.killAfterTwoParts(sandbox, bucket: bucket, server: server)
+        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
+        let retry = try LogArchiveBinary.run(
+            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment(through: proxy.endpoint, Self.multipart))
+        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
+        let requests = try proxy.requests()
+        let parts = Self.requests(requests, "PUT", containing: "partNumber=")
+        #expect(parts.count == 1 && (parts.first?["path"] as? String ?? "").contains("partNumber=3"), "only part 3 is sent: \(parts)")
+        #expect(Self.requests(requests, "POST", containing: "?uploads").isEmpty, "no new upload is started")
+        #expect(Self.requests(requests, "GET", containing: "uploadId=").count == 1, "one ListParts")
+        #expect(Self.requests(requests, "DELETE", containing: "uploadId=").isEmpty, "nothing is aborted")
+        let logs = try S3ArchiveTests.logs(123, in: sandbox)
+        #expect(logs.allSatisfy { $0["upload_status"] as? String == "uploaded" })
+        let key = try #require(logs.first { $0["filename"] as? String == "123-build.log" }?["remote_path"] as? String)
+        #expect(try server.download(bucket, key, into: sandbox) == big)
+        let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+        #expect(!uploads.contains("UploadId"), "\(uploads)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: sandbox.logsDirectory).filter { $0.hasPrefix(".archive-multipart-") }
+        #expect(left.isEmpty, "the resume record is removed once the object is stored: \(left)")
+    }
+
+    @Test func aFileChangedSinceTheKilledUploadIsSentWholeAndTheOldUploadAborted() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let (sandbox, _) = try Self.project()
+        try Self.killAfterTwoParts(sandbox, bucket: bucket, server: server)
+        let changed = Sandbox.randomBytes(12_000_000)
+        try sandbox.write("logs/builds/123-build.log", changed)
+        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
+        let retry = try LogArchiveBinary.run(
+            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment(through: proxy.endpoint, Self.multipart))
+        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
+        let requests = try proxy.requests()
+        #expect(Self.requests(requests, "PUT", containing: "partNumber=").count == 3, "every part is sent again")
+        #expect(Self.requests(requests, "DELETE", containing: "uploadId=").count == 1, "the stopped upload is aborted")
+        let logs = try S3ArchiveTests.logs(123, in: sandbox)
+        let key = try #require(logs.first { $0["filename"] as? String == "123-build.log" }?["remote_path"] as? String)
+        #expect(try server.download(bucket, key, into: sandbox) == changed)
+        let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+        #expect(!uploads.contains("UploadId"), "\(uploads)")
     }
 }

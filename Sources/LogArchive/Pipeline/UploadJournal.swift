@@ -39,6 +39,12 @@ final class UploadJournal: @unchecked Sendable {
         Paths.join(logsDirectory, ".archive-journal-\(issue).jsonl")
     }
 
+    /// Where a multipart upload of `key` keeps its part digests while it is unfinished (beside the
+    /// journal, named by the key's hash: keys are paths).
+    static func resumeRecordPath(logsDirectory: String, key: String) -> String {
+        Paths.join(logsDirectory, ".archive-multipart-\(Checksum.of(Array(key.utf8)).hex.prefix(16)).json")
+    }
+
     /// This run's records as they stand now.
     var records: [ArchivedLog] {
         lock.lock()

@@ -40,7 +40,8 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     public func put(
-        fileAt source: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+        fileAt source: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
+        resumeRecord: String?, onRetry: RetryObserver?
     ) throws -> StoredObject {
         let destination = path(for: key)
         try FileSystem.createDirectories(Paths.parent(of: destination))

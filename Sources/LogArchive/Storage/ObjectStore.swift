@@ -19,9 +19,11 @@ public protocol ObjectStore: Sendable {
     /// `expected`; when they do not (the file changed since it was checksummed) nothing is stored.
     /// Transient failures are retried by the store's rules; `onRetry` hears of each retry. A store
     /// that sends an object in parts may use free slots of `transfers` for them (the caller holds
-    /// one slot already).
+    /// one slot already), and may keep at `resumeRecord` what it needs to resume an upload that
+    /// this run leaves unfinished (see `MultipartResumeRecord`).
     func put(
-        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
+        resumeRecord: String?, onRetry: RetryObserver?
     ) throws -> StoredObject
 
     /// Size and checksum of a stored object, read back from the store, or nil if absent.

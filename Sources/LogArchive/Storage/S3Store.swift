@@ -111,11 +111,13 @@ public struct S3Store: ObjectStore {
     /// keeps one (it verified the `x-amz-checksum-sha256` the PUT carried): that answer is the
     /// read-back, and the object is `confirmedByStore`.
     public func put(
-        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?, onRetry: RetryObserver?
+        fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
+        resumeRecord: String?, onRetry: RetryObserver?
     ) throws -> StoredObject {
         if size > settings.multipartThreshold {
             return try MultipartUpload(
-                store: self, path: path, key: key, expected: expected, size: size, transfers: transfers, onRetry: onRetry
+                store: self, path: path, key: key, expected: expected, size: size, transfers: transfers, onRetry: onRetry,
+                resumeRecord: resumeRecord
             ).run()
         }
         let response = try send("upload \(key)", onRetry: onRetry) { stallTimeout in

@@ -5,9 +5,9 @@ import Foundation
 /// compares size and checksum before the log counts as uploaded. Up to `upload_concurrency`
 /// (`--jobs`) logs go at once, sharing one `TransferBudget` with the parts of multipart uploads.
 ///
-/// Round trips: the store is asked whether it holds a key only where the earlier entry
-/// names that key (a retry, a re-run after a crash or an index failure); a first archive just
-/// sends. A store that reports its own checksum of what it stored in the answer to the upload
+/// Round trips: a first archive just sends. Where the earlier entry names a key (a retry,
+/// a re-run after a crash or an index failure), one listing of the folder says what is
+/// stored, and a HEAD asks only about keys whose stored content that leaves unknown (`StoredKeys`). A store that reports its own checksum of what it stored in the answer to the upload
 /// (`confirmedByStore`) has been read back by that answer; any other is read back with a HEAD. A log whose original changed since
 /// its bytes were read is marked failed: what the store holds would not be what is on disk, so it
 /// must not be cleaned. Its output is one record per log; the entry is the index stage's to write.
@@ -36,7 +36,7 @@ public struct UploadStage: PipelineStage {
             }
         }
         ProgressMeter.shared?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
-        let knownKeys = Set(previous?.logs.map(\.remotePath) ?? [])
+        let storedKeys = StoredKeys(keys: keys, previous: previous, store: context.store)
         let transfers = TransferBudget(limit: context.settings.uploadConcurrency)
         let logs = checksummed.logs
         let next = Locked(0)
@@ -50,7 +50,7 @@ public struct UploadStage: PipelineStage {
                 }) {
                     transfers.acquire()
                     upload(
-                        logs[position], key: keys[position], mayBeStored: knownKeys.contains(keys[position]), position: position,
+                        logs[position], key: keys[position], storedKeys: storedKeys, position: position,
                         journal: journal, transfers: transfers, in: context)
                     transfers.release()
                 }
@@ -122,13 +122,15 @@ public struct UploadStage: PipelineStage {
     }
 
     private func upload(
-        _ log: ChecksummedLog, key: String, mayBeStored: Bool, position: Int, journal: UploadJournal, transfers: TransferBudget,
+        _ log: ChecksummedLog, key: String, storedKeys: StoredKeys, position: Int, journal: UploadJournal, transfers: TransferBudget,
         in context: PipelineContext
     ) {
         let prepared = log.prepared
         let subject = context.indexedLocalPath(for: prepared.log)
         let started = TraceTimestamp.now()
+        let resumeRecord = UploadJournal.resumeRecordPath(logsDirectory: context.settings.logsDirectory, key: key)
         func markUploaded() {
+            FileSystem.removeIfPresent(resumeRecord)
             journal.update(position) { record in
                 record.uploadStatus = .uploaded
                 record.lastError = nil
@@ -137,16 +139,23 @@ public struct UploadStage: PipelineStage {
         }
         do {
             try FaultPoint.beforeUpload.reach()
-            // Asking first is only a saving, and only where an earlier run may have stored the key:
-            // if the question fails, the upload decides.
-            if mayBeStored, let stored = try? context.store.head(key: key), stored.size == log.uploadSize,
-                stored.checksum == log.checksum
-            {
+            // Knowing first is only a saving, and only where an earlier run may have stored the key:
+            // if asking fails, the upload decides.
+            let known: String?
+            switch storedKeys.knowledge(of: key, checksum: log.checksum, size: log.uploadSize) {
+            case .absent:
+                known = nil
+            case .holdsThisLog:
+                known = "the store already holds \(key) with \(log.checksum) (listed at \(log.uploadSize) bytes, recorded as verified)"
+            case .unknown:
+                let stored = try? context.store.head(key: key)
+                known = stored.flatMap { $0.size == log.uploadSize && $0.checksum == log.checksum ? "the store already holds \(key) with \(log.checksum)" : nil }
+            }
+            if let known {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
                 try requireUnchanged(prepared.log, since: log.sourceStatus)
                 markUploaded()
-                context.note(
-                    "upload.skipped", by: "upload", about: subject, "the store already holds \(key) with \(log.checksum)", since: started)
+                context.note("upload.skipped", by: "upload", about: subject, known, since: started)
                 return
             }
             journal.update(position) { $0.uploadAttempt += 1 }
@@ -155,6 +164,7 @@ public struct UploadStage: PipelineStage {
                 "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
             let stored = try context.store.put(
                 fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize, transfers: transfers,
+                resumeRecord: resumeRecord,
                 onRetry: { attempt, error, delay in
                     var attributes = JSONObject()
                     attributes["attempt"] = .integer(Int64(attempt))
