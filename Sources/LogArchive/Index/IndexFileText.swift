@@ -157,6 +157,75 @@ public struct IndexFileText: Sendable {
         return result
     }
 
+    /// The file's bytes after `changes`, applied in order as `replacing(_:with:updated:)` would
+    /// apply them one file write at a time, byte for byte, but with one pass over the file: a batch
+    /// of a shard's entries costs one copy of it, not one per entry.
+    public func replacing(_ changes: [(issue: IssueNumber, bytes: [UInt8]?)], updated: String) -> [UInt8] {
+        let standardSeparator = Array(",\n    ".utf8)
+        // The array as its pieces: the bytes before the first entry, each entry and the bytes
+        // between it and the next, and the bytes after the last. A splice changes only these.
+        var opening: [UInt8] = []
+        var closing: [UInt8] = []
+        var issues = entries.map(\.issue)
+        var elements = entries.map { Array(bytes[$0.range]) }
+        var separators: [[UInt8]] = []
+        if let first = entries.first, let last = entries.last {
+            opening = Array(bytes[archivesArray.lowerBound..<first.range.lowerBound])
+            closing = Array(bytes[last.range.upperBound..<archivesArray.upperBound])
+            separators = zip(entries, entries.dropFirst()).map { Array(bytes[$0.range.upperBound..<$1.range.lowerBound]) }
+        }
+        var emptied = false
+        for change in changes {
+            let position = issues.firstIndex(of: change.issue)
+            switch (position, change.bytes) {
+            case (let position?, let entryBytes?):
+                elements[position] = entryBytes
+            case (let position?, nil):
+                // As the single splice: the separator before it goes, or after it for the first.
+                if issues.count > 1 { separators.remove(at: position > 0 ? position - 1 : 0) }
+                issues.remove(at: position)
+                elements.remove(at: position)
+                emptied = issues.isEmpty
+            case (nil, let entryBytes?):
+                if issues.isEmpty {
+                    (opening, closing) = (Array("[\n    ".utf8), Array("\n  ]".utf8))
+                    issues = [change.issue]
+                    elements = [entryBytes]
+                } else if let next = issues.firstIndex(where: { $0 < change.issue }) {
+                    issues.insert(change.issue, at: next)
+                    elements.insert(entryBytes, at: next)
+                    separators.insert(standardSeparator, at: next)
+                } else {
+                    issues.append(change.issue)
+                    elements.append(entryBytes)
+                    separators.append(standardSeparator)
+                }
+            case (nil, nil):
+                break
+            }
+        }
+        var array: [UInt8]
+        if issues.isEmpty {
+            array = emptied ? Array("[]".utf8) : Array(bytes[archivesArray])
+        } else {
+            array = opening
+            for position in elements.indices {
+                if position > 0 { array += separators[position - 1] }
+                array += elements[position]
+            }
+            array += closing
+        }
+        var edits: [(range: Range<Int>, bytes: [UInt8])] = [(archivesArray, array)]
+        if let updatedAt = lastUpdated {
+            edits.append((updatedAt, JSONWriter.prettyUTF8(.string(updated), indent: 0, finalNewline: false)))
+        }
+        var result = bytes
+        for edit in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
+            result.replaceSubrange(edit.range, with: edit.bytes)
+        }
+        return result
+    }
+
     private static func skimArchives(
         _ skimmer: inout JSONSkimmer, into entries: inout [(issue: IssueNumber, range: Range<Int>)],
         headlines: inout [ArchiveHeadline?]?

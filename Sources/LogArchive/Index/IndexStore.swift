@@ -180,6 +180,96 @@ public struct IndexStore: Sendable {
         try update(issue: entry.issueNumber) { $0 = entry }
     }
 
+    /// `update(issue:_:)` for many issues at once, under the same rules, writing each file once:
+    /// the issues are grouped by shard, and each shard, under its lock, has its own files written
+    /// first (an entry with an own file stays there; one over the threshold gets one) and then its
+    /// shard file once, with every change spliced in and the entries moved to own files removed. A
+    /// kill between the two leaves two copies, and the own file's wins. `change` is called once per
+    /// issue, in shard order and within a shard in the order given (an issue given twice sees its
+    /// first change). Returns each issue's entry as written.
+    @discardableResult
+    public func update(issues: [IssueNumber], _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void) throws
+        -> [IssueNumber: ArchiveEntry?]
+    {
+        guard !issues.isEmpty else { return [:] }
+        try prepareLayout()
+        var byShard: [String: [IssueNumber]] = [:]
+        for issue in issues { byShard[shard(for: issue).path, default: []].append(issue) }
+        var written: [IssueNumber: ArchiveEntry?] = [:]
+        for path in byShard.keys.sorted() {
+            try updateShard(byShard[path]!, change, into: &written)
+        }
+        return written
+    }
+
+    /// Puts each entry in place of its issue's entry, or adds it: `upsert(_:)` for each, each file
+    /// written once.
+    public func upsert(contentsOf entries: [ArchiveEntry]) throws {
+        let byIssue = Dictionary(entries.map { ($0.issueNumber, $0) }, uniquingKeysWith: { _, last in last })
+        var seen = Set<IssueNumber>()
+        let issues = entries.map(\.issueNumber).filter { seen.insert($0).inserted }
+        try update(issues: issues) { issue, entry in entry = byIssue[issue] }
+    }
+
+    /// The issues of one shard's range, as `update(issues:_:)` describes.
+    private func updateShard(
+        _ issues: [IssueNumber], _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void,
+        into written: inout [IssueNumber: ArchiveEntry?]
+    ) throws {
+        let shard = shard(for: issues[0])
+        let lock = try IndexLock.acquire(at: shard.lockPath)
+        defer { lock.release() }
+        let shardText = try shard.readText()
+        // Per issue: its own file's text as read (nil: none), and what to write where.
+        var ownTexts: [IssueNumber: IndexFileText?] = [:]
+        var current: [IssueNumber: ArchiveEntry?] = [:]
+        var ownWrites: [IssueNumber: [UInt8]?] = [:]
+        var shardChanges: [(issue: IssueNumber, bytes: [UInt8]?)] = []
+        var inShard = Set(shardText?.entries.map(\.issue) ?? [])
+        let now = UTCTimestamp.now().iso8601
+        for issue in issues {
+            let own = ownFile(for: issue)
+            if ownTexts[issue] == nil { ownTexts[issue] = .some(try own.readText()) }
+            let hasOwn = ownWrites[issue].map { $0 != nil } ?? (ownTexts[issue]! != nil)
+            let previous: ArchiveEntry?
+            if let known = current[issue] {
+                previous = known
+            } else {
+                previous = try own.entry(issue, in: ownTexts[issue]!) ?? shard.entry(issue, in: shardText)
+            }
+            var entry = previous
+            try change(issue, &entry)
+            if let previous { entry?.unknownFields.appendMissing(from: previous.unknownFields) }
+            current[issue] = .some(entry)
+            written[issue] = .some(entry)
+            guard let entry else {
+                if hasOwn { ownWrites[issue] = .some(nil) }
+                if inShard.remove(issue) != nil { shardChanges.append((issue, nil)) }
+                continue
+            }
+            let entryBytes = IndexFileText.bytes(of: entry)
+            if IndexStore.needsOwnFile(hasOne: hasOwn, bytes: entryBytes.count) {
+                ownWrites[issue] = .some(entryBytes)
+                if inShard.remove(issue) != nil { shardChanges.append((issue, nil)) }
+            } else {
+                inShard.insert(issue)
+                shardChanges.append((issue, entryBytes))
+            }
+        }
+        // Own files first, the shard second: a kill between leaves two copies, and the own file's wins.
+        for issue in issues where ownWrites[issue] != nil {
+            guard let bytes = ownWrites.removeValue(forKey: issue) else { continue }
+            let own = ownFile(for: issue)
+            if let bytes {
+                try own.write(bytes: (ownTexts[issue]! ?? .empty).replacing(issue, with: bytes, updated: now))
+            } else if ownTexts[issue]! != nil {
+                try own.remove()
+            }
+        }
+        guard !shardChanges.isEmpty else { return }
+        try shard.write(bytes: (shardText ?? .empty).replacing(shardChanges, updated: now))
+    }
+
     /// Changes the root's own fields (not its entries) under the root's lock.
     public func updateRoot(_ change: (inout ArchiveIndex) throws -> Void) throws {
         try prepareLayout()

@@ -5,10 +5,10 @@ import Foundation
 /// (each archived issue's `manifest.json` holds its entry).
 ///
 /// One listing of `archive/logs/` finds every manifest and gives every object's size; the
-/// manifests are read `manifestReaders` at a time; `EntryReconciler` decides each entry. A changed
-/// entry is written through `IndexStore.update` while the issue's run lock is held, the lock
-/// `logarchive <n>` holds from reading the entry to writing it, so neither writes inside the
-/// other's read and write. An entry the store does not confirm is kept as it is and reported:
+/// manifests are read `manifestReaders` at a time; `EntryReconciler` decides each entry. The changed
+/// entries of a shard's range are written together through `IndexStore.update(issues:)`, each file
+/// once, while their issues' run locks are held, the lock `logarchive <n>` holds from reading the
+/// entry to writing it, so neither writes inside the other's read and write. An entry the store does not confirm is kept as it is and reported:
 /// nothing is removed from the index.
 public struct IndexRebuild: Sendable {
     public struct Request: Sendable {
@@ -71,6 +71,7 @@ public struct IndexRebuild: Sendable {
             snapshot.archives.map { ($0.issueNumber, $0) }, uniquingKeysWith: { first, _ in first })
 
         var busy: [IssueStep] = []
+        var shardSteps: [IssueStep] = []
         for issue in Set(catalog.manifests.keys).union(indexed.keys).sorted() {
             let stored = reconciler.storeEntry(
                 manifests: (catalog.manifests[issue] ?? []).compactMap { try? manifests[$0]?.get() })
@@ -82,9 +83,14 @@ public struct IndexRebuild: Sendable {
                 continue
             }
             let step = IssueStep(issue: issue, indexed: indexed[issue], stored: stored, reconciler: reconciler)
-            if !rebuild(step, request, lockWait: 0, into: &report) { busy.append(step) }
+            if let last = shardSteps.last, IndexLayout.shardName(for: last.issue) != IndexLayout.shardName(for: issue) {
+                busy += rebuild(shard: shardSteps, request, into: &report)
+                shardSteps = []
+            }
+            shardSteps.append(step)
         }
-        // Issues another run held: waited for, now that everything else is done.
+        busy += rebuild(shard: shardSteps, request, into: &report)
+        // Issues another run held: waited for one at a time, now that everything else is done.
         for step in busy {
             _ = rebuild(step, request, lockWait: IndexRebuild.busyIssueWaitSeconds, into: &report)
         }
@@ -109,6 +115,88 @@ public struct IndexRebuild: Sendable {
         let indexed: ArchiveEntry?
         let stored: ArchiveEntry
         let reconciler: EntryReconciler
+    }
+
+    /// Reconciles the issues of one shard's range and, unless it is a dry run, writes their changed
+    /// entries in one `IndexStore.update(issues:)`: each file of the range written once. Returns
+    /// the steps whose issue another run holds, for the second pass.
+    ///
+    /// Locks: the run locks of the changed issues are tried, never waited for, before the shard's
+    /// lock is taken inside the update. `logarchive <n>` takes its run lock, then the shard lock:
+    /// the same order, and a run lock held by another run is skipped, not waited for while other
+    /// run locks are held, so no cycle can form.
+    private func rebuild(shard steps: [IssueStep], _ request: Request, into report: inout IndexRebuildReport)
+        -> [IssueStep]
+    {
+        var planned: [IssueNumber: ArchiveEntry] = [:]
+        var changed: [IssueStep] = []
+        for step in steps {
+            do {
+                let entry = try step.reconciler.reconcile(current: step.indexed, stored: step.stored)
+                // Judged against the index as read at the start: an unchanged entry takes no lock and no write.
+                if request.dryRun || entry == step.indexed {
+                    report.record(step.issue, before: step.indexed, after: entry)
+                    continue
+                }
+                planned[step.issue] = entry
+                changed.append(step)
+            } catch {
+                report.problems.append(.init(subject: "issue #\(step.issue)", message: "entry not rebuilt: \(IndexRebuild.message(error))"))
+            }
+        }
+        // Locked once every entry is reconciled: no run waits on this one's HEADs.
+        var toWrite: [IssueStep] = []
+        var busy: [IssueStep] = []
+        var locks: [IndexLock] = []
+        defer { for lock in locks { lock.release() } }
+        for step in changed {
+            let lockPath = IssueRunLock.path(logsDirectory: logsDirectory, issue: step.issue)
+            guard let lock = try? IndexLock.acquire(at: lockPath, timeoutSeconds: 0) else {
+                busy.append(step)
+                continue
+            }
+            locks.append(lock)
+            toWrite.append(step)
+        }
+        guard !toWrite.isEmpty else { return busy }
+        let steps = Dictionary(uniqueKeysWithValues: toWrite.map { ($0.issue, $0) })
+        var outcomes: [IssueNumber: (before: ArchiveEntry?, after: ArchiveEntry)] = [:]
+        var failed: [IssueNumber: Error] = [:]
+        do {
+            try index.update(issues: toWrite.map(\.issue)) { issue, entry in
+                let step = steps[issue]!
+                var after = planned[issue]!
+                // A run that finished since the start changed the entry: reconciled again with its version.
+                if entry != step.indexed {
+                    do {
+                        after = try step.reconciler.reconcile(current: entry, stored: step.stored)
+                    } catch {
+                        // Left as that run wrote it; the other issues of the shard are still written.
+                        failed[issue] = error
+                        return
+                    }
+                }
+                outcomes[issue] = (entry, after)
+                entry = after
+            }
+        } catch {
+            for step in toWrite where failed[step.issue] == nil {
+                report.problems.append(.init(subject: "issue #\(step.issue)", message: "entry not rebuilt: \(IndexRebuild.message(error))"))
+            }
+            outcomes = [:]
+        }
+        for step in toWrite {
+            if let error = failed[step.issue] {
+                report.problems.append(.init(subject: "issue #\(step.issue)", message: "entry not rebuilt: \(IndexRebuild.message(error))"))
+            } else if let outcome = outcomes[step.issue] {
+                report.record(step.issue, before: outcome.before, after: outcome.after)
+            }
+        }
+        return busy
+    }
+
+    private static func message(_ error: Error) -> String {
+        (error as? ArchiveError)?.message ?? "\(error)"
     }
 
     /// Reconciles one issue and, unless it is a dry run, writes its entry. Returns false when
