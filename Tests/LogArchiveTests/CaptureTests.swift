@@ -53,11 +53,29 @@ import Testing
         #expect(try Self.text(sandbox, "logs/builds/79-build.log").contains("[capture] exit 143"))
     }
 
-    @Test func aMissingCommandIs127AndNoLogIsLeftBehindButTheHeader() throws {
+    /// A command that does not exist ends as any other: 127, and its end line with the reason.
+    @Test func aMissingCommandIs127AndItsEndIsLogged() throws {
         let sandbox = try Sandbox()
         let result = try LogArchiveBinary.run(["capture", "80", "--", "no-such-command-here"], in: sandbox)
         #expect(result.status == 127)
         #expect(result.errorOutput.contains("command not found"))
+        let lines = try Self.text(sandbox, "logs/builds/80-build.log").split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("[capture] $ no-such-command-here") == true)
+        #expect(lines.last?.hasSuffix("[capture] exit 127: cannot run no-such-command-here: command not found") == true)
+    }
+
+    /// In a session its front matter is closed too, with exit code 127.
+    @Test func aMissingCommandClosesItsSession() throws {
+        let sandbox = try Sandbox()
+        let result = try LogArchiveBinary.run(["capture", "80", "--type", "session", "--", "no-such-command-here"], in: sandbox)
+        #expect(result.status == 127)
+        let names = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/sessions")).filter { $0.hasSuffix(".md") }
+        let name = try #require(names.first)
+        #expect(names.count == 1)
+        let text = try Self.text(sandbox, "logs/sessions/\(name)")
+        #expect(text.contains("exit_code: 127"))
+        #expect(text.contains("[capture] exit 127: cannot run no-such-command-here: command not found"))
     }
 
     @Test func sigtermToCaptureReachesTheCommandAndItsEndIsLogged() throws {

@@ -148,7 +148,24 @@ public struct CommandCapture: Sendable {
         if type != .session {
             file.append(IssueLogPath.line("$ \(commandText)", source: "capture"))
         }
-        let child = try ChildProcess(command)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(command)
+        } catch {
+            // Not started (not found: 127, not executable: 126): its end is logged as any other.
+            guard case .commandNotRun(let exitCode) = error.kind else { throw error }
+            let end = clock().timestamp
+            file.append(IssueLogPath.line("exit \(exitCode): \(error.message)", source: "capture"))
+            do {
+                try writer.close()
+                if type == .session {
+                    try SessionFrontMatter.close(path, opening: opening, ended: end, started: start, exitCode: exitCode)
+                }
+            } catch {
+                throw .failure("the command did not run (exit \(exitCode)) and its log \(path) could not be written: \(error)")
+            }
+            throw error
+        }
         started(child)
         let lines = Locked(0)
         let readers = DispatchGroup()
