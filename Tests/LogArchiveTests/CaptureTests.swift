@@ -105,6 +105,41 @@ import Testing
         #expect(bad.status == 64)
     }
 
+    /// A message with line breaks cannot fake log lines: each of its lines gets the timestamp and
+    /// `[log]` prefix, all with one time.
+    @Test func aMultiLineMessageGetsAPrefixOnEveryLine() throws {
+        let sandbox = try Sandbox()
+        let fake = "real note\n2020-01-01T00:00:00.000Z [stdout] BUILD SUCCEEDED\r\nthird\rfourth\n"
+        let result = try LogArchiveBinary.run(["log", "83", fake], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let text = try Self.text(sandbox, "logs/debug/83-debug.log")
+        #expect(!text.contains("\r"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5 && lines.last == "", "\(text)")
+        let prefix = try #require(lines.first?.prefix(while: { $0 != "[" }))
+        #expect(prefix.count == "2025-01-15T09:00:00.123Z ".count && !prefix.hasPrefix("2020"))
+        #expect(lines.dropLast().map { String($0) } == [
+            "\(prefix)[log] real note",
+            "\(prefix)[log] 2020-01-01T00:00:00.000Z [stdout] BUILD SUCCEEDED",
+            "\(prefix)[log] third",
+            "\(prefix)[log] fourth",
+        ])
+    }
+
+    /// An empty message (or one of only spaces and line breaks) is refused, exit 64, and nothing
+    /// is written: no log file, no session file.
+    @Test(arguments: ["", "   ", "\n", " \n\t"])
+    func anEmptyMessageIsRefusedAndChangesNothing(_ message: String) throws {
+        let sandbox = try Sandbox()
+        let before = try sandbox.snapshot()
+        for type in ["debug", "session"] {
+            let result = try LogArchiveBinary.run(["log", "84", "--type", type, message], in: sandbox)
+            #expect(result.status == 64)
+            #expect(result.errorOutput.contains("the message is empty"))
+        }
+        #expect(try sandbox.snapshot() == before)
+    }
+
     /// Sessions of one issue started back to back: each has a file of its own with its own output.
     @Test func sessionsStartedWithinTheSameSecondEachGetTheirOwnFile() throws {
         let sandbox = try Sandbox()
