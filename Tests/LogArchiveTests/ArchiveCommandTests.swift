@@ -135,7 +135,8 @@ import Testing
 
     /// True when the index has no entry for the issue, or there is no index at all.
     static func noEntry(_ issue: String, in sandbox: Sandbox) throws -> Bool {
-        !sandbox.exists("logs/.archive-index.json") || (try sandbox.entry(issue)) == nil
+        guard sandbox.exists("logs/.archive-index.json") else { return true }
+        return try sandbox.entry(issue) == nil
     }
 
     /// A run that finds no logs (a CI job that fires before the logs are pushed, a mistyped
