@@ -75,6 +75,9 @@ extension LogArchiveCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append one timestamped line to the issue's log.",
             discussion: """
+                A message with line breaks is logged as several lines, each with the timestamp \
+                and [log] prefix. An empty message is refused (exit 64).
+
                 Examples:
                   logarchive log 123 "retrying the flaky integration test"
                   logarchive log 123 --type deployment "promoted build 42 to production"

@@ -133,16 +133,61 @@ import Testing
         for content in ["deployed", "reverted", "redeployed, longer"] { #expect(read.output.contains(content)) }
     }
 
-    @Test func noLogsWritesAnEmptyEntry() throws {
+    /// True when the index has no entry for the issue, or there is no index at all.
+    static func noEntry(_ issue: String, in sandbox: Sandbox) throws -> Bool {
+        guard sandbox.exists("logs/.archive-index.json") else { return true }
+        return try sandbox.entry(issue) == nil
+    }
+
+    /// A run that finds no logs (a CI job that fires before the logs are pushed, a mistyped
+    /// number) writes nothing, so a later run that finds logs archives them.
+    @Test func noLogsWritesNoEntryAndALaterRunArchives() throws {
         let sandbox = try Sandbox()
         try sandbox.write("logs/builds/77-build.log", "someone else's\n")
+        let before = try sandbox.snapshot()
         let result = try LogArchiveBinary.run(["7"], in: sandbox)
-        #expect(result.status == 0)
-        #expect(result.output.contains("No logs found for issue #7"))
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("No logs found for issue #7: nothing was archived"))
+        #expect(try Self.noEntry("7", in: sandbox))
+        #expect(try sandbox.snapshot() == before)
+        let json = try LogArchiveBinary.run(["7", "--json"], in: sandbox)
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect(object["outcome"] as? String == "no_logs")
+        #expect(try Self.noEntry("7", in: sandbox))
+
+        try sandbox.write("logs/builds/7-build.log", "late log\n")
+        let later = try LogArchiveBinary.run(["7"], in: sandbox)
+        #expect(later.status == 0, "\(later.errorOutput)")
+        #expect(later.output.contains("✓ Logs archived for issue #7"))
+        #expect(try sandbox.entry("7")?["total_logs"] as? Int == 1)
+        #expect(!sandbox.exists("logs/builds/7-build.log"))
+    }
+
+    /// An entry with no logs, as older versions wrote for a run that found none, is not "already
+    /// archived": the logs found now are archived.
+    @Test func anOldEmptyEntryDoesNotLockTheIssueOut() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write(
+            "logs/.archive-index.json",
+            """
+            {"schema_version": "1.0", "last_updated": "2025-01-15T09:00:00Z", "archives": [{"issue_number": "7", \
+            "archived_at": "2025-01-15T09:00:00Z", "archive_reason": "manual", "total_logs": 0, "total_size_bytes": 0, \
+            "partial_archive": false, "upload_complete": true, "logs": []}]}
+            """)
+        try sandbox.write("logs/builds/7-build.log", "late log\n")
+        let result = try LogArchiveBinary.run(["7"], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("✓ Logs archived for issue #7"))
+        #expect(!result.output.contains("already archived"))
         let entry = try #require(try sandbox.entry("7"))
-        #expect((entry["logs"] as? [Any])?.isEmpty == true)
-        #expect(entry["total_logs"] as? Int == 0)
-        #expect(sandbox.exists("logs/builds/77-build.log"))
+        #expect(entry["total_logs"] as? Int == 1)
+        #expect((entry["logs"] as? [[String: Any]])?.first?["upload_status"] as? String == "uploaded")
+        #expect(!sandbox.exists("logs/builds/7-build.log"))
+        // Archived now, the issue is left alone by the next run.
+        let again = try LogArchiveBinary.run(["7"], in: sandbox)
+        #expect(again.status == 0)
+        #expect(again.output.contains("already archived"))
     }
 
     @Test func dryRunPrintsThePlanAndChangesNothing() throws {

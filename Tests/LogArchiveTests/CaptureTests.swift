@@ -53,11 +53,29 @@ import Testing
         #expect(try Self.text(sandbox, "logs/builds/79-build.log").contains("[capture] exit 143"))
     }
 
-    @Test func aMissingCommandIs127AndNoLogIsLeftBehindButTheHeader() throws {
+    /// A command that does not exist ends as any other: 127, and its end line with the reason.
+    @Test func aMissingCommandIs127AndItsEndIsLogged() throws {
         let sandbox = try Sandbox()
         let result = try LogArchiveBinary.run(["capture", "80", "--", "no-such-command-here"], in: sandbox)
         #expect(result.status == 127)
         #expect(result.errorOutput.contains("command not found"))
+        let lines = try Self.text(sandbox, "logs/builds/80-build.log").split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("[capture] $ no-such-command-here") == true)
+        #expect(lines.last?.hasSuffix("[capture] exit 127: cannot run no-such-command-here: command not found") == true)
+    }
+
+    /// In a session its front matter is closed too, with exit code 127.
+    @Test func aMissingCommandClosesItsSession() throws {
+        let sandbox = try Sandbox()
+        let result = try LogArchiveBinary.run(["capture", "80", "--type", "session", "--", "no-such-command-here"], in: sandbox)
+        #expect(result.status == 127)
+        let names = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/sessions")).filter { $0.hasSuffix(".md") }
+        let name = try #require(names.first)
+        #expect(names.count == 1)
+        let text = try Self.text(sandbox, "logs/sessions/\(name)")
+        #expect(text.contains("exit_code: 127"))
+        #expect(text.contains("[capture] exit 127: cannot run no-such-command-here: command not found"))
     }
 
     @Test func sigtermToCaptureReachesTheCommandAndItsEndIsLogged() throws {
@@ -85,6 +103,41 @@ import Testing
         #expect(try Self.text(sandbox, "logs/deployments/82-deployment.log").hasSuffix("[log] promoted\n"))
         let bad = try LogArchiveBinary.run(["log", "0", "x"], in: sandbox)
         #expect(bad.status == 64)
+    }
+
+    /// A message with line breaks cannot fake log lines: each of its lines gets the timestamp and
+    /// `[log]` prefix, all with one time.
+    @Test func aMultiLineMessageGetsAPrefixOnEveryLine() throws {
+        let sandbox = try Sandbox()
+        let fake = "real note\n2020-01-01T00:00:00.000Z [stdout] BUILD SUCCEEDED\r\nthird\rfourth\n"
+        let result = try LogArchiveBinary.run(["log", "83", fake], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let text = try Self.text(sandbox, "logs/debug/83-debug.log")
+        #expect(!text.contains("\r"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5 && lines.last == "", "\(text)")
+        let prefix = try #require(lines.first?.prefix(while: { $0 != "[" }))
+        #expect(prefix.count == "2025-01-15T09:00:00.123Z ".count && !prefix.hasPrefix("2020"))
+        #expect(lines.dropLast().map { String($0) } == [
+            "\(prefix)[log] real note",
+            "\(prefix)[log] 2020-01-01T00:00:00.000Z [stdout] BUILD SUCCEEDED",
+            "\(prefix)[log] third",
+            "\(prefix)[log] fourth",
+        ])
+    }
+
+    /// An empty message (or one of only spaces and line breaks) is refused, exit 64, and nothing
+    /// is written: no log file, no session file.
+    @Test(arguments: ["", "   ", "\n", " \n\t"])
+    func anEmptyMessageIsRefusedAndChangesNothing(_ message: String) throws {
+        let sandbox = try Sandbox()
+        let before = try sandbox.snapshot()
+        for type in ["debug", "session"] {
+            let result = try LogArchiveBinary.run(["log", "84", "--type", type, message], in: sandbox)
+            #expect(result.status == 64)
+            #expect(result.errorOutput.contains("the message is empty"))
+        }
+        #expect(try sandbox.snapshot() == before)
     }
 
     /// Sessions of one issue started back to back: each has a file of its own with its own output.

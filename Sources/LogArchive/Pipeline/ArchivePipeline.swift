@@ -119,6 +119,13 @@ public struct ArchivePipeline: Sendable {
             for name in StageName.allCases.dropFirst(2) { runner.skip(name, "dry run") }
             return
         }
+        if collected.logs.isEmpty, request.mode == .archive {
+            // Nothing to archive: no entry, no comment, no commit, so a later run that finds logs
+            // archives them (exit 0, as design.md says).
+            report.outcome = .noLogs
+            for name in StageName.allCases.dropFirst(2) { runner.skip(name, "no logs found") }
+            return
+        }
 
         let compressed = try runner.run(CompressStage(), collected)
         let prepared = compressed.logs.filter(\.compressed)

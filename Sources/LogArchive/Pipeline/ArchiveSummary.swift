@@ -41,8 +41,11 @@ public struct ArchiveSummary: Sendable {
     public func text(_ report: ArchiveReport) -> String {
         var lines: [String] = []
         switch report.outcome {
-        case .archived, .noLogs:
-            lines.append(report.outcome == .noLogs ? "✓ No logs found for issue #\(report.issue)" : "✓ Logs archived for issue #\(report.issue)")
+        case .noLogs:
+            lines.append("✓ No logs found for issue #\(report.issue): nothing was archived")
+            lines.append("  No index entry, comment or commit was written; run again once the issue has logs.")
+        case .archived:
+            lines.append("✓ Logs archived for issue #\(report.issue)")
             lines.append("  Collected: \(plural(report.collectedCount, "log"))")
             if report.compressedCount > 0 {
                 let reduction = report.compressedOriginalBytes > 0

@@ -148,7 +148,24 @@ public struct CommandCapture: Sendable {
         if type != .session {
             file.append(IssueLogPath.line("$ \(commandText)", source: "capture"))
         }
-        let child = try ChildProcess(command)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(command)
+        } catch {
+            // Not started (not found: 127, not executable: 126): its end is logged as any other.
+            guard case .commandNotRun(let exitCode) = error.kind else { throw error }
+            let end = clock().timestamp
+            file.append(IssueLogPath.line("exit \(exitCode): \(error.message)", source: "capture"))
+            do {
+                try writer.close()
+                if type == .session {
+                    try SessionFrontMatter.close(path, opening: opening, ended: end, started: start, exitCode: exitCode)
+                }
+            } catch {
+                throw .failure("the command did not run (exit \(exitCode)) and its log \(path) could not be written: \(error)")
+            }
+            throw error
+        }
         started(child)
         let lines = Locked(0)
         let readers = DispatchGroup()
@@ -293,8 +310,7 @@ public enum IssueLogAppender {
     @discardableResult
     public static func append(_ message: String, issue: IssueNumber, type: LogType, logsDirectory: String) throws(ArchiveError) -> String {
         let now = UTCInstant.now()
-        var line = Array(IssueLogPath.line(message, source: "log", at: now).utf8)
-        if line.last != 10 { line.append(10) }
+        let line = try lines(message, at: now)
         if type != .session {
             let path = IssueLogPath.path(issue: issue, type: type, logsDirectory: logsDirectory, started: now)
             do {
@@ -327,6 +343,24 @@ public enum IssueLogAppender {
             }
         }
         throw .failure("cannot append to a session log of issue \(issue): its files keep disappearing")
+    }
+
+    /// The bytes `log` appends for `message`: one timestamped line per line of the message (split
+    /// at `\n`, `\r\n` and `\r`; a final line break ends the last line), each with the same
+    /// prefix, so a message can never pass for lines of its own. A message with nothing but
+    /// whitespace in it is refused.
+    static func lines(_ message: String, at time: UTCInstant) throws(ArchiveError) -> [UInt8] {
+        guard message.contains(where: { !$0.isWhitespace }) else {
+            throw .badInput("the message is empty: give the text to log, for example: logarchive log 123 \"retrying the flaky test\"")
+        }
+        var parts = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if parts.count > 1, parts.last?.isEmpty == true { parts.removeLast() }
+        var bytes: [UInt8] = []
+        for part in parts {
+            bytes += Array(IssueLogPath.line(part, source: "log", at: time).utf8)
+            bytes.append(10)
+        }
+        return bytes
     }
 
     /// One `write` of `line` to an `O_APPEND` descriptor under a shared `flock`.

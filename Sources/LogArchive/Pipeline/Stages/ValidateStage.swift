@@ -29,7 +29,9 @@ public struct ValidateStage: PipelineStage {
                 return .completed(.alreadyArchived(previous), "nothing to retry: every file is uploaded")
             }
         case .archive:
-            if let previous, previous.uploadComplete, !request.force,
+            // An entry with no logs (written by a version that recorded runs that found none) does
+            // not count as archived: the logs that came since are archived normally.
+            if let previous, previous.uploadComplete, !previous.logs.isEmpty, !request.force,
                 ValidateStage.uncleanedCopies(of: previous, in: context).isEmpty
             {
                 return .completed(.alreadyArchived(previous), "already archived at \(previous.archivedAt); --force archives again")
@@ -40,7 +42,9 @@ public struct ValidateStage: PipelineStage {
             request: request, previousEntry: previous, issueTitle: lifecycle.issue?.title, issueURL: lifecycle.issue?.htmlURL)
         var detail = "issue #\(request.issue): \(lifecycle.note)"
         if let previous {
-            if !previous.uploadComplete {
+            if previous.logs.isEmpty {
+                detail += "; an earlier run recorded no logs"
+            } else if !previous.uploadComplete {
                 detail += "; completing the partial archive"
             } else if request.force {
                 detail += "; archiving again (--force)"
