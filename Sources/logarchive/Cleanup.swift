@@ -18,7 +18,7 @@ extension LogArchiveCommand {
 
                 Each removal is printed with its reason; the removals are recorded in the index's \
                 cleanup_events. Exit status: 0 done, 1 failure (corrupt index, a file that could not \
-                be removed), 64 bad usage.
+                be removed, the store unreachable with --older-than), 64 bad usage.
 
                 Examples:
                   logarchive cleanup --dry-run             what the orphan rules would remove, and why
@@ -64,7 +64,7 @@ extension LogArchiveCommand {
                 currentDirectory: environment.currentDirectory,
                 style: json ? .plain : .forStandardOutput(environment: environment.variables))
             Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
-            if !report.failures.isEmpty { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
+            if !report.failures.isEmpty || report.plan.storeFailure != nil { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
         }
     }
 }

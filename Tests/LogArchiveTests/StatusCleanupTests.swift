@@ -263,6 +263,33 @@ extension StatusCleanupTests {
         #expect(event["freed_bytes"] as? Int == compressed.utf8.count)
     }
 
+    @Test func olderThanFailsWhenTheStoreCannotBeReached() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/deployments/123-staging.log", "deployed\n")
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/deployments/123-staging.log", "deployed\n")
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try sandbox.shell("touch -d '40 days ago' logs/deployments/*.log logs/debug/*.log").requireSuccess()
+        let before = try sandbox.snapshot()
+        let environment = [
+            "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": "us-east-1", "LOGARCHIVE_BACKOFF_SCALE": "0.001",
+        ]
+        let result = try LogArchiveBinary.run(
+            ["cleanup", "--older-than", "30", "--store", "s3://bucket"], in: sandbox, environment: environment)
+        #expect(result.status == 1, "a cron job must notice: \(result.output) \(result.errorOutput)")
+        #expect(result.output.contains("The store could not be reached"))
+        #expect(!result.output.contains("Nothing to clean up"))
+        #expect(try sandbox.snapshot() == before, "every log is kept")
+
+        let json = try LogArchiveBinary.run(
+            ["cleanup", "--older-than", "30", "--store", "s3://bucket", "--json"], in: sandbox, environment: environment)
+        #expect(json.status == 1)
+        #expect((try Self.json(json)["store_error"] as? String)?.isEmpty == false)
+        #expect((try Self.json(json)["kept"] as? [Any])?.count == 2)
+    }
+
     @Test func olderThanKeepsALogThatChangedSinceItWasArchived() throws {
         let sandbox = try Sandbox()
         try sandbox.write("logs/deployments/123-staging.log", "deployed\n")

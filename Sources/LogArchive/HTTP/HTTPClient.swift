@@ -195,9 +195,16 @@ private final class Transfer {
         if let sourceFile {
             let wanted = Int(min(Int64(buffer.count), sourceRemaining))
             guard wanted > 0 else { return 0 }
-            let count = pread(sourceFile.descriptor, buffer.baseAddress, wanted, off_t(sourceOffset))
+            let count: Int
+            do {
+                // Retries EINTR: a signal during an upload must not abort it.
+                count = try sourceFile.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: sourceOffset)
+            } catch {
+                localFailure = "cannot read \(sourceFile.path) while uploading it: \(error)"
+                return Int(CURL_READFUNC_ABORT)
+            }
             guard count > 0 else {
-                localFailure = "cannot read \(sourceFile.path) while uploading it: " + (count == 0 ? "it got shorter" : String(cString: strerror(errno)))
+                localFailure = "cannot read \(sourceFile.path) while uploading it: it got shorter"
                 return Int(CURL_READFUNC_ABORT)
             }
             sourceOffset += Int64(count)

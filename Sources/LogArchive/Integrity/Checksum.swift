@@ -83,8 +83,7 @@ extension Checksum {
         var remaining = length
         while remaining > 0 {
             let wanted = Int(min(Int64(buffer.count), remaining))
-            let count = pread(file.descriptor, buffer.baseAddress, wanted, off_t(position))
-            if count < 0 { throw FileSystemError("read", path: path) }
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
             if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             position += Int64(count)

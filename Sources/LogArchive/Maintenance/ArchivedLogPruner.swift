@@ -26,7 +26,7 @@ public struct ArchivedLogPruner: Sendable {
             for log in entry.logs {
                 let path = log.localFile(inLogsDirectory: logsDirectory)
                 guard let status = try? FileStatus.of(path) else { continue }  // already gone: nothing to do
-                switch judge(log, of: entry, path: path, status: status) {
+                switch judge(log, of: entry, path: path, status: status, storeFailure: &result.storeFailure) {
                 case .success(let reason):
                     plan.removals.append(
                         CleanupItem(path: path, rule: .archivedLog, reason: reason, sizeBytes: status.size, status: status))
@@ -47,7 +47,9 @@ public struct ArchivedLogPruner: Sendable {
         init(_ reason: String) { self.reason = reason }
     }
 
-    private func judge(_ log: ArchivedLog, of entry: ArchiveEntry, path: String, status: FileStatus) -> Result<String, Kept> {
+    private func judge(
+        _ log: ArchivedLog, of entry: ArchiveEntry, path: String, status: FileStatus, storeFailure: inout String?
+    ) -> Result<String, Kept> {
         guard entry.uploadComplete else {
             return .failure(Kept("issue #\(entry.issueNumber) is a partial archive; --retry needs its local files"))
         }
@@ -57,7 +59,7 @@ public struct ArchivedLogPruner: Sendable {
             return .failure(Kept("archived, but modified \(FileAge.describe(seconds: age)) ago (--older-than \(olderThanDays))"))
         }
         if let changed = localChange(log, path: path, status: status) { return .failure(Kept(changed)) }
-        if let problem = storeProblem(log) { return .failure(Kept(problem)) }
+        if let problem = storeProblem(log, storeFailure: &storeFailure) { return .failure(Kept(problem)) }
         return .success(
             "archived with issue #\(entry.issueNumber), the store's copy verified (size and SHA-256), unchanged locally, \(FileAge.describe(seconds: age)) old"
         )
@@ -84,11 +86,15 @@ public struct ArchivedLogPruner: Sendable {
     }
 
     /// Why the store's copy cannot be trusted, or nil when it matches the index.
-    private func storeProblem(_ log: ArchivedLog) -> String? {
+    /// Once the store has failed (each request already retried), the other logs are not asked
+    /// about: they are kept with the same reason.
+    private func storeProblem(_ log: ArchivedLog, storeFailure: inout String?) -> String? {
+        if let storeFailure { return "the store could not confirm its copy: \(storeFailure)" }
         let stored: StoredObject?
         do {
             stored = try store.head(key: log.remotePath)
         } catch {
+            storeFailure = "\(error)"
             return "the store could not confirm its copy: \(error)"
         }
         guard let stored else { return "the store does not hold \(log.remotePath)" }

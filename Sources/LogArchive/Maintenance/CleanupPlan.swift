@@ -2,6 +2,9 @@
 public struct CleanupPlan: Sendable {
     public var removals: [CleanupItem] = []
     public var kept: [KeptFile] = []
+    /// Why the store could not be asked about logs `--older-than` would have looked at (it is
+    /// unreachable or refused): those logs are in `kept`, and the cleanup fails so a cron job notices.
+    public var storeFailure: String?
 
     public init() {}
 

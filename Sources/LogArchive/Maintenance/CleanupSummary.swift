@@ -24,7 +24,9 @@ public struct CleanupSummary: Sendable {
         let items = request.dryRun ? report.plan.removals : report.removed
         let bytes = items.reduce(0) { $0 + $1.sizeBytes }
 
-        if items.isEmpty {
+        if items.isEmpty, report.plan.storeFailure != nil {
+            lines.append(style.bold("Nothing removed from \(shown(report.logsDirectory)):"))
+        } else if items.isEmpty {
             lines.append(style.good("✓ Nothing to clean up in \(shown(report.logsDirectory))") + style.dim(" (checked: \(checked.joined(separator: "; ")))"))
         } else if request.dryRun {
             lines.append(style.bold("Dry run: nothing was changed. Would remove \(files(items.count)), freeing \(ByteCount.format(bytes)):"))
@@ -42,6 +44,10 @@ public struct CleanupSummary: Sendable {
             lines.append("")
             lines.append("Kept \(files(report.plan.kept.count)):")
             lines += table(report.plan.kept.map { ($0.path, "", $0.reason) }, mark: TextTable.Cell("·"), dimReason: true)
+        }
+        if let failure = report.plan.storeFailure {
+            lines.append("")
+            lines.append(style.bad("✗ The store could not be reached, so no archived log could be verified and every one was kept: \(failure)"))
         }
         if report.eventRecorded {
             lines.append("")
@@ -85,6 +91,7 @@ public struct CleanupSummary: Sendable {
                 (report.request.dryRun ? "would_remove" : "removed", .array(items.map(item))),
                 ("freed_bytes", .integer(report.freedBytes)),
                 ("failed", .array(report.failures.map(kept))), ("kept", .array(report.plan.kept.map(kept))),
+                ("store_error", report.plan.storeFailure.map { .string($0) } ?? .null),
                 ("event_recorded", .bool(report.eventRecorded)),
             ]))
     }

@@ -37,8 +37,7 @@ struct MultipartResumeRecord: Equatable, Sendable {
             var remaining = length
             while remaining > 0 {
                 let wanted = Int(min(Int64(buffer.count), remaining))
-                let count = pread(file.descriptor, buffer.baseAddress, wanted, off_t(position))
-                if count < 0 { throw FileSystemError("read", path: path) }
+                let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
                 if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
                 sha256.update(bufferPointer: chunk)

@@ -65,7 +65,8 @@ public struct UTCTimestamp: Sendable, Equatable, Comparable {
         guard let year = number(0..<4), bytes[4] == 45, let month = number(5..<7), bytes[7] == 45,
             let day = number(8..<10), bytes[10] == 84 || bytes[10] == 116, let hour = number(11..<13),
             bytes[13] == 58, let minute = number(14..<16), bytes[16] == 58, let second = number(17..<19),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...12).contains(month), (1...UTCTimestamp.daysIn(month: month, year: year)).contains(day), hour < 24,
+            minute < 60, second < 61
         else { return nil }
         var index = 19
         if index < bytes.count, bytes[index] == 46 {
@@ -77,7 +78,8 @@ public struct UTCTimestamp: Sendable, Equatable, Comparable {
         if bytes[index] == 90 || bytes[index] == 122 {
             index += 1
         } else if bytes[index] == 43 || bytes[index] == 45, let hours = number(index + 1..<index + 3),
-            bytes.count > index + 3, bytes[index + 3] == 58, let minutes = number(index + 4..<index + 6)
+            bytes.count > index + 3, bytes[index + 3] == 58, let minutes = number(index + 4..<index + 6),
+            hours < 24, minutes < 60
         {
             offset = (hours * 3600 + minutes * 60) * (bytes[index] == 43 ? 1 : -1)
             index += 6
@@ -87,6 +89,15 @@ public struct UTCTimestamp: Sendable, Equatable, Comparable {
         guard index == bytes.count else { return nil }
         self.seconds = UTCTimestamp.daysSinceEpoch(year: year, month: month, day: day) * 86_400
             + Int64(hour * 3600 + minute * 60 + second - offset)
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar: February has 29 in leap years.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
