@@ -9,6 +9,27 @@ public struct JSONParser {
         public let column: Int
         public let reason: String
         public var description: String { "line \(line), column \(column): \(reason)" }
+
+        public init(line: Int, column: Int, reason: String) {
+            self.line = line
+            self.column = column
+            self.reason = reason
+        }
+
+        /// The error at byte `position` of `bytes`, counted in lines and characters (UTF-8 lead bytes).
+        init(_ reason: String, at position: Int, in bytes: UnsafeBufferPointer<UInt8>) {
+            var line = 1
+            var column = 1
+            for byte in bytes[0..<min(position, bytes.count)] {
+                if byte == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else if byte & 0xC0 != 0x80 {
+                    column += 1
+                }
+            }
+            self.init(line: line, column: column, reason: reason)
+        }
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -47,17 +68,7 @@ public struct JSONParser {
     }
 
     private func error(_ reason: String) -> SyntaxError {
-        var line = 1
-        var column = 1
-        for byte in bytes[0..<min(position, bytes.count)] {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return SyntaxError(line: line, column: column, reason: reason)
+        SyntaxError(reason, at: position, in: bytes)
     }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }

@@ -26,17 +26,7 @@ struct JSONSkimmer {
     var atEnd: Bool { position >= bytes.count }
 
     func error(_ reason: String) -> JSONParser.SyntaxError {
-        var line = 1
-        var column = 1
-        for byte in bytes[0..<min(position, bytes.count)] {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return JSONParser.SyntaxError(line: line, column: column, reason: reason)
+        JSONParser.SyntaxError(reason, at: position, in: bytes)
     }
 
     mutating func skipWhitespace() {
