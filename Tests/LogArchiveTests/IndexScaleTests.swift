@@ -69,6 +69,8 @@ import Testing
         let history = Array(Int64(1)...250)  // three shards, then the root
         try Self.writeSingleFileIndex(history, in: sandbox)
         try sandbox.write("logs/debug/42-late.log", "late\n")
+        // A run with logs: one without writes no index at all, so it would never migrate.
+        try sandbox.write("logs/debug/420-first.log", "first\n")
         let killed = try LogArchiveBinary.run(
             ["420", "--no-commit"], in: sandbox,
             environment: ["LOGARCHIVE_FAULT_POINT": point, "LOGARCHIVE_FAULT_ACTION": "kill", "LOGARCHIVE_FAULT_SKIP": String(skip)])
