@@ -75,20 +75,8 @@ extension Checksum {
 
     /// SHA-256 of a byte range of a file, read in fixed buffers (a multipart part).
     public static func ofRange(_ path: String, offset: Int64, length: Int64) throws(FileSystemError) -> Checksum {
-        let file = try PosixFile.openForReading(path)
         var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        defer { buffer.deallocate() }
-        var position = offset
-        var remaining = length
-        while remaining > 0 {
-            let wanted = Int(min(Int64(buffer.count), remaining))
-            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
-            if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            position += Int64(count)
-            remaining -= Int64(count)
-        }
+        try FileSystem.streamRange(path, offset: offset, length: length) { hasher.update(bufferPointer: $0) }
         return Checksum(digest: hasher.finalize())
     }
 

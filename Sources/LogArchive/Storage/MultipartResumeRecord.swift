@@ -28,22 +28,11 @@ struct MultipartResumeRecord: Equatable, Sendable {
 
         /// Both digests of a byte range of a file, in one read.
         static func of(_ path: String, offset: Int64, length: Int64) throws(FileSystemError) -> PartDigest {
-            let file = try PosixFile.openForReading(path)
             var sha256 = SHA256()
             var md5 = Insecure.MD5()
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-            defer { buffer.deallocate() }
-            var position = offset
-            var remaining = length
-            while remaining > 0 {
-                let wanted = Int(min(Int64(buffer.count), remaining))
-                let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
-                if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            try FileSystem.streamRange(path, offset: offset, length: length) { chunk in
                 sha256.update(bufferPointer: chunk)
                 md5.update(bufferPointer: chunk)
-                position += Int64(count)
-                remaining -= Int64(count)
             }
             let md5Hex = md5.finalize().map { byte in
                 let text = String(byte, radix: 16)

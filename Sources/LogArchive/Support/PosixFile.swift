@@ -273,6 +273,26 @@ public enum FileSystem {
         }
     }
 
+    /// Hands the bytes `offset..<offset+length` of a file to `sink` in chunks of 256 KiB (a
+    /// multipart part), read with `pread`; a file that got shorter is an error.
+    public static func streamRange(
+        _ path: String, offset: Int64, length: Int64, into sink: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileSystemError) {
+        let file = try PosixFile.openForReading(path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { buffer.deallocate() }
+        var position = offset
+        var remaining = length
+        while remaining > 0 {
+            let wanted = Int(min(Int64(buffer.count), remaining))
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
+            if count == 0 { throw FileSystemError("read (the file got shorter)", path: path, errorNumber: EIO) }
+            sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            position += Int64(count)
+            remaining -= Int64(count)
+        }
+    }
+
     /// Hands a file's bytes to `sink` in chunks of `chunkSize`, never holding more.
     public static func stream(_ path: String, chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let file = try PosixFile.openForReading(path)
