@@ -22,6 +22,8 @@ extension ArchiveIndex {
         self.init(archives: entries, lastUpdated: lastUpdated)
         schemaVersion = version
         unknownFields = reader.unknownMembers
+        // Derived from the entries, and written again by every write of the file.
+        unknownFields[String(describing: ShardSummary.key)] = nil
     }
 
     /// Parses the index file's bytes; `ArchiveIndexFormatError` says whether it was not JSON or

@@ -8,6 +8,11 @@ struct IndexFile: Sendable {
     var lockPath: String { path + ".lock" }
     var backupPath: String { path + ".backup" }
     var temporaryPath: String { path + ".tmp" }
+    /// Files in the index folder carry a `ShardSummary`; the root, read whole, does not.
+    var carriesSummary: Bool {
+        let folder = Paths.parent(of: path)
+        return folder == IndexLayout.folderName || folder.hasSuffix("/" + IndexLayout.folderName)
+    }
 
     /// The file's index; nil when there is no file.
     func read() throws(ArchiveError) -> ArchiveIndex? {
@@ -46,6 +51,7 @@ struct IndexFile: Sendable {
 
     /// The file's archives as `status` shows them; empty when there is no file.
     func overview() throws(ArchiveError) -> IndexOverview {
+        if carriesSummary, let summarised = ShardSummary.overview(readingPrefixOf: path) { return summarised }
         var overview = IndexOverview()
         guard let bytes = try readBytes() else { return overview }
         do {
@@ -148,9 +154,10 @@ struct IndexFile: Sendable {
         try write(bytes: index.fileBytes)
     }
 
-    func write(bytes: [UInt8]) throws(ArchiveError) {
+    func write(bytes unstamped: [UInt8]) throws(ArchiveError) {
         let hadFile = FileSystem.exists(path)
         do {
+            let bytes = carriesSummary ? try ShardSummary.stamped(unstamped) : unstamped
             if hadFile {
                 try FileSystem.linkOrCopy(path, to: backupPath)
             }

@@ -11,6 +11,10 @@ public struct IndexFileText: Sendable {
     private let lastUpdated: Range<Int>?
     /// The `archives` array, brackets included.
     private let archivesArray: Range<Int>
+    /// Where the `archives` member begins (its key's opening quote).
+    let archivesKeyStart: Int
+    /// The `status_summary` member (`ShardSummary`) with its separator, to be cut out whole.
+    let summaryMember: Range<Int>?
     /// Each element of `archives`, in file order.
     public private(set) var entries: [(issue: IssueNumber, range: Range<Int>)] = []
     /// With `readingHeadlines`, each entry's headline when it is a complete archive, in the same
@@ -24,6 +28,8 @@ public struct IndexFileText: Sendable {
         self.bytes = bytes
         var lastUpdated: Range<Int>?
         var archivesArray: Range<Int>?
+        var archivesKeyStart = 0
+        var summaryMember: Range<Int>?
         var entries: [(issue: IssueNumber, range: Range<Int>)] = []
         var headlines: [ArchiveHeadline?]? = readingHeadlines ? [] : nil
         do {
@@ -31,20 +37,33 @@ public struct IndexFileText: Sendable {
                 var skimmer = JSONSkimmer(buffer)
                 try skimmer.expect(UInt8(ascii: "{"), "an object: the index is a JSON object")
                 if !skimmer.closesAtOnce(UInt8(ascii: "}")) {
+                    // The summary's member runs from its key to the next key, or from the end of
+                    // the value before it when it is the last member.
+                    var previousValueEnd = skimmer.position
+                    var summary: (start: Int, valueEnd: Int, previousValueEnd: Int)?
                     repeat {
                         let key = try skimmer.skipKey()
+                        let keyStart = key.lowerBound - 1
+                        if let open = summary, summaryMember == nil { summaryMember = open.start..<keyStart }
                         if skimmer.matches(key, "archives") {
+                            archivesKeyStart = keyStart
                             guard skimmer.current == UInt8(ascii: "[") else {
                                 try skimmer.skipValue()
                                 throw ArchiveIndexFormatError.wrongShape("archives: expected an array")
                             }
                             archivesArray = try IndexFileText.skimArchives(&skimmer, into: &entries, headlines: &headlines)
+                            previousValueEnd = skimmer.position
                         } else {
                             let value = try skimmer.skipValue()
+                            if skimmer.matches(key, ShardSummary.key), summary == nil {
+                                summary = (keyStart, value.upperBound, previousValueEnd)
+                            }
+                            previousValueEnd = value.upperBound
                             if skimmer.matches(key, "last_updated") { lastUpdated = value }
                             if skimmer.matches(key, "schema_version") { try IndexFileText.checkVersion(skimmer.bytes[value]) }
                         }
                     } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
+                    if let open = summary, summaryMember == nil { summaryMember = open.previousValueEnd..<open.valueEnd }
                 }
                 skimmer.skipWhitespace()
                 guard skimmer.atEnd else { throw skimmer.error("unexpected text after the end of the document") }
@@ -61,6 +80,8 @@ public struct IndexFileText: Sendable {
         }
         self.lastUpdated = lastUpdated
         self.archivesArray = archivesArray
+        self.archivesKeyStart = archivesKeyStart
+        self.summaryMember = summaryMember
         self.entries = entries
         self.headlines = headlines ?? []
     }

@@ -1,0 +1,149 @@
+/// What `status` lists of a shard's archives, kept at the top of the shard: `status` at 100,000
+/// issues of 30 logs reads a few kilobytes of each of its 1,000 files instead of 2 GB of entries.
+///
+/// It is derived data. Every write of a file in the index folder computes it again from the
+/// entries, and a reader trusts it only while `file_bytes` equals the file's size: a file edited or
+/// reformatted by another tool changes length, and is then read the thorough way.
+///
+///     "status_summary": {"file_bytes": 2213437, "headlines": [
+///       {"issue_number":"199","complete":true,"archived_at":"…",…},
+///       …
+///     ]},
+enum ShardSummary {
+    static let key: StaticString = "status_summary"
+    /// A summary of 100 entries with long titles stays well within this; a longer one is not trusted.
+    static let prefixLimit = 256 << 10
+
+    /// `bytes`, an index file's, with its summary written just before `archives` (an old one
+    /// removed first).
+    static func stamped(_ bytes: [UInt8]) throws(ArchiveIndexFormatError) -> [UInt8] {
+        let text = try IndexFileText(bytes, readingHeadlines: true)
+        var headlines: [JSONValue] = []
+        for position in text.entries.indices {
+            if let headline = text.headlines[position] {
+                headlines.append(json(of: headline))
+            } else {
+                // Partial (or not as the writer writes it): `status` decodes it whole.
+                headlines.append(.object(JSONObject([("issue_number", .string(text.entries[position].issue.description)), ("complete", .bool(false))])))
+            }
+        }
+        var unstamped = bytes
+        var archivesKey = text.archivesKeyStart
+        if let old = text.summaryMember {
+            unstamped.removeSubrange(old)
+            if old.lowerBound < archivesKey { archivesKey -= old.count }
+        }
+        // The summary holds the file's size, which includes the summary: the digits of the size
+        // are found by trying each count in turn (one or two tries).
+        let base = unstamped.count
+        var digits = String(base).count
+        while String(base + memberLength(headlines: headlines, digits: digits)).count != digits { digits += 1 }
+        unstamped.insert(
+            contentsOf: memberBytes(headlines: headlines, fileBytes: base + memberLength(headlines: headlines, digits: digits)),
+            at: archivesKey)
+        return unstamped
+    }
+
+    /// The overview of the file at `path` from its first bytes alone; nil when the file has no
+    /// summary that can be trusted, or lists a partial archive (which `status` shows whole).
+    static func overview(readingPrefixOf path: String) -> IndexOverview? {
+        guard let file = try? PosixFile.openForReading(path) else { return nil }
+        defer { try? file.close() }
+        guard let size = try? file.status().size else { return nil }
+        let count = Int(min(size, Int64(prefixLimit)))
+        var prefix = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let read = prefix.withUnsafeMutableBytes { buffer in
+                try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
+            }
+            guard let read, read > 0 else { return nil }
+            filled += read
+        }
+        guard let (summary, lastUpdated) = readSummary(prefix) else { return nil }
+        guard case .object(let object) = summary, case .integer(let fileBytes)? = object["file_bytes"], fileBytes == size,
+            case .array(let elements)? = object["headlines"]
+        else { return nil }
+        var overview = IndexOverview()
+        overview.lastUpdated = lastUpdated
+        for element in elements {
+            guard let headline = headline(from: element) else { return nil }
+            overview.complete.append(headline)
+        }
+        return overview
+    }
+
+    /// The summary's value and `last_updated`, when both lie in `prefix` before `archives`.
+    private static func readSummary(_ prefix: [UInt8]) -> (JSONValue, String?)? {
+        prefix.withUnsafeBufferPointer { buffer -> (JSONValue, String?)? in
+            var skimmer = JSONSkimmer(buffer)
+            var lastUpdated: String?
+            do {
+                try skimmer.expect(UInt8(ascii: "{"), "an object")
+                repeat {
+                    let key = try skimmer.skipKey()
+                    if skimmer.matches(key, "archives") { return nil }
+                    let value = try skimmer.skipValue()
+                    if skimmer.matches(key, "last_updated"), case .string(let text)? = try? JSONParser.parse(Array(buffer[value])) {
+                        lastUpdated = text
+                    }
+                    if skimmer.matches(key, ShardSummary.key) {
+                        return (try JSONParser.parse(Array(buffer[value])), lastUpdated)
+                    }
+                } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
+            } catch {
+                return nil
+            }
+            return nil
+        }
+    }
+
+    private static func json(of headline: ArchiveHeadline) -> JSONValue {
+        .object(
+            JSONObject([
+                ("issue_number", .string(headline.issueNumber.description)),
+                ("complete", .bool(true)),
+                ("archived_at", .string(headline.archivedAt)),
+                ("archive_reason", .string(headline.archiveReason.rawValue)),
+                ("total_logs", .integer(Int64(headline.totalLogs))),
+                ("total_size_bytes", .integer(headline.totalSizeBytes)),
+                ("total_original_bytes", .integer(headline.totalOriginalBytes)),
+                ("issue_title", JSONValue(headline.issueTitle)),
+                ("issue_url", JSONValue(headline.issueURL)),
+            ]))
+    }
+
+    private static func headline(from value: JSONValue) -> ArchiveHeadline? {
+        guard case .object(let object) = value, case .bool(true)? = object["complete"],
+            case .string(let number)? = object["issue_number"], let issue = try? IssueNumber(validating: number),
+            case .string(let archivedAt)? = object["archived_at"],
+            case .string(let reasonText)? = object["archive_reason"], let reason = ArchiveReason(rawValue: reasonText),
+            case .integer(let logs)? = object["total_logs"], case .integer(let size)? = object["total_size_bytes"],
+            case .integer(let original)? = object["total_original_bytes"]
+        else { return nil }
+        var headline = ArchiveHeadline(issueNumber: issue)
+        headline.archivedAt = archivedAt
+        headline.archiveReason = reason
+        headline.totalLogs = Int(logs)
+        headline.totalSizeBytes = size
+        headline.totalOriginalBytes = original
+        if case .string(let title)? = object["issue_title"] { headline.issueTitle = title }
+        if case .string(let url)? = object["issue_url"] { headline.issueURL = url }
+        return headline
+    }
+
+    /// `"status_summary": {…},\n  `, one headline per line, inserted where the `archives` key begins.
+    private static func memberBytes(headlines: [JSONValue], fileBytes: Int) -> [UInt8] {
+        var bytes = Array("\"\(key)\": {\"file_bytes\": \(fileBytes), \"headlines\": [".utf8)
+        for (position, headline) in headlines.enumerated() {
+            bytes += Array((position > 0 ? ",\n    " : "\n    ").utf8)
+            bytes += Array(JSONWriter.compact(headline).utf8)
+        }
+        bytes += Array((headlines.isEmpty ? "]},\n  " : "\n  ]},\n  ").utf8)
+        return bytes
+    }
+
+    private static func memberLength(headlines: [JSONValue], digits: Int) -> Int {
+        memberBytes(headlines: headlines, fileBytes: 0).count - 1 + digits
+    }
+}
