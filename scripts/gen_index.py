@@ -52,6 +52,27 @@ def write(path, value):
         out.write("\n")
 
 
+def summarised(entries):
+    """A shard as logarchive writes one: its status_summary (the headlines `status` reads) first,
+    holding the file's own size, which the reader checks before it trusts the summary."""
+    headlines = [{
+        "issue_number": e["issue_number"], "complete": True, "archived_at": e["archived_at"],
+        "archive_reason": e["archive_reason"], "total_logs": e["total_logs"],
+        "total_size_bytes": e["total_size_bytes"],
+        "total_original_bytes": sum(r["original_size_bytes"] for r in e["logs"]),
+        "issue_title": e["issue_title"], "issue_url": e["issue_url"],
+    } for e in entries]
+    doc = {"schema_version": "1.0", "last_updated": "2025-01-15T14:00:00Z",
+           "status_summary": {"file_bytes": 0, "headlines": headlines}, "archives": entries}
+    # Written with "0" for the size, and a final newline: the size with d digits is base - 1 + d.
+    base = len(json.dumps(doc, indent=2).encode()) + 1
+    digits = 1
+    while len(str(base - 1 + digits)) != digits:
+        digits += 1
+    doc["status_summary"]["file_bytes"] = base - 1 + digits
+    return doc
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("logs_dir")
@@ -75,7 +96,7 @@ def main():
     for shard, members in shards.items():
         first = shard * PER_SHARD
         name = f"issues-{first:06d}-{first + PER_SHARD - 1:06d}.json"
-        write(os.path.join(folder, name), document([entry(n, args.logs) for n in reversed(members)]))
+        write(os.path.join(folder, name), summarised([entry(n, args.logs) for n in reversed(members)]))
     write(root, document([]))
 
 

@@ -223,6 +223,29 @@ extension StatusCleanupTests {
         #expect(try sandbox.snapshot() == before)
     }
 
+    @Test func cleanupReadsOnlyTheShardsOfTheIssuesItsFilesNameOrTheWholeIndexForAnUnnamedArchive() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/debug/123-trace.log", "trace\n")
+        try sandbox.shell("touch -d '40 days ago' logs/debug/123-trace.log").requireSuccess()
+        // A shard of another range is broken: a cleanup of issue 123's files never needs it.
+        try sandbox.write("logs/.archive-index/issues-000500-000599.json", "{ broken")
+        let pruned = try LogArchiveBinary.run(["cleanup", "--older-than", "30"], in: sandbox)
+        #expect(pruned.status == 0, "\(pruned.errorOutput)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("logs/debug/123-trace.log")))
+
+        // A week-old .gz whose name names no issue could be claimed by any entry: the whole
+        // index must be read, and the broken shard stops the cleanup before anything goes.
+        try sandbox.write("logs/debug/renamed-by-hand.gz", "x")
+        try sandbox.shell("touch -d '10 days ago' logs/debug/renamed-by-hand.gz").requireSuccess()
+        let before = try sandbox.snapshot()
+        let refused = try LogArchiveBinary.run(["cleanup", "--orphans"], in: sandbox)
+        #expect(refused.status == 1)
+        #expect(refused.errorOutput.contains("issues-000500-000599.json"))
+        #expect(try sandbox.snapshot() == before)
+    }
+
     @Test func olderThanRemovesOnlyLogsTheStoreHoldsVerified() throws {
         let sandbox = try Sandbox()
         let compressed = Sandbox.logText(bytes: 1_500_000)

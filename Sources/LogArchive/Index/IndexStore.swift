@@ -52,6 +52,16 @@ public struct IndexStore: Sendable {
         return try shard(for: issue).entry(for: issue)
     }
 
+    /// The entries of `issues` that the index holds, in issue order: each file read once, as the
+    /// issues of one shard follow each other.
+    public func entries(for issues: Set<IssueNumber>) throws(ArchiveError) -> [ArchiveEntry] {
+        var entries: [ArchiveEntry] = []
+        for issue in issues.sorted() {
+            if let entry = try entry(for: issue) { entries.append(entry) }
+        }
+        return entries
+    }
+
     /// The whole index, as one: the root's fields and every entry of every file. Files are parsed
     /// concurrently. An unreadable file fails the read, naming the file and its backup.
     public func read() throws(ArchiveError) -> ArchiveIndex {

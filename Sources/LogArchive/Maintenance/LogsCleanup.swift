@@ -34,7 +34,7 @@ public struct LogsCleanup: Sendable {
     }
 
     public func run(_ request: Request) throws(ArchiveError) -> CleanupReport {
-        let current = try index.read()
+        let current = try entriesOfLocalFiles()
         var plan = CleanupPlan()
         if request.orphans {
             try OrphanFinder(logsDirectory: logsDirectory, index: current, localStore: localStore, now: now).plan(into: &plan)
@@ -57,6 +57,28 @@ public struct LogsCleanup: Sendable {
             report.eventRecorded = true
         }
         return report
+    }
+
+    /// The entries the rules need: those of the issues that the logs dir's files are named for,
+    /// read from their shards, so that a cleanup costs the same at 100,000 archived issues as at
+    /// none. A `.gz` whose name names no issue could be claimed by any entry: then, and only then,
+    /// the whole index is read, so that no claimed archive is taken for an orphan.
+    func entriesOfLocalFiles() throws(ArchiveError) -> ArchiveIndex {
+        var issues = Set<IssueNumber>()
+        var needsWholeIndex = false
+        guard FileSystem.isDirectory(logsDirectory) else { return try index.read() }
+        try FileSystem.walkFolders(in: logsDirectory, skipping: Set([localStore].compactMap { $0 })) { _, names in
+            for name in names {
+                let logName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+                if let issue = LogType.allCases.lazy.compactMap({ LogCatalog.issue(ofLog: logName, type: $0) }).first {
+                    issues.insert(issue)
+                } else if name.hasSuffix(".gz"), !OrphanFinder.isTimestampedArchive(name) {
+                    needsWholeIndex = true
+                }
+            }
+        }
+        if needsWholeIndex { return try index.read() }
+        return ArchiveIndex(archives: try index.entries(for: issues))
     }
 
     /// Removes the file if it is still the one that was judged; returns why not otherwise.

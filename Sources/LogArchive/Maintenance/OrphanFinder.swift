@@ -35,22 +35,13 @@ public struct OrphanFinder: Sendable {
         guard FileSystem.isDirectory(logsDirectory) else {
             throw .badInput("logs directory \(logsDirectory) does not exist or is not a directory")
         }
-        try walk(logsDirectory, into: &plan)
-    }
-
-    private func walk(_ folder: String, into plan: inout CleanupPlan) throws(ArchiveError) {
-        let names = try FileSystem.names(in: folder)
-        let siblings = Set(names)
-        for name in names {
-            let path = Paths.join(folder, name)
-            guard let status = try? FileStatus.of(path) else { continue }
-            switch status.kind {
-            case .directory where name != ".git" && !skippedFolders.contains(path):
-                try walk(path, into: &plan)
-            case .regular:
+        try FileSystem.walkFolders(in: logsDirectory, skipping: skippedFolders) { folder, names throws(ArchiveError) in
+            let siblings = Set(names)
+            for name in names {
+                let path = Paths.join(folder, name)
+                // Symlinks, FIFOs and the like are never ours to remove.
+                guard let status = try? FileStatus.of(path), status.kind == .regular else { continue }
                 judge(path, name: name, status: status, siblings: siblings, into: &plan)
-            default:
-                continue  // symlinks, FIFOs and the like are never ours to remove
             }
         }
     }

@@ -16,3 +16,19 @@ extension FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// Each folder under `root`, itself first, with its names sorted. `.git`, the `skipped` folders
+    /// and symlinks to folders are not entered.
+    public static func walkFolders(
+        in root: String, skipping skipped: Set<String> = [], _ visit: (_ folder: String, _ names: [String]) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
+        let names = try FileSystem.names(in: root)
+        try visit(root, names)
+        for name in names where name != ".git" {
+            let path = Paths.join(root, name)
+            guard !skipped.contains(path), (try? FileStatus.of(path))?.kind == .directory else { continue }
+            try walkFolders(in: path, skipping: skipped, visit)
+        }
+    }
+}
