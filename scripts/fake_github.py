@@ -486,7 +486,8 @@ class Fake:
              "headers": {"user-agent": "...", "authorization": "<redacted>", ...},  # lowercase
              "authorized": true, "body": {"body": "..."}, "body_is_json": true,
              "status": 201,
-             "fault": null | {"index": 0, "remaining": 0, "status": 429, ...the fault as given...}}
+             "fault": null | {"index": 0, "remaining": 0, "status": 429, ...the fault as given...},
+             "connection": 53124}   # the client's port: requests on one connection share it
 
         `body` is the parsed JSON when the request body is JSON, else its text, else null.
         """
@@ -563,6 +564,7 @@ class Handler(BaseHTTPRequestHandler):
                 "seq": seq, "time": now_iso(), "method": method, "path": split.path,
                 "query": query, "headers": headers, "authorized": authorized,
                 "body": body, "body_is_json": is_json, "status": status, "fault": fault,
+                "connection": self.client_address[1],
             })
 
     def respond(self, status, extra, payload, fake):

@@ -89,6 +89,29 @@ final class FakeGitHub: @unchecked Sendable {
         #expect(try sandbox.entry("130")?["issue_url"] as? String == "https://github.com/org/repo/pull/130")
     }
 
+    /// The lifecycle check and the comment make three requests on one connection, for a merged
+    /// pull request with 100 comments already (one page) as for a closed issue.
+    @Test(arguments: [("130", "pr_merged"), ("123", "issue_closed")])
+    func anArchiveMakesAtMostThreeGitHubRequestsOnOneConnection(_ issue: String, _ reason: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/\(issue)-build.log", "built\n")
+        let earlier = (1...100).map { #"{"body": "comment \#($0)", "user": "someone"}"# }.joined(separator: ",")
+        let state = Self.state.replacingOccurrences(
+            of: "\n}}", with: "\n}, \"comments\": {\"\(issue)\": [\(earlier)]}}")
+        let github = try FakeGitHub(state: state, in: sandbox)
+        let result = try LogArchiveBinary.run([issue, "--reason", reason], in: sandbox, environment: github.environment)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(try github.comments(issue).count == 101)
+        let requests = try String(contentsOfFile: github.logPath, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(requests.map { "\($0["method"]!) \($0["path"]!)" } == [
+            "GET /repos/org/repo/issues/\(issue)", "GET /repos/org/repo/issues/\(issue)/comments",
+            "POST /repos/org/repo/issues/\(issue)/comments",
+        ])
+        #expect(Set(requests.compactMap { $0["connection"] as? Int }).count == 1, "one kept-alive connection")
+    }
+
     @Test func aFailedCommentIsAWarningAndTheArchiveStands() throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         let state = """

@@ -27,6 +27,9 @@ public struct GitHubClient: Sendable {
         public let state: String
         public let htmlURL: String?
         public let isPullRequest: Bool
+        /// For a pull request, whether it is merged, from the issue's `pull_request.merged_at`;
+        /// nil where the server does not say (older GitHub Enterprise), and `isMerged` must ask.
+        public let isMerged: Bool?
     }
 
     public struct Comment: Sendable {
@@ -43,7 +46,13 @@ public struct GitHubClient: Sendable {
         let object = try json(response)
         return Issue(
             number: number.value, title: object["title"].flatMap(Self.string), state: object["state"].flatMap(Self.string) ?? "",
-            htmlURL: object["html_url"].flatMap(Self.string), isPullRequest: object["pull_request"].map { $0 != .null } ?? false)
+            htmlURL: object["html_url"].flatMap(Self.string), isPullRequest: object["pull_request"].map { $0 != .null } ?? false,
+            isMerged: pullRequestMerged(object["pull_request"]))
+    }
+
+    private static func pullRequestMerged(_ value: JSONValue?) -> Bool? {
+        guard case .object(let pullRequest)? = value, let mergedAt = pullRequest["merged_at"] else { return nil }
+        return mergedAt != .null
     }
 
     public func isMerged(_ number: IssueNumber) throws -> Bool {
