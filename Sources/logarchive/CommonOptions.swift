@@ -79,3 +79,19 @@ func parseIssue(_ text: String) throws -> IssueNumber {
         throw ValidationError(error.message)
     }
 }
+
+/// Finishes the issue's archive if a run stopped before its last index write (`UnfinishedArchive`),
+/// saying so on stderr. Returns the error of a finishing write that failed, for the command to
+/// exit with once it has done its own work.
+func finishUnfinishedArchive(
+    of issue: IssueNumber, settings: Settings, environment: ProcessEnvironment, localCopies: UnfinishedArchive.LocalCopies
+) -> ArchiveError? {
+    do {
+        let finished = try UnfinishedArchive(settings: settings, environment: environment.variables).finish(issue, localCopies: localCopies)
+        if let finished { Terminal.error("logarchive: \(finished.notice)") }
+        return nil
+    } catch {
+        Terminal.error("logarchive: error: \(error.message)")
+        return error
+    }
+}
