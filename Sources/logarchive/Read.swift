@@ -45,7 +45,7 @@ extension LogArchiveCommand {
             do {
                 let settings = try environment.settings(locations.overrides)
                 let issue = try IssueNumber(validating: issue)
-                unfinished = finishUnfinishedArchive(of: issue, settings: settings, environment: environment, localCopies: .kept)
+                unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment)
                 browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: issue)
                 sources = try browser.logsToRead(issue: issue, type: type, file: file)
             } catch {

@@ -78,14 +78,12 @@ extension LogArchiveCommand {
             let environment = ProcessEnvironment.current
             let color = !json && TerminalStyle.forStandardOutput(environment: environment.variables).colours
             let outcome: SearchOutcome
-            var unfinished: ArchiveError?
+            let unfinished: ArchiveError?
             do {
                 let settings = try environment.settings(locations.overrides)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }
-                if let issue = filter.issue {
-                    unfinished = finishUnfinishedArchive(of: issue, settings: settings, environment: environment, localCopies: .kept)
-                }
+                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, environment: environment)
                 let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: filter.issue)
                 filter.type = type
                 filter.since = since.flatMap { UTCTimestamp(dateOrInstant: $0) }
