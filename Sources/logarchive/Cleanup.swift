@@ -16,6 +16,10 @@ extension LogArchiveCommand {
                 size and SHA-256, and that are unchanged since they were archived. A log that is not \
                 in the store is never removed.
 
+                First, an archive a run left when it stopped before its last index write (its \
+                journal ahead of the index) is finished: the uploads recorded, and the local copies \
+                the store holds verified removed by the --older-than checks without the age.
+
                 Each removal is printed with its reason; the removals are recorded in the index's \
                 cleanup_events. Exit status: 0 done, 1 failure (corrupt index, a file that could not \
                 be removed, the store unreachable with --older-than), 64 bad usage.
@@ -60,11 +64,13 @@ extension LogArchiveCommand {
             } catch {
                 throw fail(error)
             }
+            for finished in report.finishedArchives { Terminal.error("logarchive: \(finished.notice)") }
+            for failure in report.unfinishedFailures { Terminal.error("logarchive: error: \(failure.message)") }
             let summary = CleanupSummary(
                 currentDirectory: environment.currentDirectory,
                 style: json ? .plain : .forStandardOutput(environment: environment.variables))
             Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
-            if !report.failures.isEmpty || report.plan.storeFailure != nil { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
+            if !report.failures.isEmpty || report.plan.storeFailure != nil || !report.unfinishedFailures.isEmpty { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
         }
     }
 }

@@ -79,3 +79,25 @@ func parseIssue(_ text: String) throws -> IssueNumber {
         throw ValidationError(error.message)
     }
 }
+
+/// Finishes the archive of `issue` (nil: of every issue) that a run left when it stopped before
+/// its last index write (`UnfinishedArchive`), saying so on stderr. Only the index: the commands
+/// that call this show logs, and remove none. Returns the error of a finishing write that failed,
+/// for the command to exit with once it has done its own work.
+func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, environment: ProcessEnvironment) -> ArchiveError? {
+    let unfinished = UnfinishedArchive(settings: settings, environment: environment.variables)
+    var finished: [UnfinishedArchive.Finished] = []
+    var failures: [ArchiveError] = []
+    if let issue {
+        do {
+            if let done = try unfinished.finish(issue, localCopies: .kept) { finished.append(done) }
+        } catch {
+            failures.append(error)
+        }
+    } else {
+        (finished, failures) = unfinished.finishAll(localCopies: .kept)
+    }
+    for done in finished { Terminal.error("logarchive: \(done.notice)") }
+    for failure in failures { Terminal.error("logarchive: error: \(failure.message)") }
+    return failures.first
+}

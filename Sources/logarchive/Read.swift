@@ -41,9 +41,11 @@ extension LogArchiveCommand {
             let environment = ProcessEnvironment.current
             let sources: [LogSource]
             let browser: ArchiveBrowser
+            let unfinished: ArchiveError?
             do {
                 let settings = try environment.settings(locations.overrides)
                 let issue = try IssueNumber(validating: issue)
+                unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment)
                 browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: issue)
                 sources = try browser.logsToRead(issue: issue, type: type, file: file)
             } catch {
@@ -69,6 +71,7 @@ extension LogArchiveCommand {
             if !failures.isEmpty {
                 throw ExitCode(1)
             }
+            if let unfinished { throw ExitCode(unfinished.exitCode) }
         }
     }
 }

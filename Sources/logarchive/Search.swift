@@ -78,10 +78,12 @@ extension LogArchiveCommand {
             let environment = ProcessEnvironment.current
             let color = !json && TerminalStyle.forStandardOutput(environment: environment.variables).colours
             let outcome: SearchOutcome
+            let unfinished: ArchiveError?
             do {
                 let settings = try environment.settings(locations.overrides)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }
+                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, environment: environment)
                 let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: filter.issue)
                 filter.type = type
                 filter.since = since.flatMap { UTCTimestamp(dateOrInstant: $0) }
@@ -113,6 +115,7 @@ extension LogArchiveCommand {
             }
             for failure in outcome.failures { Terminal.error("logarchive: error: \(failure.message)") }
             if !outcome.failures.isEmpty { throw ExitCode(1) }
+            if let unfinished { throw ExitCode(unfinished.exitCode) }
             if outcome.matches == 0 {
                 Terminal.error("logarchive: no match for '\(query)' in \(outcome.logsSearched) \(outcome.logsSearched == 1 ? "log" : "logs")")
                 throw ExitCode(1)

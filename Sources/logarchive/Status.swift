@@ -6,7 +6,9 @@ extension LogArchiveCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what the archive index holds: partial archives first, then complete ones, then totals.",
             discussion: """
-                Reads logs/.archive-index.json and changes nothing. A partial archive is listed with \
+                Reads logs/.archive-index.json and changes no log. (It first records in the index \
+                the uploads of a run that stopped before its last index write, from that run's \
+                journal.) A partial archive is listed with \
                 the files that did not reach the store, their last error, and the exact command that \
                 finishes it. With an issue number, shows that issue's entry log by log.
 
@@ -37,8 +39,10 @@ extension LogArchiveCommand {
         func run() throws {
             let environment = ProcessEnvironment.current
             let index: IndexStore
+            let settings: Settings
             do {
-                index = IndexStore(logsDirectory: try environment.settings(locations.overrides).logsDirectory)
+                settings = try environment.settings(locations.overrides)
+                index = IndexStore(logsDirectory: settings.logsDirectory)
             } catch {
                 throw fail(error)
             }
@@ -46,6 +50,7 @@ extension LogArchiveCommand {
                 archiveSummary: ArchiveSummary(currentDirectory: environment.currentDirectory, retryArguments: locations.arguments),
                 style: json ? .plain : .forStandardOutput(environment: environment.variables))
             guard let issue else {
+                let unfinished = finishUnfinishedArchives(of: nil, settings: settings, environment: environment)
                 let status = ArchiveStatus.read(index)
                 // A corrupt file fails the command, after the archives that can be read are shown.
                 if let first = status.unreadable.first {
@@ -54,15 +59,21 @@ extension LogArchiveCommand {
                     throw fail(first)
                 }
                 Terminal.output(json ? JSONWriter.compact(summary.json(status)) + "\n" : summary.text(status))
+                if let unfinished { throw ExitCode(unfinished.exitCode) }
                 return
             }
             let entry: ArchiveEntry
+            let unfinished: ArchiveError?
             do {
-                entry = try ArchiveStatus.entry(for: try IssueNumber(validating: issue), in: index)
+                let issueNumber = try IssueNumber(validating: issue)
+                // The index only: a command that shows the archive removes no log.
+                unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, environment: environment)
+                entry = try ArchiveStatus.entry(for: issueNumber, in: index)
             } catch {
                 throw fail(error)
             }
             Terminal.output(json ? JSONWriter.compact(summary.json(entry, indexPath: index.path)) + "\n" : summary.text(entry))
+            if let unfinished { throw ExitCode(unfinished.exitCode) }
         }
     }
 }

@@ -2,7 +2,7 @@
 /// not been touched for DAYS days. A log goes only when every check passes:
 /// - its index entry is complete (a partial archive keeps all its local files for `--retry`) and
 ///   the log is `uploaded`;
-/// - the file is older than the cutoff and unchanged since it was archived: for an uncompressed log
+/// - the file is older than the cutoff (when there is one) and unchanged since it was archived: for an uncompressed log
 ///   its SHA-256 is the index's checksum; for a compressed one (the checksum is of the `.gz`) its
 ///   size is `original_size_bytes` and it was last modified before it was archived;
 /// - a HEAD of its object in the store answers the index's size and checksum.
@@ -10,10 +10,11 @@
 public struct ArchivedLogPruner: Sendable {
     public let logsDirectory: String
     public let store: any ObjectStore
-    public let olderThanDays: Int
+    /// Nil: no age rule (`UnfinishedArchive` removes what a stopped run would have cleaned at once).
+    public let olderThanDays: Int?
     let now: Int64
 
-    public init(logsDirectory: String, store: any ObjectStore, olderThanDays: Int, now: UTCTimestamp = .now()) {
+    public init(logsDirectory: String, store: any ObjectStore, olderThanDays: Int?, now: UTCTimestamp = .now()) {
         self.logsDirectory = logsDirectory
         self.store = store
         self.olderThanDays = olderThanDays
@@ -55,7 +56,7 @@ public struct ArchivedLogPruner: Sendable {
         }
         guard status.kind == .regular else { return .failure(Kept("not a regular file")) }
         let age = now - status.modificationSeconds
-        guard age > Int64(olderThanDays) * 86_400 else {
+        if let olderThanDays, age <= Int64(olderThanDays) * 86_400 {
             return .failure(Kept("archived, but modified \(FileAge.describe(seconds: age)) ago (--older-than \(olderThanDays))"))
         }
         if let changed = localChange(log, path: path, status: status) { return .failure(Kept(changed)) }

@@ -30,6 +30,22 @@ public struct CleanupItem: Sendable, Equatable {
     public let sizeBytes: Int64
     /// The file as it was when it was judged; it is removed only if it is still that file.
     public let status: FileStatus
+
+    /// Removes the file if it is still the one that was judged; returns why not otherwise.
+    func removeIfUnchanged() -> String? {
+        if rule == .staleLock {
+            return StaleLock.remove(path, ifStillTheFile: status) ? nil : "the lock was taken or changed meanwhile; kept"
+        }
+        guard let current = try? FileStatus.of(path), current.isUnchanged(comparedTo: status) else {
+            return "changed since it was checked; kept"
+        }
+        do {
+            try FileSystem.remove(path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
 }
 
 /// A file a rule looked at and spared, and why: `--dry-run` shows these so a person can see the

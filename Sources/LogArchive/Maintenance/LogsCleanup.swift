@@ -24,8 +24,10 @@ public struct LogsCleanup: Sendable {
     /// Opened only for `--older-than`, which asks the store about each log.
     let openStore: @Sendable () throws(ArchiveError) -> any ObjectStore
     let now: UTCTimestamp
+    let unfinishedArchives: UnfinishedArchive
 
     public init(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) {
+        unfinishedArchives = UnfinishedArchive(settings: settings, environment: environment)
         logsDirectory = settings.logsDirectory
         index = IndexStore(logsDirectory: settings.logsDirectory)
         if case .local(let path) = settings.store { localStore = path } else { localStore = nil }
@@ -34,6 +36,9 @@ public struct LogsCleanup: Sendable {
     }
 
     public func run(_ request: Request) throws(ArchiveError) -> CleanupReport {
+        // First the archives runs left unrecorded (their local copies count as removed here), so
+        // the rules below judge the index as it should stand. A dry run changes nothing.
+        let unfinished = request.dryRun ? (finished: [], failures: []) : unfinishedArchives.finishAll(localCopies: .removedWhenVerified)
         let current = try entriesOfLocalFiles()
         var plan = CleanupPlan()
         if request.orphans {
@@ -44,9 +49,12 @@ public struct LogsCleanup: Sendable {
             ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &plan)
         }
         var report = CleanupReport(request: request, logsDirectory: logsDirectory, indexPath: index.path, plan: plan)
+        report.finishedArchives = unfinished.finished
+        report.unfinishedFailures = unfinished.failures
+        report.removed = unfinished.finished.flatMap(\.removed)
         guard !request.dryRun else { return report }
         for item in plan.removals {
-            if let problem = remove(item) {
+            if let problem = item.removeIfUnchanged() {
                 report.failures.append(KeptFile(path: item.path, reason: problem))
             } else {
                 report.removed.append(item)
@@ -79,22 +87,6 @@ public struct LogsCleanup: Sendable {
         }
         if needsWholeIndex { return try index.read() }
         return ArchiveIndex(archives: try index.entries(for: issues))
-    }
-
-    /// Removes the file if it is still the one that was judged; returns why not otherwise.
-    private func remove(_ item: CleanupItem) -> String? {
-        if item.rule == .staleLock {
-            return StaleLock.remove(item.path, ifStillTheFile: item.status) ? nil : "the lock was taken or changed meanwhile; kept"
-        }
-        guard let current = try? FileStatus.of(item.path), current.isUnchanged(comparedTo: item.status) else {
-            return "changed since it was checked; kept"
-        }
-        do {
-            try FileSystem.remove(item.path)
-            return nil
-        } catch {
-            return "\(error)"
-        }
     }
 
     private func recordEvent(_ report: CleanupReport) throws(ArchiveError) {
@@ -138,6 +130,10 @@ public struct CleanupReport: Sendable {
     /// Files the plan would remove but that could not be, with why.
     public var failures: [KeptFile] = []
     public var eventRecorded = false
+    /// Archives a stopped run left unrecorded that this cleanup finished (`UnfinishedArchive`).
+    public var finishedArchives: [UnfinishedArchive.Finished] = []
+    /// Those it could not finish: the index write failed again; their journals were kept.
+    public var unfinishedFailures: [ArchiveError] = []
 
     public var freedBytes: Int64 { removed.reduce(0) { $0 + $1.sizeBytes } }
 }

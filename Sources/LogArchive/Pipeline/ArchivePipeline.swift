@@ -43,6 +43,14 @@ public struct ArchivePipeline: Sendable {
             // issue archived (or finishes what the first left partial). A dry run changes nothing.
             let issueLock = request.dryRun ? nil : try lockIssue(request.issue)
             defer { issueLock?.release() }
+            if issueLock != nil {
+                // A run that stopped before its last index write: its uploads are recorded first,
+                // so validate sees the archive as it stands; the stages then comment, clean and commit.
+                if let finished = try UnfinishedArchive(context: context).finishHoldingRunLock(request.issue, localCopies: .leftToThisRun) {
+                    context.note("run.finished-unfinished", by: "pipeline", about: IssueRunLock.what(request.issue), finished.notice)
+                    notice(finished.notice)
+                }
+            }
             try runStages(request, runner: runner, report: &report)
         } catch let error as ArchiveError {
             report.outcome = .failed

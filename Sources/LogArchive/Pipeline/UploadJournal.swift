@@ -138,6 +138,14 @@ final class UploadJournal: @unchecked Sendable {
         lastSync = MonotonicClock.nanoseconds()
     }
 
+    /// The stored keys of `entry` whose last journal line says `uploaded`.
+    static func uploadedKeys(of entry: ArchiveEntry, logsDirectory: String) -> Set<String> {
+        var unknown = entry
+        for position in unknown.logs.indices { unknown.logs[position].uploadStatus = .pending }
+        let replayed = replay(onto: unknown, logsDirectory: logsDirectory)
+        return Set(replayed.logs.filter { $0.uploadStatus == .uploaded }.map(\.remotePath))
+    }
+
     /// `entry` with the statuses a stopped run's journal recorded: the last line for each stored
     /// key whose checksum matches. Lines that do not parse (a torn last line) are skipped.
     static func replay(onto entry: ArchiveEntry, logsDirectory: String) -> ArchiveEntry {
