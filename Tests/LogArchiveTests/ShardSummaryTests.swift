@@ -63,6 +63,25 @@ import Testing
         #expect(status.complete.map(\.issueNumber.description) == ["43"])
     }
 
+    @Test func headlinesLentByTheFileAsItStandsAreWhatAFreshSummaryWouldSay() throws {
+        var partial = IndexFileTextTests.entry(120, logs: 3)
+        partial.logs[0].uploadStatus = .pending
+        let before = try ShardSummary.stamped(
+            ArchiveIndex(archives: [IndexFileTextTests.entry(150), partial, IndexFileTextTests.entry(101)], lastUpdated: "t").fileBytes)
+        let previous = try IndexFileText(before)
+        // 150 changes, 120 completes, 130 is new, 101 stays as it was.
+        var completed = partial
+        completed.logs[0].uploadStatus = .uploaded
+        var after = previous.replacing(IssueNumber(exactly: 150)!, with: IndexFileText.bytes(of: IndexFileTextTests.entry(150, logs: 5)), updated: "u")
+        after = try IndexFileText(after).replacing(IssueNumber(exactly: 120)!, with: IndexFileText.bytes(of: completed), updated: "u")
+        after = try IndexFileText(after).replacing(IssueNumber(exactly: 130)!, with: IndexFileText.bytes(of: IndexFileTextTests.entry(130)), updated: "u")
+        let lent = try ShardSummary.stamped(after, previous: previous)
+        #expect(lent == (try ShardSummary.stamped(after)))
+        let sandbox = try Sandbox()
+        let path = try sandbox.write("issues.json", String(decoding: lent, as: UTF8.self))
+        #expect(ShardSummary.overview(readingPrefixOf: path)?.complete.map(\.totalLogs) == [5, 2, 3, 2])
+    }
+
     @Test(arguments: [0, 1, 9, 10, 99, 100, 999, 1_000, 9_999, 10_000])
     func theRecordedSizeIsTheFileSizeWhateverItsDigits(_ padding: Int) throws {
         // Titles of every length walk the file size across each power of ten.

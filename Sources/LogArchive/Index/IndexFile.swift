@@ -157,7 +157,8 @@ struct IndexFile: Sendable {
     func write(bytes unstamped: [UInt8]) throws(ArchiveError) {
         let hadFile = FileSystem.exists(path)
         do {
-            let bytes = carriesSummary ? try ShardSummary.stamped(unstamped) : unstamped
+            let previous = (try? FileStatus.of(path)).flatMap { IndexFile.recentText(path, $0) }
+            let bytes = carriesSummary ? try ShardSummary.stamped(unstamped, previous: previous) : unstamped
             if hadFile {
                 try FileSystem.linkOrCopy(path, to: backupPath)
             }
@@ -196,8 +197,7 @@ struct IndexFile: Sendable {
     /// replaces the old one. The skim checks the whole file's grammar and shape; the entries in it
     /// were either written by `JSONWriter` just now or copied from the file as it was.
     private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) -> IndexFileText {
-        let written = try FileSystem.readAll(temporaryPath, limit: 1 << 30)
-        guard written == expected, let text = try? IndexFileText(written) else {
+        guard try FileSystem.contentEquals(temporaryPath, expected), let text = try? IndexFileText(expected) else {
             throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
         }
         return text

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An index file's bytes and where each of its entries lies, found by one skim of the text with
 /// no value decoded. One issue's entry is decoded alone, and a write replaces only that entry's
 /// bytes: a run costs a scan of its shard, not a decode and re-encode of every entry in it.
@@ -13,8 +19,9 @@ public struct IndexFileText: Sendable {
     private let archivesArray: Range<Int>
     /// Where the `archives` member begins (its key's opening quote).
     let archivesKeyStart: Int
-    /// The `status_summary` member (`ShardSummary`) with its separator, to be cut out whole.
+    /// The `status_summary` member (`ShardSummary`) with its separator, to be cut out whole, and its value.
     let summaryMember: Range<Int>?
+    let summaryValue: Range<Int>?
     /// Each element of `archives`, in file order.
     public private(set) var entries: [(issue: IssueNumber, range: Range<Int>)] = []
     /// With `readingHeadlines`, each entry's headline when it is a complete archive, in the same
@@ -30,6 +37,7 @@ public struct IndexFileText: Sendable {
         var archivesArray: Range<Int>?
         var archivesKeyStart = 0
         var summaryMember: Range<Int>?
+        var summaryValue: Range<Int>?
         var entries: [(issue: IssueNumber, range: Range<Int>)] = []
         var headlines: [ArchiveHeadline?]? = readingHeadlines ? [] : nil
         do {
@@ -57,6 +65,7 @@ public struct IndexFileText: Sendable {
                             let value = try skimmer.skipValue()
                             if skimmer.matches(key, ShardSummary.key), summary == nil {
                                 summary = (keyStart, value.upperBound, previousValueEnd)
+                                summaryValue = value
                             }
                             previousValueEnd = value.upperBound
                             if skimmer.matches(key, "last_updated") { lastUpdated = value }
@@ -82,6 +91,7 @@ public struct IndexFileText: Sendable {
         self.archivesArray = archivesArray
         self.archivesKeyStart = archivesKeyStart
         self.summaryMember = summaryMember
+        self.summaryValue = summaryValue
         self.entries = entries
         self.headlines = headlines ?? []
     }
@@ -110,6 +120,26 @@ public struct IndexFileText: Sendable {
             return try ArchiveEntry(json: value, path: "archives[\(position)]")
         } catch {
             throw .wrongShape("\(error)")
+        }
+    }
+
+    /// The headline of the entry at `position` when it is a complete archive as the writer writes
+    /// it; nil otherwise (`status` then decodes it whole).
+    func headline(at position: Int) -> ArchiveHeadline? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var skimmer = JSONSkimmer(buffer)
+            skimmer.position = entries[position].range.lowerBound
+            guard let read = try? HeadlineReader.read(&skimmer), read.complete else { return nil }
+            return read.headline
+        }
+    }
+
+    /// Whether the entry at `position` has the same bytes as `range` of `other`.
+    func entryBytes(at position: Int, equal range: Range<Int>, of other: IndexFileText) -> Bool {
+        let mine = entries[position].range
+        guard mine.count == range.count else { return false }
+        return bytes.withUnsafeBytes { a in
+            other.bytes.withUnsafeBytes { b in memcmp(a.baseAddress! + mine.lowerBound, b.baseAddress! + range.lowerBound, mine.count) == 0 }
         }
     }
 

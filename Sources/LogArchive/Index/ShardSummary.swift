@@ -15,16 +15,20 @@ enum ShardSummary {
     static let prefixLimit = 256 << 10
 
     /// `bytes`, an index file's, with its summary written just before `archives` (an old one
-    /// removed first).
-    static func stamped(_ bytes: [UInt8]) throws(ArchiveIndexFormatError) -> [UInt8] {
-        let text = try IndexFileText(bytes, readingHeadlines: true)
+    /// removed first). `previous`, the file as it stands, lends the headlines of the entries whose
+    /// bytes did not change, so a write reads only the entries it changed.
+    static func stamped(_ bytes: [UInt8], previous: IndexFileText? = nil) throws(ArchiveIndexFormatError) -> [UInt8] {
+        let text = try IndexFileText(bytes)
+        let known = previous.flatMap(trustedHeadlines(of:)) ?? [:]
         var headlines: [JSONValue] = []
-        for position in text.entries.indices {
-            if let headline = text.headlines[position] {
+        for (position, entry) in text.entries.enumerated() {
+            if let previous, let old = known[entry.issue], text.entryBytes(at: position, equal: old.range, of: previous) {
+                headlines.append(old.headline)
+            } else if let headline = text.headline(at: position) {
                 headlines.append(json(of: headline))
             } else {
                 // Partial (or not as the writer writes it): `status` decodes it whole.
-                headlines.append(.object(JSONObject([("issue_number", .string(text.entries[position].issue.description)), ("complete", .bool(false))])))
+                headlines.append(.object(JSONObject([("issue_number", .string(entry.issue.description)), ("complete", .bool(false))])))
             }
         }
         var unstamped = bytes
@@ -42,6 +46,21 @@ enum ShardSummary {
             contentsOf: memberBytes(headlines: headlines, fileBytes: base + memberLength(headlines: headlines, digits: digits)),
             at: archivesKey)
         return unstamped
+    }
+
+    /// The headlines a file's own summary gives, with where each entry lies, when the summary can
+    /// be trusted (its recorded size is the file's).
+    private static func trustedHeadlines(of text: IndexFileText) -> [IssueNumber: (range: Range<Int>, headline: JSONValue)]? {
+        guard let value = text.summaryValue, case .object(let summary)? = try? JSONParser.parse(Array(text.bytes[value])),
+            case .integer(let size)? = summary["file_bytes"], size == text.bytes.count,
+            case .array(let headlines)? = summary["headlines"], headlines.count == text.entries.count
+        else { return nil }
+        var known: [IssueNumber: (range: Range<Int>, headline: JSONValue)] = [:]
+        for (entry, headline) in zip(text.entries, headlines) {
+            guard case .object(let object) = headline, object["issue_number"] == .string(entry.issue.description) else { return nil }
+            known[entry.issue] = (entry.range, headline)
+        }
+        return known
     }
 
     /// The overview of the file at `path` from its first bytes alone; nil when the file has no
