@@ -76,12 +76,14 @@ extension LogArchiveCommand {
             abstract: "Append one timestamped line to the issue's log.",
             discussion: """
                 A message with line breaks is logged as several lines, each with the timestamp \
-                and [log] prefix. An empty message is refused (exit 64).
+                and [log] prefix. An empty message is refused (exit 64). A message of `-` is read \
+                from standard input (up to 1 MiB; one final line break is dropped).
 
                 Examples:
                   logarchive log 123 "retrying the flaky integration test"
                   logarchive log 123 --type deployment "promoted build 42 to production"
                   logarchive log 123 --type session "decided to keep the old schema"
+                  git log -1 --format=%B | logarchive log 123 -
                 """
         )
 
@@ -93,8 +95,17 @@ extension LogArchiveCommand {
 
         @OptionGroup var location: LogsLocationOptions
 
-        @Argument(help: "The message.")
+        @Argument(help: "The message, or - to read it from standard input.")
         var message: String
+
+        /// The message given, or standard input's for `-`.
+        private func text() throws(ArchiveError) -> String {
+            guard message == "-" else { return message }
+            let data = FileHandle.standardInput.readData(ofLength: (1 << 20) + 1)
+            guard data.count <= 1 << 20 else { throw .badInput("the message on standard input is over 1 MiB; log a file with capture instead") }
+            guard let read = String(data: data, encoding: .utf8) else { throw .badInput("the message on standard input is not UTF-8 text") }
+            return read.hasSuffix("\n") ? String(read.dropLast()) : read
+        }
 
         func validate() throws {
             _ = try parseIssue(issue)
@@ -104,7 +115,7 @@ extension LogArchiveCommand {
             let environment = ProcessEnvironment.current
             do {
                 let path = try IssueLogAppender.append(
-                    message, issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
+                    try text(), issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
                 Terminal.output("\(Paths.relative(path, to: environment.currentDirectory) ?? path)\n")
             } catch let error as ArchiveError {
                 throw fail(error)

@@ -23,17 +23,43 @@ struct LogArchiveCommand: ParsableCommand {
         defaultSubcommand: Archive.self
     )
 
-    /// `logarchive -5` would otherwise read as an unknown flag; say what is actually wrong.
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "archive" { arguments.removeFirst() }
+        // `logarchive -5` would otherwise read as an unknown flag; say what is actually wrong.
         if let first = arguments.first, first.count > 1, first.hasPrefix("-"), first.dropFirst().allSatisfy(\.isNumber) {
-            Terminal.error("Error: invalid issue number '\(first)': issue numbers are positive integers such as 123")
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            fail("invalid issue number '\(first)': issue numbers are positive integers such as 123")
+        }
+        // `logarchive stauts` would otherwise read as an issue number.
+        if let first = arguments.first, let word = first.first, word.isLetter {
+            let names = configuration.subcommands.map { $0._commandName }
+            if !names.contains(first), (try? IssueNumber(validating: first)) == nil {
+                let hint = Suggestion.closest(to: first, among: names).map { "; did you mean '\($0)'?" }
+                    ?? "; the commands are \(names.joined(separator: ", ")), or an issue number"
+                fail("unknown command '\(first)'\(hint)")
+            }
         }
         // A file-size limit (ulimit -f) must fail a write with EFBIG, reported like a full disk,
         // rather than kill the process halfway through.
         signal(SIGXFSZ, SIG_IGN)
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // ArgumentParser's own errors get the prefix every other error has.
+            let message = fullMessage(for: error)
+            let code = exitCode(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                Terminal.error(message.hasPrefix("Error: ") ? "logarchive: error: " + message.dropFirst(7) : message)
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
+    private static func fail(_ message: String) -> Never {
+        Terminal.error("logarchive: error: \(message)")
+        Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 }

@@ -72,6 +72,11 @@ extension LogArchiveCommand {
                     throw ValidationError("'\(flag) \(value)' is not a date: use 2025-01-15 or 2025-01-15T14:00:00Z")
                 }
             }
+            if let since, let until, let from = UTCTimestamp(dateOrInstant: since),
+                let to = UTCTimestamp(dateOrInstant: until, endOfDay: true), from > to
+            {
+                throw ValidationError("'--since \(since)' is later than '--until \(until)': nothing could match")
+            }
         }
 
         func run() throws {

@@ -139,6 +139,20 @@ import Testing
         #expect(try String(contentsOfFile: sandbox.path(".logarchive.json"), encoding: .utf8) == "{\"logs_dir\": \"mine\"}")
     }
 
+    @Test func everyExampleOfTheTemplateCanBeUncommented() throws {
+        // A commented example is a line `// "key": value`; the prose comments stay.
+        let examples = ConfigFile.template.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let trimmed = line.drop { $0 == " " }
+            guard trimmed.hasPrefix("// \"") else { return String(line) }
+            return String(line.prefix(line.count - trimmed.count)) + trimmed.dropFirst(3)
+        }
+        let uncommented = examples.joined(separator: "\n")
+        #expect(uncommented != ConfigFile.template)
+        let config = try ConfigFile.parse(Array(uncommented.utf8), path: "uncommented.json")
+        #expect(config.githubRepository == "org/repo")
+        #expect(config.store != nil)
+    }
+
     @Test func theArchiveReadsTheWrittenConfig() throws {
         let sandbox = try Sandbox()
         try LogArchiveBinary.run(["init"], in: sandbox).requireSuccess()

@@ -129,11 +129,12 @@ public struct ConfigFile: Sendable {
           // How many logs (or parts of large ones) upload at once; --jobs N overrides it.
           "upload_concurrency": 8,
 
-          // A transfer that moves nothing for this long times out and is retried.
-          "http_timeout": "30s"
-
           // The repository, when it cannot be read from `git remote get-url origin`.
-          // "github_repository": "org/repo"
+          // "github_repository": "org/repo",
+
+          // A transfer that moves nothing for this long times out and is retried.
+          // (Kept last, and every example above ends with a comma: any of them can be uncommented.)
+          "http_timeout": "30s"
         }
 
         """

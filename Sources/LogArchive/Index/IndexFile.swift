@@ -128,13 +128,19 @@ struct IndexFile: Sendable {
         }
     }
 
+    /// The file's bytes; nil when there is no file, or when it holds nothing (0 bytes, blanks, or
+    /// `{}`, as a person or a script may create it to start afresh): that is an empty index.
     private func readBytes() throws(ArchiveError) -> [UInt8]? {
         guard FileSystem.exists(path) else { return nil }
+        let bytes: [UInt8]
         do {
-            return try FileSystem.readAll(path, limit: 1 << 30)
+            bytes = try FileSystem.readAll(path, limit: 1 << 30)
         } catch {
             throw .failure("cannot read the archive index \(path): \(error)")
         }
+        guard bytes.count < 64 else { return bytes }
+        let meaningful = bytes.filter { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
+        return meaningful.isEmpty || meaningful == Array("{}".utf8) ? nil : bytes
     }
 
     /// The error for a file that does not read as an index: names it and its backup, and says
@@ -145,7 +151,7 @@ struct IndexFile: Sendable {
             ? "a backup from the last write is at \(backupPath)"
             : "there is no backup at \(backupPath)"
         return .failure(
-            "the archive index \(path) \(problem). It was left untouched; \(backupNote). Repair or restore it, then run again."
+            "the archive index \(path) \(problem). It was left untouched; \(backupNote). Repair or restore it, or move it aside and rebuild it from the store with `logarchive reindex --all` (one issue: `logarchive <issue> --reindex-only`), then run again."
         )
     }
 

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import LogArchive
+
+/// What a new user runs into first: a typo in a command, an index started by hand, filters that
+/// cannot match, a message piped in. Each answer names what was wrong and changes nothing.
+@Suite struct NewUserTests {
+    @Test func aMistypedCommandIsNamedWithTheNearestOneAndChangesNothing() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let before = try sandbox.snapshot()
+        let typo = try LogArchiveBinary.run(["stauts"], in: sandbox)
+        #expect(typo.status == 64)
+        #expect(typo.errorOutput.hasPrefix("logarchive: error: unknown command 'stauts'; did you mean 'status'?"))
+        let dashed = try LogArchiveBinary.run(["dbarchive", "x.db"], in: sandbox)
+        #expect(dashed.errorOutput.contains("did you mean 'db-archive'?"))
+        let unknown = try LogArchiveBinary.run(["frobnicate"], in: sandbox)
+        #expect(unknown.status == 64)
+        #expect(unknown.errorOutput.contains("the commands are archive, status"))
+        // The parser's own errors carry the same prefix as every other error.
+        let option = try LogArchiveBinary.run(["status", "--bogus"], in: sandbox)
+        #expect(option.status == 64)
+        #expect(option.errorOutput.hasPrefix("logarchive: error: "))
+        #expect(!option.errorOutput.contains("\nError:") && !option.errorOutput.hasPrefix("Error:"))
+        #expect(try sandbox.snapshot() == before)
+        #expect(Suggestion.closest(to: "rotat", among: ["rotate", "read"]) == "rotate")
+        #expect(Suggestion.closest(to: "xyz", among: ["rotate", "read"]) == nil)
+    }
+
+    @Test(arguments: ["", "\n", "{}", " { } \n"])
+    func anIndexThatHoldsNothingIsAnEmptyIndex(_ content: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/.archive-index.json", content)
+        let status = try LogArchiveBinary.run(["status"], in: sandbox)
+        #expect(status.status == 0, "\(status.errorOutput)")
+        #expect(status.output.contains("holds no archives yet"))
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let archived = try LogArchiveBinary.run(["5", "--no-commit", "--no-comment"], in: sandbox)
+        #expect(archived.status == 0, "\(archived.errorOutput)")
+        #expect(try sandbox.entry("5")?["upload_complete"] as? Bool == true)
+    }
+
+    @Test func aCorruptIndexSaysHowToRebuildIt() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/.archive-index.json", "{ broken")
+        let status = try LogArchiveBinary.run(["status"], in: sandbox)
+        #expect(status.status == 1)
+        #expect(status.errorOutput.contains("reindex --all"))
+        #expect(status.errorOutput.contains("--reindex-only"))
+    }
+
+    @Test func aSearchWindowThatEndsBeforeItStartsIsRefused() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let result = try LogArchiveBinary.run(["search", "x", "--since", "2025-02-01", "--until", "2025-01-31"], in: sandbox)
+        #expect(result.status == 64)
+        #expect(result.errorOutput.contains("'--since 2025-02-01' is later than '--until 2025-01-31'"))
+        // The same day on both ends is a window of one day.
+        let oneDay = try LogArchiveBinary.run(["search", "x", "--since", "2025-02-01", "--until", "2025-02-01"], in: sandbox)
+        #expect(oneDay.status != 64)
+    }
+
+    @Test func logReadsTheMessageFromStandardInputWithADash() throws {
+        let sandbox = try Sandbox()
+        let binary = LogArchiveBinary.path
+        try sandbox.shell("printf 'deployed build 42\\nrolled back\\n' | '\(binary)' log 9 --type deployment -").requireSuccess()
+        let lines = try String(contentsOfFile: sandbox.path("logs/deployments/9-deployment.log"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasSuffix("[log] deployed build 42"))
+        #expect(lines[1].hasSuffix("[log] rolled back"))
+        let empty = try sandbox.shell("printf '' | '\(binary)' log 9 -")
+        #expect(empty.status == 64)
+    }
+}
