@@ -119,7 +119,7 @@ extension LogArchiveCommand {
                 report = pipeline.run(request)
                 progress?.stop()
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
             let summary = ArchiveSummary(
                 currentDirectory: environment.currentDirectory, retryArguments: locations.arguments)

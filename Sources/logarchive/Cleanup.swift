@@ -62,7 +62,7 @@ extension LogArchiveCommand {
                     orphans: orphans || olderThanDays == nil, olderThanDays: olderThanDays, dryRun: dryRun)
                 report = try LogsCleanup(settings: settings, environment: environment.variables).run(request)
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
             for finished in report.finishedArchives { Terminal.error("logarchive: \(finished.notice)") }
             for failure in report.unfinishedFailures { Terminal.error("logarchive: error: \(failure.message)") }

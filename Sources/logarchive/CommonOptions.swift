@@ -46,8 +46,10 @@ struct ProcessEnvironment {
     }
 }
 
-/// Prints a failure the way every subcommand does and maps it to its exit status.
-func fail(_ error: ArchiveError) -> ExitCode {
+/// Prints a failure the way every subcommand does and maps it to its exit status. With `--json`,
+/// stdout gets the one object the command promises too: `error`, `kind`, `exit_code`.
+func fail(_ error: ArchiveError, json: Bool = false) -> ExitCode {
+    if json { Terminal.output(JSONWriter.compact(error.json) + "\n") }
     Terminal.error("logarchive: error: \(error.message)")
     return ExitCode(error.exitCode)
 }

@@ -65,7 +65,7 @@ extension LogArchiveCommand {
             do {
                 report = try TableArchiver().archive(request)
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
             Terminal.output(json ? JSONWriter.compact(report.json) + "\n" : report.text)
         }

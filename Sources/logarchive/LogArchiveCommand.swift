@@ -52,13 +52,22 @@ struct LogArchiveCommand: ParsableCommand {
             if code == .success {
                 if !message.isEmpty { print(message) }
             } else if !message.isEmpty {
-                Terminal.error(message.hasPrefix("Error: ") ? "logarchive: error: " + message.dropFirst(7) : message)
+                let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+                // Usage errors too: `--json` promises one object on stdout whatever the outcome.
+                if CommandLine.arguments.dropFirst().contains("--json") {
+                    let reason = text.split(separator: "\n").first.map(String.init) ?? text
+                    Terminal.output(JSONWriter.compact(ArchiveError(.badInput, reason).json) + "\n")
+                }
+                Terminal.error(message.hasPrefix("Error: ") ? "logarchive: error: " + text : message)
             }
             Foundation.exit(code.rawValue)
         }
     }
 
     private static func fail(_ message: String) -> Never {
+        if CommandLine.arguments.dropFirst().contains("--json") {
+            Terminal.output(JSONWriter.compact(ArchiveError(.badInput, message).json) + "\n")
+        }
         Terminal.error("logarchive: error: \(message)")
         Foundation.exit(ExitCode.validationFailure.rawValue)
     }

@@ -62,8 +62,7 @@ extension LogArchiveCommand {
                 report = try IndexRebuild(settings: settings, environment: environment.variables)
                     .run(IndexRebuild.Request(dryRun: dryRun, verifyChecksums: verifyChecksums))
             } catch {
-                if json { Terminal.output(JSONWriter.compact(summary.json(error)) + "\n") }
-                throw fail(error)
+                throw fail(error, json: json)
             }
             Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }

@@ -39,7 +39,7 @@ extension LogArchiveCommand {
                 progress?.stop()
             } catch {
                 progress?.stop()
-                throw fail(error)
+                throw fail(error, json: json)
             }
             Terminal.output(outcome.report(json: json, threshold: rotator.options.threshold, file: file) + "\n")
         }

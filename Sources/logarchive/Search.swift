@@ -114,9 +114,9 @@ extension LogArchiveCommand {
                     if let progress { try progress.printing { try StandardOutput.write(bytes) } } else { try StandardOutput.write(bytes) }
                 }
             } catch let error as ArchiveError {
-                throw fail(error)
+                throw fail(error, json: json)
             } catch {
-                throw fail(.failure("cannot write to standard output: \(error)"))
+                throw fail(.failure("cannot write to standard output: \(error)"), json: json)
             }
             for failure in outcome.failures { Terminal.error("logarchive: error: \(failure.message)") }
             if !outcome.failures.isEmpty { throw ExitCode(1) }

@@ -44,7 +44,7 @@ extension LogArchiveCommand {
                 settings = try environment.settings(locations.overrides)
                 index = IndexStore(logsDirectory: settings.logsDirectory)
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
             let summary = ArchiveStatusSummary(
                 archiveSummary: ArchiveSummary(currentDirectory: environment.currentDirectory, retryArguments: locations.arguments),
@@ -54,7 +54,13 @@ extension LogArchiveCommand {
                 let status = ArchiveStatus.read(index)
                 // A corrupt file fails the command, after the archives that can be read are shown.
                 if let first = status.unreadable.first {
-                    if !json { Terminal.output(summary.text(status)) }
+                    if json, case .object(var object) = summary.json(status) {
+                        // What could be read, and why the command fails.
+                        for member in first.jsonMembers { object[member.key] = member.value }
+                        Terminal.output(JSONWriter.compact(.object(object)) + "\n")
+                    } else {
+                        Terminal.output(summary.text(status))
+                    }
                     for other in status.unreadable.dropFirst() { Terminal.error("logarchive: \(other.message)") }
                     throw fail(first)
                 }
@@ -70,7 +76,7 @@ extension LogArchiveCommand {
                 unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, environment: environment)
                 entry = try ArchiveStatus.entry(for: issueNumber, in: index)
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
             Terminal.output(json ? JSONWriter.compact(summary.json(entry, indexPath: index.path)) + "\n" : summary.text(entry))
             if let unfinished { throw ExitCode(unfinished.exitCode) }

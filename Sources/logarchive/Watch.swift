@@ -63,7 +63,7 @@ extension LogArchiveCommand {
             do {
                 try watcher.run()
             } catch {
-                throw fail(error)
+                throw fail(error, json: json)
             }
         }
     }

@@ -73,4 +73,27 @@ import Testing
         let empty = try sandbox.shell("printf '' | '\(binary)' log 9 -")
         #expect(empty.status == 64)
     }
+
+    /// `--json` promises one object on stdout whatever the outcome: errors carry `error`, `kind`
+    /// and `exit_code`, and the code is the process's.
+    @Test(arguments: [
+        ["status", "--json"], ["status", "5", "--json"], ["cleanup", "--json"], ["search", "x", "--json"],
+        ["5", "--json"], ["rotate", "missing.log", "--json"], ["db-archive", "missing.db", "--json"],
+        ["reindex", "--all", "--json", "--store", "s3://bucket"], ["stauts", "--json"], ["status", "--json", "--bogus"],
+        ["0", "--json"],
+    ])
+    func everyCommandWithJSONPrintsOneObjectForAnError(_ arguments: [String]) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        try sandbox.write("logs/.archive-index.json", "{ broken")
+        let result = try LogArchiveBinary.run(arguments, in: sandbox, environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+        #expect(result.status != 0)
+        let lines = result.output.split(separator: "\n")
+        try #require(lines.count == 1, "\(arguments): \(result.output)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect((object["error"] as? String)?.isEmpty == false)
+        #expect(["bad_input", "failure", "refused", "partial"].contains(object["kind"] as? String ?? ""))
+        #expect(object["exit_code"] as? Int == Int(result.status))
+        #expect(result.errorOutput.hasPrefix("logarchive: error: "), "\(arguments): \(result.errorOutput)")
+    }
 }

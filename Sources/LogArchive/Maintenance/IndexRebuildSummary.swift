@@ -91,21 +91,7 @@ public struct IndexRebuildSummary: Sendable {
     }
 
     /// The one object `--json` prints when the rebuild could not start (no store, no credentials).
-    public func json(_ error: ArchiveError) -> JSONValue {
-        let kind: String
-        switch error.kind {
-        case .badInput: kind = "bad_input"
-        case .refused: kind = "refused"
-        case .partial: kind = "partial"
-        case .failure: kind = "failure"
-        case .commandNotRun: kind = "command_not_run"
-        }
-        return .object(
-            JSONObject([
-                ("error", .string(error.message)), ("kind", .string(kind)),
-                ("exit_code", .integer(Int64(error.exitCode))),
-            ]))
-    }
+    public func json(_ error: ArchiveError) -> JSONValue { error.json }
 }
 
 /// An entry of one of the summary's sections: it names an issue.

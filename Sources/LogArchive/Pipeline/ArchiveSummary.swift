@@ -122,6 +122,7 @@ public struct ArchiveSummary: Sendable {
         object["outcome"] = .string(report.outcome.rawValue)
         object["exit_code"] = .integer(Int64(report.exitCode))
         object["error"] = JSONValue(report.error?.message)
+        object["kind"] = JSONValue(report.error?.kind.name)
         object["collected"] = .integer(Int64(report.collectedCount))
         object["compressed"] = .object(
             JSONObject([

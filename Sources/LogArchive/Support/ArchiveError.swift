@@ -41,3 +41,26 @@ extension ArchiveError.Kind {
         }
     }
 }
+
+extension ArchiveError {
+    /// What `--json` prints for a command that failed: `error`, `kind` and `exit_code`.
+    public var json: JSONValue { .object(JSONObject(jsonMembers)) }
+
+    /// The same three members, to add to an object that says what was done before the failure.
+    public var jsonMembers: [(key: String, value: JSONValue)] {
+        [("error", .string(message)), ("kind", .string(kind.name)), ("exit_code", .integer(Int64(exitCode)))]
+    }
+}
+
+extension ArchiveError.Kind {
+    /// The kind as `--json` names it.
+    public var name: String {
+        switch self {
+        case .badInput: "bad_input"
+        case .refused: "refused"
+        case .partial: "partial"
+        case .failure: "failure"
+        case .commandNotRun: "command_not_run"
+        }
+    }
+}
