@@ -206,8 +206,14 @@ class Proxy:
                     pass  # upstream answered early (e.g. an error); its response is still readable
             if resp_head is None:
                 resp_head = read_head(ufile)
-                if resp_head is None:
-                    raise ConnectionError("upstream closed without a response")
+            # More interim answers may come before the final one (servers built on Python's
+            # http.server, moto among them, answer Expect with a second 100 Continue): relay them,
+            # so that a fault hits the final answer.
+            while resp_head is not None and 100 <= status_of(resp_head) < 200 and status_of(resp_head) != 101:
+                client.sendall(b"".join(resp_head) + b"\r\n")
+                resp_head = read_head(ufile)
+            if resp_head is None:
+                raise ConnectionError("upstream closed without a response")
             status = status_of(resp_head)
             log(status)
             if fault == "truncate":

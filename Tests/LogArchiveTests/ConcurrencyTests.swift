@@ -3,13 +3,13 @@ import Testing
 import LogArchive
 
 /// Many processes archiving different issues into one index and one store (the local store, and a
-/// SeaweedFS bucket) at the same moment: every entry lands, whole, once. `LOGARCHIVE_CONCURRENCY_ROUNDS` repeats it (the issue asks
+/// bucket on the test S3 server) at the same moment: every entry lands, whole, once. `LOGARCHIVE_CONCURRENCY_ROUNDS` repeats it (the issue asks
 /// for 20 rounds; CI runs 3).
 @Suite struct ConcurrencyTests {
     static let rounds = Int(ProcessInfo.processInfo.environment["LOGARCHIVE_CONCURRENCY_ROUNDS"] ?? "") ?? 3
     static let processes = 16
 
-    @Test(arguments: ["local", "SeaweedFS"]) func sixteenProcessesSixteenIssuesOneIndexOneStore(_ storeKind: String) throws {
+    @Test(arguments: ["local", "S3"]) func sixteenProcessesSixteenIssuesOneIndexOneStore(_ storeKind: String) throws {
         let server = storeKind == "local" ? nil : try S3TestServer.require()
         for round in 0..<Self.rounds {
             let sandbox = try Sandbox()

@@ -17,7 +17,7 @@ struct CrashCase: CustomTestStringConvertible, Sendable {
     }
 }
 
-/// Where a run under test keeps its objects: the local store's folder, or a SeaweedFS bucket
+/// Where a run under test keeps its objects: the local store's folder, or an S3 bucket
 /// copied down with the aws CLI (one call per check, not one per object).
 struct StoreProbe {
     var arguments: [String]
@@ -97,7 +97,7 @@ struct StoreContents {
     @Test(arguments: archiveCases + [
         CrashCase(point: "upload-after-part"), CrashCase(point: "upload-after-part", skip: 1),
     ])
-    func killedArchiveOnSeaweedFSConverges(_ crash: CrashCase) throws {
+    func killedArchiveOnS3Converges(_ crash: CrashCase) throws {
         let server = try S3TestServer.require()
         let sandbox = try Self.project()
         var arguments: [String] = []

@@ -160,8 +160,8 @@ public struct S3Store: ObjectStore {
                 throw StoreError.verificationFailed(key: key, reason: "the store gave no size")
             }
             // The server's own checksum of a single-part object, else the one stored with it.
-            let checksum = response.header("x-amz-checksum-sha256").flatMap(Checksum.init(base64:))
-                ?? response.header("x-amz-meta-sha256").flatMap { Checksum($0) }
+            let own = Self.isMultipart(etag: response.header("etag")) ? nil : response.header("x-amz-checksum-sha256")
+            let checksum = own.flatMap(Checksum.init(base64:)) ?? response.header("x-amz-meta-sha256").flatMap { Checksum($0) }
             guard let checksum else {
                 throw StoreError.verificationFailed(key: key, reason: "the store gave no SHA-256 for it")
             }
@@ -169,6 +169,15 @@ public struct S3Store: ObjectStore {
         } catch let error as S3Error where error.status == 404 {
             return nil
         }
+    }
+
+    /// A multipart object's ETag is "<MD5 of the parts' MD5s>-<part count>". Its checksum is then a
+    /// composite of the parts' digests, never the file's SHA-256, even where the server writes it
+    /// without AWS's "-N" suffix (moto 5.2 does, and sends no x-amz-checksum-type either).
+    static func isMultipart(etag: String?) -> Bool {
+        guard let etag, let dash = etag.lastIndex(of: "-") else { return false }
+        let count = etag[etag.index(after: dash)...].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        return !count.isEmpty && count.allSatisfy(\.isNumber)
     }
 
     public func get(key: String, to path: String) throws {

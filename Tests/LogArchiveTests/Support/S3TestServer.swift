@@ -10,22 +10,61 @@ enum Repository {
     }()
 }
 
-/// A real SeaweedFS S3 server on loopback (scripts/seaweedfs.sh): started once per test process
-/// if it is not already running (scripts/test.sh starts and stops it around the suite).
+/// A real S3 server on loopback, started once per test process if it is not already running
+/// (scripts/test.sh starts and stops it around the suite). `LOGARCHIVE_TEST_S3_SERVER` chooses
+/// which implementation: SeaweedFS (the default) or moto, so one server's habits are not
+/// mistaken for S3's.
 struct S3TestServer: Sendable {
+    /// The S3 implementations the suites run against, each with the script that starts it.
+    enum Implementation: String, Sendable {
+        case seaweedfs
+        case moto
+
+        var script: String { Repository.root + "/scripts/\(rawValue).sh" }
+
+        /// Whether a PUT's answer carries the SHA-256 the server verified and stored, as S3 and
+        /// SeaweedFS answer one sent with `x-amz-checksum-sha256`. moto 5.2 neither verifies the
+        /// header (a wrong one is stored with a 200) nor answers with it unless the request also
+        /// names `x-amz-sdk-checksum-algorithm`, so logarchive reads each PUT back with a HEAD.
+        var answersPutsWithTheirChecksum: Bool { self != .moto }
+
+        /// The server's state folder: its own variable, else one under /tmp.
+        var directory: String {
+            let environment = ProcessInfo.processInfo.environment
+            switch self {
+            case .seaweedfs: return environment["LOGARCHIVE_TEST_SEAWEEDFS_DIR"] ?? "/tmp/logarchive-seaweedfs"
+            case .moto: return environment["LOGARCHIVE_TEST_MOTO_DIR"] ?? "/tmp/logarchive-moto"
+            }
+        }
+
+        static let chosen: Result<Implementation, TestFailure> = {
+            let name = ProcessInfo.processInfo.environment["LOGARCHIVE_TEST_S3_SERVER"] ?? Implementation.seaweedfs.rawValue
+            guard let implementation = Implementation(rawValue: name.isEmpty ? Implementation.seaweedfs.rawValue : name) else {
+                return .failure(TestFailure("LOGARCHIVE_TEST_S3_SERVER=\(name) names no test server: use seaweedfs or moto"))
+            }
+            return .success(implementation)
+        }()
+    }
+
+    let implementation: Implementation
     let endpoint: String
     let accessKeyID: String
     let secretAccessKey: String
     let region: String
 
     static let shared: Result<S3TestServer, TestFailure> = {
-        let directory = ProcessInfo.processInfo.environment["LOGARCHIVE_TEST_SEAWEEDFS_DIR"] ?? "/tmp/logarchive-seaweedfs"
+        let implementation: Implementation
+        switch Implementation.chosen {
+        case .success(let chosen): implementation = chosen
+        case .failure(let failure): return .failure(failure)
+        }
+        let script = "scripts/\(implementation.rawValue).sh"
         do {
             let result = try CommandRunner.run(
-                "/bin/bash", [Repository.root + "/scripts/seaweedfs.sh", "start", directory], in: Repository.root,
+                "/bin/bash", [implementation.script, "start", implementation.directory], in: Repository.root,
                 environment: ProcessInfo.processInfo.environment)
             guard result.succeeded else {
-                return .failure(TestFailure("SeaweedFS did not start: \(result.errorOutput)"))
+                return .failure(TestFailure("\(script) did not start its server: \(result.errorOutput)"))
             }
             var values: [String: String] = [:]
             for line in result.output.split(separator: "\n") where line.hasPrefix("export ") {
@@ -36,15 +75,21 @@ struct S3TestServer: Sendable {
             }
             guard let endpoint = values["AWS_ENDPOINT_URL_S3"], let key = values["AWS_ACCESS_KEY_ID"],
                 let secret = values["AWS_SECRET_ACCESS_KEY"]
-            else { return .failure(TestFailure("scripts/seaweedfs.sh printed no credentials: \(result.output)")) }
+            else { return .failure(TestFailure("\(script) printed no credentials: \(result.output)")) }
             return .success(
-                S3TestServer(endpoint: endpoint, accessKeyID: key, secretAccessKey: secret, region: values["AWS_REGION"] ?? "us-east-1"))
+                S3TestServer(
+                    implementation: implementation, endpoint: endpoint, accessKeyID: key, secretAccessKey: secret,
+                    region: values["AWS_REGION"] ?? "us-east-1"))
         } catch {
-            return .failure(TestFailure("cannot run scripts/seaweedfs.sh: \(error)"))
+            return .failure(TestFailure("cannot run \(script): \(error)"))
         }
     }()
 
     static func require() throws -> S3TestServer { try shared.get() }
+
+    /// Whether the chosen server refuses a request signed with the wrong secret. True when the
+    /// choice is unreadable, so that the test runs and reports that.
+    static var checksSignatures: Bool { (try? Implementation.chosen.get()) != .moto }
 
     /// The variables a logarchive run (or the aws CLI) needs to reach the server, through `endpoint`
     /// (a fault proxy) when given.
@@ -92,15 +137,17 @@ struct S3TestServer: Sendable {
     }
 }
 
-/// scripts/fault_proxy.py in front of SeaweedFS, stopped when the value goes away.
+/// scripts/fault_proxy.py in front of the test S3 server, stopped when the value goes away.
 final class FaultProxy: @unchecked Sendable {
     let endpoint: String
     let logPath: String
     private let process: Process
 
     init(_ arguments: [String], logPath: String) throws {
+        let upstream = try S3TestServer.require().endpoint.replacingOccurrences(of: "http://", with: "")
         (process, endpoint) = try LoopbackService.start(
-            [Repository.root + "/scripts/fault_proxy.py", "--port", "0", "--log", logPath, "--stats", logPath + ".stats"] + arguments,
+            [Repository.root + "/scripts/fault_proxy.py", "--upstream", upstream, "--port", "0", "--log", logPath, "--stats", logPath + ".stats"]
+                + arguments,
             announcement: logPath + ".out", prefix: "http://")
         self.logPath = logPath
     }
