@@ -77,6 +77,35 @@ final class FakeGitHub: @unchecked Sendable {
         let unmerged = try LogArchiveBinary.run(["131", "--reason", "pr_merged"], in: sandbox, environment: github.environment)
         #expect(unmerged.status == 4)
         #expect(unmerged.errorOutput.contains("not merged"))
+        #expect(unmerged.output.contains("refused: nothing was archived"))
+        #expect(!unmerged.output.contains("failed"))
+        let json = try LogArchiveBinary.run(["124", "--reason", "issue_closed", "--json"], in: sandbox, environment: github.environment)
+        #expect(json.output.contains(#""outcome":"refused""#))
+        #expect(json.output.contains(#""kind":"refused""#))
+        #expect(try sandbox.snapshot().filter { !$0.key.hasPrefix("github") } == before)
+    }
+
+    /// A GitHub that cannot be asked is not a GitHub that said no: exit 1 after the retries, with
+    /// the cause, and nothing changed.
+    @Test func anUnreachableOrFailingGitHubIsAFailureNotARefusal() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/123-x.log", "x\n")
+        let before = try sandbox.snapshot()
+        var environment = ["GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "org/repo", "LOGARCHIVE_BACKOFF_SCALE": "0.001"]
+        let unreachable = try LogArchiveBinary.run(["123", "--reason", "issue_closed"], in: sandbox, environment: environment)
+        #expect(unreachable.status == 1, "\(unreachable.errorOutput)")
+        #expect(unreachable.errorOutput.contains("could not be reached"))
+        #expect(try sandbox.snapshot() == before)
+
+        let state = """
+            {"repo": "org/repo", "issues": {"123": {"state": "closed", "title": "t"}},
+             "faults": [{"method": "GET", "status": 502, "count": 100}]}
+            """
+        let github = try FakeGitHub(state: state, in: sandbox)
+        environment = github.environment
+        let failing = try LogArchiveBinary.run(["123", "--reason", "issue_closed"], in: sandbox, environment: environment)
+        #expect(failing.status == 1, "\(failing.errorOutput)")
+        #expect(failing.errorOutput.contains("502"))
         #expect(try sandbox.snapshot().filter { !$0.key.hasPrefix("github") } == before)
     }
 

@@ -96,4 +96,12 @@ import Testing
         #expect(object["exit_code"] as? Int == Int(result.status))
         #expect(result.errorOutput.hasPrefix("logarchive: error: "), "\(arguments): \(result.errorOutput)")
     }
+
+    @Test func aSizeThatGrewReadsAsLarger() {
+        #expect(Wording.sizeChange(from: 300, to: 1_300) == "333% larger")
+        #expect(Wording.sizeChange(from: 1_000, to: 280) == "72% smaller")
+        #expect(Wording.sizeChange(from: 1_000, to: 1_000) == "the same size")
+        #expect(Wording.sizeChange(from: 100_000, to: 99_999) == "under 1% smaller")
+        #expect(Wording.sizeChange(from: 0, to: 20) == "the same size")
+    }
 }

@@ -118,8 +118,8 @@ public struct ArchiveStatusSummary: Sendable {
             "Totals: \(plural(totals.issues, "issue")), \(plural(totals.logs, "log"))\(inStore), "
             + "\(ByteCount.format(totals.storedBytes)) stored of \(ByteCount.format(totals.originalBytes)) original"
         if totals.originalBytes > 0 {
-            let smaller = Int(((1 - (totals.compressionRatio ?? 1)) * 100).rounded())
-            line += "; compression saved \(ByteCount.format(totals.savedBytes)) (ratio \(ratioText(totals.compressionRatio)), \(smaller)% smaller)"
+            let change = Wording.sizeChange(from: totals.originalBytes, to: totals.storedBytes)
+            line += "; compression saved \(ByteCount.format(totals.savedBytes)) (ratio \(ratioText(totals.compressionRatio)), \(change))"
         }
         return style.bold(line)
     }

@@ -53,7 +53,7 @@ public struct ArchivePipeline: Sendable {
             }
             try runStages(request, runner: runner, report: &report)
         } catch let error as ArchiveError {
-            report.outcome = .failed
+            report.outcome = error.kind == .refused ? .refused : .failed
             report.error = error
         } catch {
             report.outcome = .failed

@@ -7,6 +7,8 @@ public struct ArchiveReport: Sendable {
         case noLogs = "no_logs"
         case dryRun = "dry_run"
         case reindexed
+        /// The lifecycle check said no (exit 4): nothing was tried, nothing failed.
+        case refused
         case failed
     }
 
@@ -45,6 +47,7 @@ public struct ArchiveReport: Sendable {
         switch outcome {
         case .archived, .alreadyArchived, .noLogs, .dryRun, .reindexed: 0
         case .partial: ArchiveError.Kind.partial.exitCode
+        case .refused: ArchiveError.Kind.refused.exitCode
         case .failed: error?.exitCode ?? 1
         }
     }

@@ -48,10 +48,9 @@ public struct ArchiveSummary: Sendable {
             lines.append("✓ Logs archived for issue #\(report.issue)")
             lines.append("  Collected: \(plural(report.collectedCount, "log"))")
             if report.compressedCount > 0 {
-                let reduction = report.compressedOriginalBytes > 0
-                    ? Int((1 - Double(report.compressedBytes) / Double(report.compressedOriginalBytes)) * 100) : 0
+                let change = Wording.sizeChange(from: report.compressedOriginalBytes, to: report.compressedBytes)
                 lines.append(
-                    "  Compressed: \(plural(report.compressedCount, "log")) (\(ByteCount.format(report.compressedOriginalBytes)) → \(ByteCount.format(report.compressedBytes)), \(reduction)% reduction)"
+                    "  Compressed: \(plural(report.compressedCount, "log")) (\(ByteCount.format(report.compressedOriginalBytes)) → \(ByteCount.format(report.compressedBytes)), \(change))"
                 )
             } else if report.collectedCount > 0 {
                 lines.append("  Compressed: none (\(report.stage(.compress)?.detail ?? ""))")
@@ -105,6 +104,9 @@ public struct ArchiveSummary: Sendable {
             }
             lines.append("  Store: \(report.storeLocation)")
             lines.append("  Index: \(shown(report.indexPath))")
+        case .refused:
+            lines.append("✗ Archive of issue #\(report.issue) refused: nothing was archived")
+            if let reason = report.error?.message { lines.append("  Reason: \(reason)") }
         case .failed:
             lines.append("✗ Archive of issue #\(report.issue) failed")
             if let failed = report.stages.first(where: { $0.status == .failed }) {

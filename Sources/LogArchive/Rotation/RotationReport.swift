@@ -1,8 +1,7 @@
 /// How a rotation is reported: one line for people, one JSON object (`log-archived`) for scripts.
 extension LogRotator.Rotation {
     public var summary: String {
-        let saved = originalBytes > 0 ? 100 - Int((Double(compressedBytes) * 100 / Double(originalBytes)).rounded()) : 0
-        return "log-archived \(source) → \(archive) (\(ByteCount.format(originalBytes)) → \(ByteCount.format(compressedBytes)), \(saved)% smaller)"
+        "log-archived \(source) → \(archive) (\(ByteCount.format(originalBytes)) → \(ByteCount.format(compressedBytes)), \(Wording.sizeChange(from: originalBytes, to: compressedBytes)))"
     }
 
     public func json(at time: UTCTimestamp = .now()) -> JSONValue {

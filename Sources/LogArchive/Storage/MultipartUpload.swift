@@ -299,7 +299,7 @@ private final class PartCrew: @unchecked Sendable {
         while recruited < queue.unclaimed, helpers.tryAcquire() {
             recruited += 1
             group.enter()
-            DispatchQueue.global().async {
+            BlockingThreads.start {
                 self.work()
                 self.helpers.release()
                 self.group.leave()

@@ -1,6 +1,15 @@
 /// Small pieces of the sentences the summaries print, worded one way everywhere.
 public enum Wording {
     /// `1 log`, `3 logs`, `2 retries`.
+    /// How much smaller `after` is than `before`, in words that stay true when it grew:
+    /// "72% smaller", "333% larger", "the same size".
+    public static func sizeChange(from before: Int64, to after: Int64) -> String {
+        guard before > 0, after != before else { return "the same size" }
+        let percent = Int((Double(abs(before - after)) * 100 / Double(before)).rounded())
+        if percent == 0 { return after < before ? "under 1% smaller" : "under 1% larger" }
+        return after < before ? "\(percent)% smaller" : "\(percent)% larger"
+    }
+
     public static func count(_ count: Int, _ word: String, plural: String? = nil) -> String {
         "\(count) \(count == 1 ? word : plural ?? word + "s")"
     }

@@ -78,11 +78,11 @@ public struct TableArchiveReport: Sendable {
             return "\(table) is \(ByteCount.format(tableBytes)) but no rows match the cutoff (\(cutoffDescription)): "
                 + "nothing archived\n"
         case .archived:
-            let saved = originalBytes > 0 ? 100 - Int((compressedBytes * 100) / originalBytes) : 0
+            let change = Wording.sizeChange(from: originalBytes, to: compressedBytes)
             return """
                 ✓ Archived \(rows) rows of \(table) to \(archivePath ?? "")
                   Table: \(ByteCount.format(tableBytes)) with indexes (threshold \(ByteCount.format(threshold)))
-                  Size: \(ByteCount.format(originalBytes)) JSON → \(ByteCount.format(compressedBytes)) gzip (\(saved)% reduction)
+                  Size: \(ByteCount.format(originalBytes)) JSON → \(ByteCount.format(compressedBytes)) gzip (\(change))
                   Cutoff: \(cutoffDescription)
                   Redacted columns: \(redactedColumns.joined(separator: ", "))
                   Purged: \(rows) rows

@@ -40,23 +40,19 @@ public struct UploadStage: PipelineStage {
         let transfers = TransferBudget(limit: context.settings.uploadConcurrency)
         let logs = checksummed.logs
         let next = Locked(0)
-        let group = DispatchGroup()
-        for _ in 0..<min(transfers.limit, logs.count) {
-            DispatchQueue.global().async(group: group) {
-                while let position = next.withLock({ value -> Int? in
-                    guard value < logs.count else { return nil }
-                    value += 1
-                    return value - 1
-                }) {
-                    transfers.acquire()
-                    upload(
-                        logs[position], key: keys[position], storedKeys: storedKeys, position: position,
-                        journal: journal, transfers: transfers, in: context)
-                    transfers.release()
-                }
+        BlockingThreads.run(min(transfers.limit, logs.count)) {
+            while let position = next.withLock({ value -> Int? in
+                guard value < logs.count else { return nil }
+                value += 1
+                return value - 1
+            }) {
+                transfers.acquire()
+                upload(
+                    logs[position], key: keys[position], storedKeys: storedKeys, position: position,
+                    journal: journal, transfers: transfers, in: context)
+                transfers.release()
             }
         }
-        group.wait()
         ProgressMeter.shared?.end()
         journal.finish()
         let uploaded = zip(checksummed.logs, journal.records).map { log, record in

@@ -113,8 +113,13 @@ public enum LifecycleCheck {
             throw error
         } catch let error as GitHubError where error.status == 404 {
             throw .refused("cannot verify that \(what): GitHub has no #\(issue) in \(github.repository)")
+        } catch let error as GitHubError where (400..<500).contains(error.status) && !error.rateLimited {
+            // GitHub answered, and the answer stops the archive (a bad token, no access).
+            throw .refused("cannot verify that \(what): GitHub refused the request: \(error)")
         } catch {
-            throw .refused("cannot verify that \(what): \(error)")
+            // Unreachable, or a server error or rate limit after every retry: not a refusal of
+            // the archive, a failure to ask (exit 1), with the cause.
+            throw .failure("cannot verify that \(what): GitHub could not be reached after retries: \(error)")
         }
     }
 }
