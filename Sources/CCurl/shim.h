@@ -31,6 +31,12 @@ static inline CURLcode logarchive_curl_setopt_callback(CURL *handle, CURLoption 
     return curl_easy_setopt(handle, option, value);
 }
 
+typedef int (*logarchive_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+
+static inline CURLcode logarchive_curl_setopt_seek(CURL *handle, logarchive_curl_seek_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
+}
+
 static inline CURLcode logarchive_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -11,6 +11,8 @@ import CCurl
 /// to files. Only the HTTP folder talks to libcurl.
 public struct HTTPClient: Sendable {
     let pool: ConnectionPool
+    /// Bodies up to this size are sent without waiting for `100 Continue` (one multipart part).
+    static let sendAtOnceLimit: Int64 = 8 << 20
 
     public init(pool: ConnectionPool = .shared) {
         _ = HTTPClient.globalInitialization
@@ -58,6 +60,9 @@ private final class Transfer {
     var sourceFile: PosixFile?
     var sourceOffset: Int64 = 0
     var sourceRemaining: Int64 = 0
+    /// Where the body starts in `sourceFile` and how long it is, to send it again from the start.
+    var sourceStart: Int64 = 0
+    var sourceLength: Int64 = 0
     var sourceBytes: [UInt8] = []
     var sourceBytesOffset = 0
 
@@ -122,7 +127,24 @@ private final class Transfer {
             }
             sourceOffset = offset
             sourceRemaining = length
+            sourceStart = offset
+            sourceLength = length
         }
+    }
+
+    /// Moves the body back to `offset` from its start: libcurl re-sends a request whose reused
+    /// connection turned out dead, and without a rewind it gave up (CURLE_SEND_FAIL_REWIND) where
+    /// a fresh connection would have carried the request.
+    func seek(to offset: Int64) -> Bool {
+        if sourceFile != nil {
+            guard offset >= 0, offset <= sourceLength else { return false }
+            sourceOffset = sourceStart + offset
+            sourceRemaining = sourceLength - offset
+        } else {
+            guard offset >= 0, offset <= Int64(sourceBytes.count) else { return false }
+            sourceBytesOffset = Int(offset)
+        }
+        return true
     }
 
     private func prepareResponse() throws(HTTPTransportError) {
@@ -169,8 +191,16 @@ private final class Transfer {
             }
             _ = logarchive_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
+        // libcurl asks a signed upload's server for `100 Continue` before the body, a round trip
+        // per request (it must keep the header: its SigV4 signing would sign the emptied one). A
+        // body up to one part goes at once; a larger one still waits, so that a refusal (bad
+        // credentials, a missing bucket) costs no more than its headers.
+        _ = logarchive_curl_setopt_long(
+            handle, CURLOPT_EXPECT_100_TIMEOUT_MS, request.body.length <= HTTPClient.sendAtOnceLimit ? 0 : 1000)
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)
         _ = logarchive_curl_setopt_pointer(handle, CURLOPT_READDATA, this)
+        _ = logarchive_curl_setopt_seek(handle, transferSeek)
+        _ = logarchive_curl_setopt_pointer(handle, CURLOPT_SEEKDATA, this)
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, transferWrite)
         _ = logarchive_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, this)
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, transferHeader)
@@ -282,7 +312,7 @@ private final class Transfer {
             kind = .timeout
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
             CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM,
-            CURLE_SSL_CONNECT_ERROR:
+            CURLE_SSL_CONNECT_ERROR, CURLE_SEND_FAIL_REWIND:
             kind = .connection
         default:
             kind = .other
@@ -295,6 +325,12 @@ private func transferRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _
     guard let buffer, let context else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
     return transfer.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+private func transferSeek(_ context: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
+    guard let context, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.seek(to: Int64(offset)) ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_CANTSEEK)
 }
 
 private func transferWrite(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
