@@ -78,7 +78,9 @@ extension LogArchiveCommand {
             } catch {
                 throw fail(error, json: json)
             }
-            Terminal.output(json ? JSONWriter.compact(summary.json(entry, indexPath: index.path)) + "\n" : summary.text(entry))
+            let drift = LocalDrift.of(entry, logsDirectory: settings.logsDirectory)
+            Terminal.output(
+                json ? JSONWriter.compact(summary.json(entry, indexPath: index.path, drift: drift)) + "\n" : summary.text(entry, drift: drift))
             if let unfinished { throw ExitCode(unfinished.exitCode) }
         }
     }

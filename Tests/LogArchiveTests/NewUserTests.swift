@@ -104,4 +104,30 @@ import Testing
         #expect(Wording.sizeChange(from: 100_000, to: 99_999) == "under 1% smaller")
         #expect(Wording.sizeChange(from: 0, to: 20) == "the same size")
     }
+
+    /// A log written to after its archive, and a log never archived, are named by the run that
+    /// changes nothing, by `status N`, and searched locally; the archived copy stays as it was.
+    @Test func localLogsThatDifferFromTheArchiveAreShownNotIgnored() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/123-a.log", "first line\n")
+        try sandbox.write("logs/debug/123-same.log", "unchanged\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/debug/123-a.log", "first line\nwritten after the archive\n")
+        try sandbox.write("logs/debug/123-b.log", "a new log\n")
+        let again = try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox)
+        #expect(again.status == 0)
+        #expect(again.output.contains("2 local logs differ from the archive"))
+        #expect(again.output.contains("logs/debug/123-a.log (changed since it was archived)"))
+        #expect(again.output.contains("logs/debug/123-b.log (not archived)"))
+        let status = try LogArchiveBinary.run(["status", "123", "--json"], in: sandbox)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+        let drift = try #require(object["local_drift"] as? [[String: String]])
+        #expect(drift.map { $0["kind"] ?? "" }.sorted() == ["changed", "not_archived"])
+        let found = try LogArchiveBinary.run(["search", "written after", "--local-only"], in: sandbox)
+        #expect(found.status == 0, "\(found.errorOutput)")
+        #expect(found.output.contains("written after the archive"))
+        // The archived copy of 123-a.log is read as it was stored.
+        let archived = try LogArchiveBinary.run(["search", "first line", "--archived-only"], in: sandbox)
+        #expect(archived.output.contains("first line"))
+    }
 }

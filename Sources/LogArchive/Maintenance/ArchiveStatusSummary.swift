@@ -170,7 +170,8 @@ public struct ArchiveStatusSummary: Sendable {
 
     // MARK: One issue
 
-    public func text(_ entry: ArchiveEntry) -> String {
+    /// `drift`: the issue's local logs that differ from the archive (`LocalDrift`).
+    public func text(_ entry: ArchiveEntry, drift: [LocalDrift] = []) -> String {
         let unfinished = entry.unfinishedLogs
         // What the store holds: a log that failed to upload is not stored, as the totals say too.
         let stored = entry.logs.filter { $0.uploadStatus == .uploaded }
@@ -223,15 +224,22 @@ public struct ArchiveStatusSummary: Sendable {
             lines.append("")
             lines.append("  Retry with: " + style.bold(archiveSummary.retryCommand(for: entry.issueNumber)))
         }
+        if !drift.isEmpty {
+            lines.append("")
+            lines.append(style.warning("  ⚠ \(plural(drift.count, "local log")) \(drift.count == 1 ? "differs" : "differ") from the archive:"))
+            for item in drift { lines.append("    - \(item.description)") }
+            lines.append("  logarchive \(entry.issueNumber) --force archives them beside the stored copies.")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public func json(_ entry: ArchiveEntry, indexPath: String) -> JSONValue {
+    public func json(_ entry: ArchiveEntry, indexPath: String, drift: [LocalDrift] = []) -> JSONValue {
         JSONValue.object(
             JSONObject([
                 ("index_path", .string(indexPath)), ("issue_number", .string(entry.issueNumber.description)),
                 ("state", .string(entry.uploadComplete ? "complete" : "partial")), ("entry", entry.json),
                 ("retry_command", entry.uploadComplete ? .null : .string(archiveSummary.retryCommand(for: entry.issueNumber))),
+                ("local_drift", .array(drift.map(\.json))),
             ]))
     }
 }

@@ -27,6 +27,8 @@ public struct ArchiveReport: Sendable {
     public var freedBytes: Int64 = 0
     public var keptPaths: [String] = []
     public var error: ArchiveError?
+    /// For an issue already archived: its local logs that the archive does not hold as they are.
+    public var localDrift: [LocalDrift] = []
     /// Where the run's decision trace went (`--trace FILE`, the store), and what could not be kept.
     public var traceFile: String?
     public var traceKey: String?

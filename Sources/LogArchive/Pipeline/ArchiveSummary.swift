@@ -92,7 +92,13 @@ public struct ArchiveSummary: Sendable {
                 for log in entry.logs {
                     lines.append("  - \(log.type.rawValue): \(log.filename) → \(log.remotePath)")
                 }
-                lines.append("  Nothing was changed; --force archives it again.")
+                if report.localDrift.isEmpty {
+                    lines.append("  Nothing was changed; --force archives it again.")
+                } else {
+                    lines.append("  ⚠ \(plural(report.localDrift.count, "local log")) \(report.localDrift.count == 1 ? "differs" : "differ") from the archive:")
+                    for drift in report.localDrift { lines.append("    - \(drift.description)") }
+                    lines.append("  Nothing was changed; logarchive \(report.issue) --force archives them beside the stored copies.")
+                }
             }
         case .dryRun:
             lines.append("Dry run for issue #\(report.issue): nothing was changed")
@@ -125,6 +131,7 @@ public struct ArchiveSummary: Sendable {
         object["exit_code"] = .integer(Int64(report.exitCode))
         object["error"] = JSONValue(report.error?.message)
         object["kind"] = JSONValue(report.error?.kind.name)
+        object["local_drift"] = .array(report.localDrift.map(\.json))
         object["collected"] = .integer(Int64(report.collectedCount))
         object["compressed"] = .object(
             JSONObject([

@@ -51,7 +51,10 @@ public struct LogCatalog: Sendable {
 
     private func localSources(issue: IssueNumber?) throws(ArchiveError) -> [LogSource] {
         guard FileSystem.isDirectory(logsDirectory) else { return [] }
-        let uploaded = Set(index.archives.flatMap { $0.logs.filter { $0.uploadStatus == .uploaded }.map(\.localPath) })
+        var uploaded: [String: [ArchivedLog]] = [:]
+        for entry in index.archives {
+            for log in entry.logs where log.uploadStatus == .uploaded { uploaded[log.localPath, default: []].append(log) }
+        }
         var sources: [LogSource] = []
         let collector = LogCollector(logsDirectory: logsDirectory)
         for type in LogType.allCases {
@@ -60,13 +63,14 @@ public struct LogCatalog: Sendable {
                 let owner = LogCatalog.issue(ofLog: name, type: type)
                 if let issue, owner != issue { continue }
                 let displayPath = "\(folderName)/\(type.folder)/\(name)"
-                guard !uploaded.contains(displayPath) else { continue }
                 let path = Paths.join(folder, name)
                 // Symlinks are read only when they stay inside the logs dir, as the archive does.
                 guard let status = try? FileStatus.of(path, followSymlinks: true), status.kind == .regular,
                     let resolved = FileSystem.resolvedPath(path), let root = FileSystem.resolvedPath(logsDirectory),
                     Paths.relative(resolved, to: root) != nil
                 else { continue }
+                // The archived copy is shown instead, unless the file changed since: then both are.
+                if uploaded[displayPath]?.contains(where: { $0.isArchivedCopy(at: path, status: status) }) == true { continue }
                 sources.append(
                     LogSource(
                         issue: owner, type: type, filename: name, displayPath: displayPath,
