@@ -15,6 +15,7 @@ extension LogArchiveCommand {
                   logarchive read 123                         every log of issue 123, with headers
                   logarchive read 123 --type build            only the build logs
                   logarchive read 123 --file 123-build.log --raw > build.log
+                  logarchive read 123 --file 123-staging-2.log --raw   one stored version (after --force)
                   logarchive read 123 --store s3://team-logs/archive | less
                 """
         )
@@ -25,7 +26,7 @@ extension LogArchiveCommand {
         @Option(help: "Only logs of this type: session, build, deployment or debug.")
         var type: LogType?
 
-        @Option(help: "Only the log with this file name (123-build.log) or indexed path (logs/builds/123-build.log).")
+        @Option(help: "Only the log with this file name (123-build.log) or indexed path (logs/builds/123-build.log); one stored version alone by its stored name (123-build-2.log) or key.")
         var file: String?
 
         @Flag(help: "The logs' bytes only, without header lines.")

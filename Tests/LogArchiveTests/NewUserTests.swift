@@ -130,4 +130,28 @@ import Testing
         let archived = try LogArchiveBinary.run(["search", "first line", "--archived-only"], in: sandbox)
         #expect(archived.output.contains("first line"))
     }
+
+    /// After `--force`, two stored versions of one log: each can be read alone, by its stored name
+    /// or its key, and the headers tell them apart.
+    @Test func oneStoredVersionIsReadAloneAfterForce() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/deployments/123-staging.log", "first deploy\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/deployments/123-staging.log", "second deploy, longer\n")
+        try LogArchiveBinary.run(["123", "--force", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+
+        let both = try LogArchiveBinary.run(["read", "123", "--file", "123-staging.log"], in: sandbox)
+        let headers = both.output.split(separator: "\n").filter { $0.hasPrefix("==> ") }
+        #expect(headers.count == 2)
+        #expect(headers.contains { $0.hasSuffix("stored as 123-staging-2.log) <==") })
+        #expect(headers.contains { $0.hasSuffix(" stored) <==") })
+
+        let second = try LogArchiveBinary.run(["read", "123", "--file", "123-staging-2.log", "--raw"], in: sandbox)
+        #expect(second.status == 0, "\(second.errorOutput)")
+        #expect(second.output == "second deploy, longer\n")
+        let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        let firstKey = try #require(logs.compactMap { $0["remote_path"] as? String }.first { !$0.contains("-2.log") })
+        let first = try LogArchiveBinary.run(["read", "123", "--file", firstKey, "--raw"], in: sandbox)
+        #expect(first.output == "first deploy\n")
+    }
 }

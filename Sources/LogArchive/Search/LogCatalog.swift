@@ -29,7 +29,7 @@ public struct LogCatalog: Sendable {
         if filter.local { sources += try localSources(issue: filter.issue) }
         return sources.filter { source in
             if let type = filter.type, source.type != type { return false }
-            if let file = filter.file, source.filename != file, source.displayPath != file { return false }
+            if let file = filter.file, !source.isNamed(file) { return false }
             if let since = filter.since, (source.date.map { $0 < since } ?? true) { return false }
             if let until = filter.until, (source.date.map { $0 > until } ?? true) { return false }
             return true
@@ -71,10 +71,11 @@ public struct LogCatalog: Sendable {
                 else { continue }
                 // The archived copy is shown instead, unless the file changed since: then both are.
                 if uploaded[displayPath]?.contains(where: { $0.isArchivedCopy(at: path, status: status) }) == true { continue }
-                sources.append(
-                    LogSource(
-                        issue: owner, type: type, filename: name, displayPath: displayPath,
-                        origin: .local(path: path, size: status.size), date: UTCTimestamp(seconds: status.modificationSeconds)))
+                var source = LogSource(
+                    issue: owner, type: type, filename: name, displayPath: displayPath,
+                    origin: .local(path: path, size: status.size), date: UTCTimestamp(seconds: status.modificationSeconds))
+                source.changedSinceArchived = uploaded[displayPath] != nil
+                sources.append(source)
             }
         }
         return sources

@@ -17,6 +17,8 @@ public struct LogSource: Sendable, Equatable {
     /// The log's date for `--since`/`--until`: the index's `created` for archived logs, the file's
     /// modification time for local ones.
     public let date: UTCTimestamp?
+    /// A local file whose archived copy holds other bytes (written to since): both are shown.
+    public var changedSinceArchived = false
 
     public init(issue: IssueNumber?, type: LogType, filename: String, displayPath: String, origin: Origin, date: UTCTimestamp?) {
         self.issue = issue
@@ -40,14 +42,33 @@ public struct LogSource: Sendable, Equatable {
         return false
     }
 
-    /// `==> logs/builds/123-build.log (build, archived 2025-01-15T14:00:00Z, 1.4 MB stored) <==`
+    /// `==> logs/builds/123-build.log (build, archived 2025-01-15T14:00:00Z, 1.4 MB stored) <==`;
+    /// a version stored beside an older one (after `--force`) names its stored file, so that the
+    /// two read apart: `… 12 B stored as 123-staging-2.log) <==`.
     public var header: String {
         switch origin {
         case .archived(let log, let archivedAt):
-            "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored) <=="
+            let stored = storedName.map { $0 == filename ? "" : " as \(Wording.oneLine($0))" } ?? ""
+            return "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored\(stored)) <=="
         case .local:
-            "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), local, not archived) <=="
+            let state = changedSinceArchived ? "changed since it was archived" : "not archived"
+            return "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), local, \(state)) <=="
         }
+    }
+
+    /// The stored object's file name without `.gz` (`123-staging-2.log`); nil for a local file.
+    public var storedName: String? {
+        guard case .archived(let log, _) = origin else { return nil }
+        let name = Paths.lastComponent(of: log.remotePath)
+        return log.compressed && name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+    }
+
+    /// Whether `--file NAME` selects this log: its file name, its indexed path, or (for one stored
+    /// version alone) its stored name or the object's key.
+    public func isNamed(_ name: String) -> Bool {
+        if filename == name || displayPath == name { return true }
+        guard case .archived(let log, _) = origin else { return false }
+        return storedName == name || log.remotePath == name || Paths.lastComponent(of: log.remotePath) == name
     }
 
     /// The order of `read` and `search` output: issue, then type as `LogType` declares it, then name.
