@@ -154,4 +154,47 @@ import Testing
         let first = try LogArchiveBinary.run(["read", "123", "--file", firstKey, "--raw"], in: sandbox)
         #expect(first.output == "first deploy\n")
     }
+
+    /// `rotate` and the archive compose: the pieces cut from an issue's log are archived with the
+    /// issue, stored as the gzip they are, and read back in the order they were cut, before the
+    /// rest of the log.
+    @Test func piecesCutByRotateAreArchivedWithTheIssueAndReadInOrder() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/123-debug.log", "first part\n")
+        try LogArchiveBinary.run(["rotate", "logs/debug/123-debug.log", "--threshold", "1"], in: sandbox).requireSuccess()
+        try "second part\n".appendLine(to: sandbox.path("logs/debug/123-debug.log"))
+        try LogArchiveBinary.run(["rotate", "logs/debug/123-debug.log", "--threshold", "1"], in: sandbox).requireSuccess()
+        try "third part\n".appendLine(to: sandbox.path("logs/debug/123-debug.log"))
+        let pieces = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/debug")).filter { $0.hasSuffix(".gz") }
+        try #require(pieces.count == 2, "\(pieces)")
+
+        let archived = try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox)
+        #expect(archived.status == 0, "\(archived.output) \(archived.errorOutput)")
+        let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        #expect(logs.count == 3)
+        let stored = logs.filter { ($0["filename"] as? String)?.hasSuffix(".gz") == true }
+        #expect(stored.count == 2)
+        #expect(stored.allSatisfy { $0["compressed"] as? Bool == true })
+        for log in stored {
+            let key = try #require(log["remote_path"] as? String)
+            #expect(!key.hasSuffix(".gz.gz"))
+            #expect(try sandbox.shell("gzip -t '\(sandbox.storeRoot)/\(key)'").status == 0)
+        }
+        // Archived and cleaned like any log of the issue.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/debug")).isEmpty)
+
+        let read = try LogArchiveBinary.run(["read", "123", "--raw"], in: sandbox)
+        #expect(read.output == "first part\nsecond part\nthird part\n", "\(read.output)")
+        let found = try LogArchiveBinary.run(["search", "second", "--issue", "123"], in: sandbox)
+        #expect(found.output.contains("second part"))
+    }
+}
+
+extension String {
+    fileprivate func appendLine(to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(utf8))
+    }
 }

@@ -20,9 +20,14 @@ public struct LogCollector: Sendable {
         var logs: [CollectedLog] = []
         for type in LogType.allCases {
             let folder = Paths.join(logsDirectory, type.folder)
-            for name in try logNames(of: type) where LogCollector.matches(name, issue: issue, type: type) {
+            for name in try logNames(of: type) {
+                // A piece `rotate` cut from one of the issue's logs belongs to the issue too.
+                let piece = RotatedPiece(name)
+                guard LogCollector.matches(piece?.logName ?? name, issue: issue, type: type) else { continue }
                 let path = Paths.join(folder, name)
-                logs.append(try inspect(path: path, name: name, type: type, root: resolvedRoot))
+                var log = try inspect(path: path, name: name, type: type, root: resolvedRoot)
+                log.rotatedPiece = piece
+                logs.append(log)
             }
         }
         return logs
@@ -160,4 +165,37 @@ public struct CollectedLog: Sendable, Equatable {
     public let size: Int64
     public let status: FileStatus
     public let isSymlink: Bool
+    /// For a piece `rotate` cut (and gzipped) from a growing log: the log and the time of the cut.
+    public var rotatedPiece: RotatedPiece? = nil
+}
+
+/// `20251115T140000.123Z_123-debug.log.gz` (or `…log-1.gz` when two cuts shared a millisecond):
+/// what `rotate` and `watch` leave of a log that grew past its threshold.
+public struct RotatedPiece: Sendable, Equatable {
+    /// `123-debug.log`: the log it was cut from.
+    public let logName: String
+    /// `20251115T140000.123Z`: when it was cut; sorts in time order.
+    public let cutAt: String
+    /// `-1` for the second piece cut in the same millisecond; empty otherwise.
+    public let collision: String
+
+    public init?(_ name: String) {
+        guard name.hasSuffix(".gz"), let separator = name.firstIndex(of: "_") else { return nil }
+        let stamp = name[..<separator]
+        guard stamp.count >= 16, stamp.last == "Z", stamp.dropLast().allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "T" || $0 == ".") }),
+            stamp.first?.isNumber == true
+        else { return nil }
+        var rest = name[name.index(after: separator)...].dropLast(3)
+        var collision = ""
+        if let dash = rest.lastIndex(of: "-"), rest[rest.index(after: dash)...].allSatisfy(\.isNumber), rest.index(after: dash) < rest.endIndex,
+            !rest[..<dash].isEmpty, rest[..<dash].contains(".")
+        {
+            collision = String(rest[dash...])
+            rest = rest[..<dash]
+        }
+        guard !rest.isEmpty else { return nil }
+        logName = String(rest)
+        cutAt = String(stamp)
+        self.collision = collision
+    }
 }

@@ -92,7 +92,7 @@ public struct ArchiveStatusSummary: Sendable {
     }
 
     /// The local file a retry uploads: the `.gz` for a compressed log, as the archive's summary names it.
-    private func localFile(_ log: ArchivedLog) -> String { log.localPath + (log.compressed ? ".gz" : "") }
+    private func localFile(_ log: ArchivedLog) -> String { log.localPath + (log.compressed && !log.localPath.hasSuffix(".gz") ? ".gz" : "") }
 
     private func completeTable(_ entries: [ArchiveHeadline]) -> TextTable {
         // Titles come only with a GitHub token; a column of dashes says nothing.

@@ -77,7 +77,7 @@ public struct LogsCleanup: Sendable {
         guard FileSystem.isDirectory(logsDirectory) else { return try index.read() }
         try FileSystem.walkFolders(in: logsDirectory, skipping: Set([localStore].compactMap { $0 })) { _, names in
             for name in names {
-                let logName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+                let logName = RotatedPiece(name)?.logName ?? (name.hasSuffix(".gz") ? String(name.dropLast(3)) : name)
                 if let issue = LogType.allCases.lazy.compactMap({ LogCatalog.issue(ofLog: logName, type: $0) }).first {
                     issues.insert(issue)
                 } else if name.hasSuffix(".gz"), !OrphanFinder.isTimestampedArchive(name) {

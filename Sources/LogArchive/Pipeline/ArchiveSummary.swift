@@ -74,7 +74,7 @@ public struct ArchiveSummary: Sendable {
             lines.append("")
             lines.append("Failed files:")
             for log in failed {
-                lines.append("  - \(log.localPath)\(log.compressed ? ".gz" : ""): \(log.lastError ?? log.uploadStatus.rawValue)")
+                lines.append("  - \(log.localPath)\(log.compressed && !log.localPath.hasSuffix(".gz") ? ".gz" : ""): \(log.lastError ?? log.uploadStatus.rawValue)")
             }
             lines.append("")
             lines.append("Retry with: \(retryCommand(for: report))")

@@ -37,8 +37,12 @@ public struct PreparedLog: Sendable {
     public let sourceStatus: FileStatus
     /// Why it was or was not compressed, for the summary and the trace.
     public let decision: String
+    /// Stored as gzip already (a piece `rotate` cut): recorded compressed, never compressed again.
+    public var alreadyGzip = false
 
-    public var compressed: Bool { compressedPath != nil }
+    public var compressed: Bool { compressedPath != nil || alreadyGzip }
+    /// The stored object's file name: `123-build.log.gz` for a log this run gzipped.
+    public var storedName: String { compressedPath != nil ? log.filename + ".gz" : log.filename }
 }
 
 public struct CompressedArchive: Sendable {

@@ -71,12 +71,23 @@ public struct LogSource: Sendable, Equatable {
         return storedName == name || log.remotePath == name || Paths.lastComponent(of: log.remotePath) == name
     }
 
-    /// The order of `read` and `search` output: issue, then type as `LogType` declares it, then name.
+    /// The order of `read` and `search` output: issue, then type as `LogType` declares it, then
+    /// the log's name, its rotated pieces first in the order they were cut, then the log itself.
     static func precedes(_ lhs: LogSource, _ rhs: LogSource) -> Bool {
         let left = lhs.issue?.value ?? Int64.max
         let right = rhs.issue?.value ?? Int64.max
         if left != right { return left < right }
         if lhs.type != rhs.type { return lhs.type < rhs.type }
+        let (leftPiece, rightPiece) = (RotatedPiece(lhs.filename), RotatedPiece(rhs.filename))
+        let (leftLog, rightLog) = (leftPiece?.logName ?? lhs.filename, rightPiece?.logName ?? rhs.filename)
+        if leftLog != rightLog { return leftLog < rightLog }
+        switch (leftPiece, rightPiece) {
+        case (let l?, let r?) where l.cutAt != r.cutAt: return l.cutAt < r.cutAt
+        case (let l?, let r?) where l.collision != r.collision: return l.collision.count < r.collision.count || (l.collision.count == r.collision.count && l.collision < r.collision)
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: break
+        }
         if lhs.filename != rhs.filename { return lhs.filename < rhs.filename }
         return lhs.isArchived && !rhs.isArchived
     }

@@ -48,6 +48,11 @@ public struct CompressStage: PipelineStage {
                 log: log, uploadPath: log.contentPath, compressedPath: nil, checksum: nil, uploadSize: log.size,
                 sourceStatus: log.status, decision: decision)
         }
+        if log.rotatedPiece != nil, GzipFileCompressor.isGzip(log.contentPath) {
+            var piece = asIs("not compressed: a piece rotate cut and gzipped")
+            piece.alreadyGzip = true
+            return piece
+        }
         guard log.size > threshold else {
             return asIs("not compressed: \(ByteCount.format(log.size)) is not over the \(ByteCount.format(threshold)) threshold")
         }

@@ -77,7 +77,7 @@ public struct UploadStage: PipelineStage {
     /// reused: a log changed since (archived again with `--force`, a reopened issue's new log of
     /// the same name) goes beside it as `123-build-2.log`, so the only copy of the old one stays.
     func objectKeys(for logs: [ChecksummedLog], folder: String, previous: ArchiveEntry?, context: PipelineContext) -> [String] {
-        let names = logs.map { $0.prepared.log.filename + ($0.prepared.compressed ? ".gz" : "") }
+        let names = logs.map(\.prepared.storedName)
         var counts: [String: Int] = [:]
         for name in names { counts[name, default: 0] += 1 }
         var verifiedChecksums: [String: String] = [:]
