@@ -32,9 +32,13 @@ extension LogArchiveCommand {
         var json = false
 
         func validate() throws {
-            guard let seconds = DurationText.parseSeconds(interval), seconds > 0 else {
+            if !interval.isEmpty, interval.allSatisfy(\.isNumber) {
+                throw ValidationError("'--interval \(interval)' needs a unit: \(interval)s, \(interval)m or \(interval)ms")
+            }
+            guard let seconds = DurationText.parseSeconds(interval) else {
                 throw ValidationError("'--interval \(interval)' is not a duration (examples: 5m, 30s, 300000ms)")
             }
+            guard seconds > 0 else { throw ValidationError("'--interval \(interval)' must be longer than zero") }
         }
 
         func run() throws {
@@ -60,6 +64,12 @@ extension LogArchiveCommand {
                 return source
             }
             defer { signals.forEach { $0.cancel() } }
+            let seconds = DurationText.parseSeconds(interval) ?? 300
+            let start =
+                "watching \(Paths.absolute(directory, relativeTo: environment.currentDirectory)) every \(seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : DurationText.format(seconds: Int64(seconds.rounded()))): "
+                + "logs over \(ByteCount.format(options.threshold)) are rotated; Ctrl-C stops"
+            // On stderr: stdout carries only the log-archived lines (or JSON objects) scripts read.
+            Terminal.error("logarchive: " + start)
             do {
                 try watcher.run()
             } catch {

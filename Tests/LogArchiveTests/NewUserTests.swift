@@ -188,6 +188,31 @@ import Testing
         let found = try LogArchiveBinary.run(["search", "second", "--issue", "123"], in: sandbox)
         #expect(found.output.contains("second part"))
     }
+
+    @Test func watchAndRotateSayWhatTheyDoAndRefuseWhatTheyCannot() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let bare = try LogArchiveBinary.run(["watch", "logs/debug", "--interval", "5"], in: sandbox)
+        #expect(bare.status == 64)
+        #expect(bare.errorOutput.contains("'--interval 5' needs a unit: 5s, 5m or 5ms"))
+        let zero = try LogArchiveBinary.run(["watch", "logs/debug", "--interval", "0s"], in: sandbox)
+        #expect(zero.status == 64)
+        #expect(zero.errorOutput.contains("must be longer than zero"))
+        // The start line names the folder, the interval with its unit and the threshold.
+        let watching = try sandbox.shell("timeout -s INT 2 '\(LogArchiveBinary.path)' watch logs/debug --interval 30s --threshold 50MB")
+        #expect(watching.errorOutput.contains("watching \(sandbox.path("logs/debug")) every 30s: logs over 50 MiB are rotated"), "\(watching.errorOutput)")
+
+        let before = try sandbox.snapshot()
+        let deep = try LogArchiveBinary.run(
+            ["rotate", "logs/debug/5-x.log", "--threshold", "1", "--archive-dir", "archives/2026/typo"], in: sandbox)
+        #expect(deep.status == 64)
+        #expect(deep.errorOutput.contains("does not exist, nor does its parent"))
+        #expect(try sandbox.snapshot() == before)
+        // One missing folder under an existing one is made.
+        try LogArchiveBinary.run(["rotate", "logs/debug/5-x.log", "--threshold", "1", "--archive-dir", "logs/rotated"], in: sandbox)
+            .requireSuccess()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/rotated")).count == 1)
+    }
 }
 
 extension String {

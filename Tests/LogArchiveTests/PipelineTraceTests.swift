@@ -32,7 +32,7 @@ import Testing
         // Why each file was or was not compressed.
         let compressed = try #require(of("compress.compressed").first)
         #expect(compressed["subject"] as? String == "logs/builds/123-build.log")
-        #expect((compressed["rationale"] as? String)?.contains("over the 1 MB threshold") == true)
+        #expect((compressed["rationale"] as? String)?.contains("over the 1 MiB threshold") == true)
         #expect((compressed["duration_ns"] as? Int ?? 0) > 0)
         #expect(of("compress.skipped").count == 3)
         // The retry, with the server's error, as a warning.

@@ -6,7 +6,7 @@ import Testing
     @Test func theLineShowsBytesPercentRateAndTimeLeft() throws {
         let now: UInt64 = 10_000_000_000
         let snapshot = ProgressMeter.Snapshot(phase: "upload", done: 50 << 20, total: 100 << 20, started: now - 2_000_000_000)
-        #expect(snapshot.line(now: now) == "upload     50 MB / 100 MB  50%  25 MB/s  ETA 2s")
+        #expect(snapshot.line(now: now) == "upload     50 MiB / 100 MiB  50%  25 MiB/s  ETA 2s")
         let idle = ProgressMeter.Snapshot(phase: "", done: 0, total: 0, started: 0)
         #expect(idle.line(now: now) == nil)
     }

@@ -45,7 +45,7 @@ import LogArchive
         // Strictly greater: a file of exactly the threshold stays.
         let result = try LogArchiveBinary.run(["rotate", "app.log", "--threshold", "1k"], in: sandbox)
         #expect(result.status == 0)
-        #expect(result.output.contains("not over the 1 KB threshold"))
+        #expect(result.output.contains("not over the 1 KiB threshold"))
         #expect(try sandbox.snapshot() == before)
     }
 

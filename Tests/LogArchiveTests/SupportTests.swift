@@ -18,9 +18,9 @@ import Testing
 
     @Test func formatsLikeTheWorkflow() {
         #expect(ByteCount.format(512) == "512 B")
-        #expect(ByteCount.format(131_072) == "128 KB")
-        #expect(ByteCount.format(46_694) == "45.6 KB")
-        #expect(ByteCount.format(1_610_612_736) == "1.5 GB")
+        #expect(ByteCount.format(131_072) == "128 KiB")
+        #expect(ByteCount.format(46_694) == "45.6 KiB")
+        #expect(ByteCount.format(1_610_612_736) == "1.5 GiB")
     }
 
     @Test func durations() {

@@ -109,7 +109,7 @@ import Testing
         let before = try sandbox.snapshot()
         let result = try LogArchiveBinary.run(["db-archive", "agent.db"], in: sandbox)
         #expect(result.status == 0, "\(result.errorOutput)")
-        #expect(result.output.contains("not over the 100 MB threshold"))
+        #expect(result.output.contains("not over the 100 MiB threshold"))
         #expect(try sandbox.snapshot() == before)
     }
 

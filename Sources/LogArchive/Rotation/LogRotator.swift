@@ -80,10 +80,18 @@ public struct LogRotator: Sendable {
         let resumed = RotationState.read(state, matching: path, status: status)
         guard resumed != nil || status.size > options.threshold else { return .belowThreshold(size: status.size) }
 
-        do {
-            try FileSystem.createDirectories(archiveDirectory)
-        } catch {
-            throw .failure("cannot create the archive folder: \(error)")
+        // One missing folder is made; a missing path of several is more likely a typo than a plan.
+        if !FileSystem.isDirectory(archiveDirectory) {
+            guard FileSystem.isDirectory(Paths.parent(of: archiveDirectory)) else {
+                throw .badInput(
+                    "the archive folder \(archiveDirectory) does not exist, nor does its parent \(Paths.parent(of: archiveDirectory)); create it first"
+                )
+            }
+            do {
+                try FileSystem.createDirectories(archiveDirectory)
+            } catch {
+                throw .failure("cannot create the archive folder: \(error)")
+            }
         }
         if let resumed, status.size == resumed.bytes {
             return try finishInterrupted(resumed, path: path, state: state)

@@ -22,9 +22,10 @@ public enum ByteCount {
         return Int64(bytes)
     }
 
-    /// `45.6 KB`, `128 KB`, `1.2 GB`, `512 B`: one decimal, dropped when it is zero.
+    /// `45.6 KiB`, `128 KiB`, `1.2 GiB`, `512 B`: one decimal, dropped when it is zero. Binary
+    /// units, labelled as such, as sizes are read (`100MB` is 100 MiB).
     public static func format(_ bytes: Int64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(bytes)
         var unit = 0
         while abs(value) >= 1024, unit < units.count - 1 {
