@@ -52,6 +52,8 @@ final class FakeGitHub: @unchecked Sendable {
         #expect(first.count == 1)
         let body = try #require(first.first?["body"] as? String)
         #expect(body.contains("📦 **Logs Archived**"))
+        // A local store is not "cloud storage".
+        #expect(body.contains("archived to the local store at \(sandbox.storeRoot)."), "\(body)")
         #expect(body.contains("**Build Logs**"))
         #expect(body.contains("`123-build.log`"))
         #expect(!result.output.contains("test-token") && !result.errorOutput.contains("test-token"))

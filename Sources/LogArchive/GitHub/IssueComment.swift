@@ -6,7 +6,7 @@ public enum IssueComment {
 
     public static func body(for entry: ArchiveEntry, sessionDurations: [String: Int64] = [:]) -> String {
         var lines = [marker(entry.issueNumber), "📦 **Logs Archived**", ""]
-        lines.append("Session logs and operational logs have been archived to cloud storage.")
+        lines.append("Session logs and operational logs have been archived to \(Wording.storeName(of: entry)).")
         for type in LogType.allCases {
             let logs = entry.logs.filter { $0.type == type }
             guard !logs.isEmpty else { continue }

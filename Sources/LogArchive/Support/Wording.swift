@@ -10,6 +10,22 @@ public enum Wording {
         return after < before ? "\(percent)% smaller" : "\(percent)% larger"
     }
 
+    /// Where an entry's logs went, as its `cloud_url`s say: "the local store at /srv/logs",
+    /// "S3 (s3://team-logs)", and "cloud storage" only for a store that is one.
+    public static func storeName(of entry: ArchiveEntry) -> String {
+        guard let url = entry.logs.lazy.compactMap(\.cloudURL).first else { return "the store" }
+        if url.hasPrefix("file://") {
+            let path = String(url.dropFirst("file://".count))
+            let root = path.range(of: "/archive/logs/").map { String(path[..<$0.lowerBound]) } ?? path
+            return "the local store at \(root)"
+        }
+        if url.hasPrefix("s3://") {
+            let bucket = url.dropFirst("s3://".count).split(separator: "/").first.map(String.init) ?? ""
+            return "S3 (s3://\(bucket))"
+        }
+        return "cloud storage"
+    }
+
     public static func count(_ count: Int, _ word: String, plural: String? = nil) -> String {
         "\(count) \(count == 1 ? word : plural ?? word + "s")"
     }

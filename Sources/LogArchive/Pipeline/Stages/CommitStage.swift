@@ -117,7 +117,7 @@ public struct CommitStage: PipelineStage {
         """
             Archive logs for issue #\(entry.issueNumber)
 
-            - Archived \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs") to \(entry.logs.isEmpty ? "the archive" : "cloud storage")
+            - Archived \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs") to \(entry.logs.isEmpty ? "the archive" : Wording.storeName(of: entry))
             - Updated archive index
             - Freed \(ByteCount.format(freedBytes)) locally
 
