@@ -83,6 +83,9 @@ import Testing
             ["123", "--store", "s3://any-bucket"], in: sandbox, environment: server.environment(through: "http://127.0.0.1:9"))
         #expect(unreachable.status == 1)
         #expect(unreachable.errorOutput.contains("cannot reach the S3 endpoint http://127.0.0.1:9"))
+        // No silent wait while the retries run: the first failure is said at once.
+        #expect(unreachable.errorOutput.contains("did not answer"))
+        #expect(unreachable.errorOutput.contains("retrying in"))
         #expect(try sandbox.snapshot() == before)
     }
 

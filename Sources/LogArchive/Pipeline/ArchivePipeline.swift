@@ -6,9 +6,12 @@
 
 /// `logarchive <issue>`: the nine stages in order, run by one `PipelineRunner`.
 public struct ArchivePipeline: Sendable {
-    public let context: PipelineContext
+    public private(set) var context: PipelineContext
     /// Hears what a person waiting on the run should know now (the command line prints it on stderr).
-    public var notice: @Sendable (String) -> Void = { _ in }
+    public var notice: @Sendable (String) -> Void {
+        get { context.notice }
+        set { context.notice = newValue }
+    }
 
     public init(context: PipelineContext) {
         self.context = context

@@ -41,6 +41,8 @@ public struct PipelineContext: Sendable {
     public var github: GitHubClient?
     /// The run's decisions, with `runID` as their request id.
     public let trace: TraceCollector
+    /// Hears what a person waiting on the run should know now (a store that does not answer yet).
+    public var notice: @Sendable (String) -> Void = { _ in }
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,

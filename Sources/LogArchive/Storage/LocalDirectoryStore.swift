@@ -23,7 +23,7 @@ public struct LocalDirectoryStore: ObjectStore {
 
     func path(for key: String) -> String { Paths.join(root, key) }
 
-    public func checkWritable() throws(ArchiveError) {
+    public func checkWritable(onRetry: RetryObserver?) throws(ArchiveError) {
         // The store folder may not exist yet: the nearest existing ancestor must let us create it.
         var candidate = root
         while !FileSystem.exists(candidate) {

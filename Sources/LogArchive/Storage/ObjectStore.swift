@@ -13,7 +13,8 @@ public protocol ObjectStore: Sendable {
 
     /// Checks, without changing anything, that objects can be written; throws a message naming
     /// what is wrong (missing folder, permission, credentials, unknown bucket, unreachable endpoint).
-    func checkWritable() throws(ArchiveError)
+    /// `onRetry` hears of each failed attempt that will be tried again.
+    func checkWritable(onRetry: RetryObserver?) throws(ArchiveError)
 
     /// Stores the first `size` bytes of the file at `path` under `key`. The bytes sent must hash to
     /// `expected`; when they do not (the file changed since it was checksummed) nothing is stored.
@@ -110,4 +111,8 @@ public enum StoreLayout {
         let dot = name.dropFirst().firstIndex(of: ".") ?? key.endIndex
         return "\(key[..<dot])-\(number)\(key[dot...])"
     }
+}
+
+extension ObjectStore {
+    public func checkWritable() throws(ArchiveError) { try checkWritable(onRetry: nil) }
 }

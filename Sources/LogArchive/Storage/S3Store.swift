@@ -80,11 +80,11 @@ public struct S3Store: ObjectStore {
 
     // MARK: ObjectStore
 
-    public func checkWritable() throws(ArchiveError) {
+    public func checkWritable(onRetry: RetryObserver?) throws(ArchiveError) {
         do {
             // A listing names the real problem (SignatureDoesNotMatch, NoSuchBucket) where HEAD has no
             // body. Transient failures are retried; refused credentials and unknown buckets are not.
-            _ = try send("list s3://\(bucket)/\(prefix)") { stallTimeout in
+            _ = try send("list s3://\(bucket)/\(prefix)", onRetry: onRetry) { stallTimeout in
                 request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)], stallTimeout: stallTimeout)
             }
         } catch let error as S3Error {

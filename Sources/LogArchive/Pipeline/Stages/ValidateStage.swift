@@ -11,7 +11,11 @@ public struct ValidateStage: PipelineStage {
         guard FileSystem.isDirectory(logsDirectory) else {
             throw ArchiveError.badInput("logs directory \(logsDirectory) does not exist or is not a directory (set it with --logs-dir)")
         }
-        try context.store.checkWritable()
+        // An endpoint that does not answer is retried for about 15 s: say so after the first failure.
+        try context.store.checkWritable(onRetry: { attempt, error, delay in
+            context.notice(
+                "the store \(context.store.location) did not answer (\(error)); retrying in \(UploadStage.seconds(delay)) (attempt \(attempt + 1))")
+        })
         // A stopped run's journal knows which of the entry's files it stored since the index said `pending`.
         let previous = try context.index.entry(for: request.issue).map {
             UploadJournal.replay(onto: $0, logsDirectory: logsDirectory)
