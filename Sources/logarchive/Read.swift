@@ -14,7 +14,7 @@ extension LogArchiveCommand {
                 Examples:
                   logarchive read 123                         every log of issue 123, with headers
                   logarchive read 123 --type build            only the build logs
-                  logarchive read 123 --file 123-build.log --raw > build.log
+                  logarchive read 123 --file 123-build.log --raw --output build.log
                   logarchive read 123 --file 123-staging-2.log --raw   one stored version (after --force)
                   logarchive read 123 --store s3://team-logs/archive | less
                 """
@@ -31,6 +31,11 @@ extension LogArchiveCommand {
 
         @Flag(help: "The logs' bytes only, without header lines.")
         var raw = false
+
+        @Option(
+            help: "Write to this file instead of stdout: it appears only once every log read is verified, and is never left half-written.",
+            completion: .file())
+        var output: String?
 
         @OptionGroup var locations: LocationOptions
 
@@ -52,16 +57,29 @@ extension LogArchiveCommand {
             } catch {
                 throw fail(error)
             }
+            let file: AtomicFileWriter?
+            do {
+                file = try output.map { output throws(ArchiveError) in
+                    try AtomicFileWriter(path: Paths.absolute(output, relativeTo: environment.currentDirectory))
+                }
+            } catch {
+                throw fail(error)
+            }
+            let write: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+                if let file { try file.write(bytes) } else { try StandardOutput.write(bytes) }
+            }
             var failures: [ArchiveError] = []
             for source in sources {
                 var endsWithNewline = true
                 do {
-                    if !raw { try StandardOutput.write(source.header + "\n") }
+                    if !raw { try Array((source.header + "\n").utf8).withUnsafeBytes(write) }
                     try browser.reader.stream(source) { bytes in
-                        try StandardOutput.write(bytes)
+                        try write(bytes)
                         if let last = bytes.last { endsWithNewline = last == UInt8(ascii: "\n") }
                     }
-                    if !raw && !endsWithNewline { try StandardOutput.write("\n") }
+                    if !raw && !endsWithNewline { try Array("\n".utf8).withUnsafeBytes(write) }
+                } catch let error as ArchiveError where error.message.hasPrefix("cannot write") {
+                    throw fail(error)
                 } catch let error as ArchiveError {
                     failures.append(error)
                     Terminal.error("logarchive: error: \(error.message)")
@@ -70,7 +88,23 @@ extension LogArchiveCommand {
                 }
             }
             if !failures.isEmpty {
+                if let file {
+                    file.discard()
+                    Terminal.error("logarchive: error: \(file.path) was not written: \(failures.count == 1 ? "a log" : "\(failures.count) logs") did not verify")
+                } else {
+                    // The bytes are out already: say plainly that they cannot be trusted.
+                    Terminal.error(
+                        "logarchive: error: the output above is damaged or incomplete (\(failures.count == 1 ? "1 log" : "\(failures.count) logs") did not verify); use --output FILE to get a file only when every byte is verified"
+                    )
+                }
                 throw ExitCode(1)
+            }
+            if let file {
+                do {
+                    try file.commit()
+                } catch {
+                    throw fail(error)
+                }
             }
             if let unfinished { throw ExitCode(unfinished.exitCode) }
         }

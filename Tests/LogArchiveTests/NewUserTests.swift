@@ -213,6 +213,31 @@ import Testing
             .requireSuccess()
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/rotated")).count == 1)
     }
+
+    /// `read --output FILE` writes a file only once every byte is verified; a damaged object
+    /// leaves the old file (or none) and no temporary, and on stdout the damage is said at the end.
+    @Test func readOutputAppearsOnlyWhenVerifiedAndDamageIsSaid() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/123-build.log", "compiled 42 modules\n")
+        try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox).requireSuccess()
+        let good = try LogArchiveBinary.run(["read", "123", "--raw", "--output", "build.log"], in: sandbox)
+        #expect(good.status == 0, "\(good.errorOutput)")
+        #expect(good.output.isEmpty)
+        #expect(try sandbox.read("build.log") == Data("compiled 42 modules\n".utf8))
+
+        let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        let key = try #require(logs.first?["remote_path"] as? String)
+        try Data("compiled 43 modules\n".utf8).write(to: URL(fileURLWithPath: sandbox.storeRoot + "/" + key))
+        let damaged = try LogArchiveBinary.run(["read", "123", "--raw", "--output", "build.log"], in: sandbox)
+        #expect(damaged.status == 1)
+        #expect(damaged.errorOutput.contains("build.log was not written"))
+        #expect(try sandbox.read("build.log") == Data("compiled 42 modules\n".utf8), "the old file stays as it was")
+        #expect(try sandbox.shell("ls -a | grep -c tmp- || true").output.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+
+        let piped = try LogArchiveBinary.run(["read", "123", "--raw"], in: sandbox)
+        #expect(piped.status == 1)
+        #expect(piped.errorOutput.contains("the output above is damaged or incomplete"))
+    }
 }
 
 extension String {
