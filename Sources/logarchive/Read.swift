@@ -54,6 +54,7 @@ extension LogArchiveCommand {
                 unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment)
                 browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: issue)
                 sources = try browser.logsToRead(issue: issue, type: type, file: file)
+                if let note = browser.storeNote { Terminal.error("logarchive: \(note)") }
             } catch {
                 throw fail(error)
             }

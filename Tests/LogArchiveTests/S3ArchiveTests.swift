@@ -89,6 +89,28 @@ import Testing
         #expect(try sandbox.snapshot() == before)
     }
 
+    /// `read` with no `--store` reads where the index says the logs went, and says so; without
+    /// credentials for that store it says to pass them, instead of calling the logs missing.
+    @Test func readWithNoStoreNamedUsesTheStoreTheIndexRecorded() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/123-build.log", "built on S3\n")
+        try LogArchiveBinary.run(["123", "--store", "s3://\(bucket)/team", "--no-commit", "--no-comment"], in: sandbox, environment: server.environment())
+            .requireSuccess()
+        let read = try LogArchiveBinary.run(["read", "123", "--raw"], in: sandbox, environment: server.environment())
+        #expect(read.status == 0, "\(read.errorOutput)")
+        #expect(read.output == "built on S3\n")
+        #expect(read.errorOutput.contains("reading from s3://\(bucket)/team, the store the index records"))
+        var noCredentials = server.environment()
+        noCredentials["AWS_ACCESS_KEY_ID"] = ""
+        noCredentials["AWS_SECRET_ACCESS_KEY"] = ""
+        noCredentials["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+        let refused = try LogArchiveBinary.run(["read", "123"], in: sandbox, environment: noCredentials)
+        #expect(refused.status == 64)
+        #expect(refused.errorOutput.contains("pass --store"), "\(refused.errorOutput)")
+    }
+
     @Test(arguments: ["500,503slowdown,429", "reset", "truncate"])
     func transientFailuresAreHealedByRetries(_ modes: String) throws {
         let server = try S3TestServer.require()

@@ -15,6 +15,8 @@ public struct Settings: Sendable {
     public var uploadConcurrency: Int
     /// The config file that was read, if any.
     public var configFile: String?
+    /// No flag, variable or config named the store: it is the embedded default.
+    public var storeIsDefault = false
 
     public static let defaultCompressionThreshold: Int64 = 1 << 20
     public static let defaultCompressionLevel: Int32 = 6

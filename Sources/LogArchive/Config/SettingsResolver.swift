@@ -86,11 +86,13 @@ public struct SettingsResolver: Sendable {
             repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository,
             apiURL: nonEmpty("GITHUB_API_URL") ?? file?.githubAPIURL ?? GitHubSettings.defaultAPIURL)
 
-        return Settings(
+        var settings = Settings(
             logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
             comment: comment, commit: commit, push: push, github: github,
             s3: try S3Settings.resolve(environment: environment, file: file), uploadConcurrency: uploadConcurrency,
             configFile: file?.path)
+        settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
+        return settings
     }
 
     static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {

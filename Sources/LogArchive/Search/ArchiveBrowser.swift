@@ -2,6 +2,8 @@
 public struct ArchiveBrowser: Sendable {
     public let catalog: LogCatalog
     public let reader: ArchiveReader
+    /// Set when the store read is the one the index recorded, not the default: say so.
+    public var storeNote: String?
 
     public init(catalog: LogCatalog, reader: ArchiveReader) {
         self.catalog = catalog
@@ -19,9 +21,48 @@ public struct ArchiveBrowser: Sendable {
         } else {
             index = try indexStore.read()
         }
-        let store = try settings.openStore(environment: environment)
-        return ArchiveBrowser(
+        var settings = settings
+        var note: String?
+        // With no store named, the logs are read where the index says they went, not from the
+        // default folder, which would only report them missing.
+        if settings.storeIsDefault, let recorded = recordedStore(of: index, other: settings.store) {
+            do {
+                settings.store = try StoreLocation.parse(recorded, relativeTo: "/")
+                note = "reading from \(recorded), the store the index records for these logs (--store chooses another)"
+            } catch {
+                throw .badInput("the index records these logs in \(recorded), which cannot be opened (\(error.message)); pass --store")
+            }
+        }
+        let store: any ObjectStore
+        do {
+            store = try settings.openStore(environment: environment)
+        } catch where note != nil {
+            throw .badInput("the index records these logs in \(settings.store.description): \(error.message); pass --store and its credentials")
+        }
+        var browser = ArchiveBrowser(
             catalog: LogCatalog(logsDirectory: settings.logsDirectory, index: index), reader: ArchiveReader(store: store))
+        browser.storeNote = note
+        return browser
+    }
+
+    /// The store an uploaded log of `index` was recorded in, when it is not `other`: `s3://bucket/prefix`
+    /// or a local folder, from the part of its `cloud_url` before the key's `archive/logs/`.
+    static func recordedStore(of index: ArchiveIndex, other: StoreLocation) -> String? {
+        for entry in index.archives {
+            for log in entry.logs where log.uploadStatus == .uploaded {
+                guard let url = log.cloudURL, let keyStart = url.range(of: StoreLayout.root) else { continue }
+                var base = String(url[..<keyStart.lowerBound])
+                if base.hasPrefix("file://") { base = String(base.dropFirst("file://".count)) }
+                while base.count > 1, base.hasSuffix("/") { base.removeLast() }
+                if base.hasPrefix("s3://") {
+                    if (try? StoreLocation.parse(base, relativeTo: "/")) == other { return nil }
+                    return base
+                }
+                if case .local(let path) = other, path == base { return nil }
+                return base
+            }
+        }
+        return nil
     }
 
     /// The logs `read` prints for an issue, or an error saying why there are none.

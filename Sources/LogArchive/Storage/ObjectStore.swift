@@ -93,9 +93,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 
 /// The store layout the design fixes: `{prefix}archive/logs/{yyyy}/{mm}/{issue}/{filename}`.
 public enum StoreLayout {
+    /// Every key the archive writes starts here.
+    public static let root = "archive/logs/"
+
     public static func issueFolder(issue: IssueNumber, archivedAt: UTCTimestamp) -> String {
         let month = archivedAt.month < 10 ? "0\(archivedAt.month)" : "\(archivedAt.month)"
-        return "archive/logs/\(archivedAt.year)/\(month)/\(issue)/"
+        return "\(root)\(archivedAt.year)/\(month)/\(issue)/"
     }
 
     public static func manifestKey(issueFolder: String) -> String { issueFolder + "manifest.json" }
