@@ -45,6 +45,9 @@ extension LogArchiveCommand {
         @Flag(help: "Print one JSON object on stdout instead of the summary.")
         var json = false
 
+        @Flag(name: [.short, .long], help: "Print nothing on success: the exit status says it (errors and partial archives are still reported).")
+        var quiet = false
+
         @Flag(help: "Do not comment on the GitHub issue.")
         var noComment = false
 
@@ -115,7 +118,7 @@ extension LogArchiveCommand {
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
                     mode: mode)
                 request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
-                let progress = ProgressDisplay.start(json: json)
+                let progress = ProgressDisplay.start(json: json || quiet)
                 report = pipeline.run(request)
                 progress?.stop()
             } catch {
@@ -125,7 +128,7 @@ extension LogArchiveCommand {
                 currentDirectory: environment.currentDirectory, retryArguments: locations.arguments)
             if json {
                 Terminal.output(JSONWriter.compact(summary.json(report)) + "\n")
-            } else {
+            } else if !quiet || report.exitCode != 0 {
                 Terminal.output(summary.text(report))
             }
             if let error = report.error {

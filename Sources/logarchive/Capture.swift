@@ -30,6 +30,9 @@ extension LogArchiveCommand {
 
         @OptionGroup var location: LogsLocationOptions
 
+        @Flag(name: [.short, .long], help: "Print the command's output only, not the line saying where it was logged.")
+        var quiet = false
+
         @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
         var command: [String] = []
 
@@ -66,7 +69,9 @@ extension LogArchiveCommand {
             }
             forwarders.forEach { $0.cancel() }
             let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
-            Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
+            if !quiet {
+                Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
+            }
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }
     }

@@ -238,6 +238,24 @@ import Testing
         #expect(piped.status == 1)
         #expect(piped.errorOutput.contains("the output above is damaged or incomplete"))
     }
+
+    @Test func quietArchiveAndCapturePrintOnlyWhatMatters() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let archived = try LogArchiveBinary.run(["5", "--quiet", "--no-commit", "--no-comment"], in: sandbox)
+        #expect(archived.status == 0)
+        #expect(archived.output.isEmpty && archived.errorOutput.isEmpty, "\(archived.output)\(archived.errorOutput)")
+        #expect(try sandbox.entry("5")?["upload_complete"] as? Bool == true)
+        let captured = try LogArchiveBinary.run(["capture", "6", "-q", "--", "/bin/echo", "hello"], in: sandbox)
+        #expect(captured.status == 0)
+        #expect(captured.output == "hello\n")
+        #expect(captured.errorOutput.isEmpty, "\(captured.errorOutput)")
+        // A failure is still said.
+        try sandbox.write("logs/debug/7-x.log", "x\n")
+        let failed = try LogArchiveBinary.run(["7", "--quiet", "--store", "/proc/no-such-store"], in: sandbox)
+        #expect(failed.status != 0)
+        #expect(!(failed.output + failed.errorOutput).isEmpty)
+    }
 }
 
 extension String {
