@@ -139,6 +139,23 @@ import Testing
         #expect(try String(contentsOfFile: sandbox.path(".logarchive.json"), encoding: .utf8) == "{\"logs_dir\": \"mine\"}")
     }
 
+    @Test func initKeepsTheEmbeddedStoreOutOfGitOnce() throws {
+        let sandbox = try Sandbox()
+        try sandbox.shell("git init -q .").requireSuccess()
+        try sandbox.write(".gitignore", "build/")
+        let first = try LogArchiveBinary.run(["init"], in: sandbox)
+        #expect(first.output.contains("Added .logarchive-store/"))
+        #expect(try String(contentsOfFile: sandbox.path(".gitignore"), encoding: .utf8).hasPrefix("build/\n# logarchive"))
+        try LogArchiveBinary.run(["init", "--force"], in: sandbox).requireSuccess()
+        let ignore = try String(contentsOfFile: sandbox.path(".gitignore"), encoding: .utf8)
+        #expect(ignore.components(separatedBy: ".logarchive-store/").count == 2, "added once: \(ignore)")
+        #expect(try sandbox.shell("git check-ignore -q .logarchive-store/x").status == 0)
+        // Outside a git work tree, nothing is added.
+        let plain = try Sandbox()
+        try LogArchiveBinary.run(["init"], in: plain).requireSuccess()
+        #expect(!plain.exists(".gitignore"))
+    }
+
     @Test func everyExampleOfTheTemplateCanBeUncommented() throws {
         // A commented example is a line `// "key": value`; the prose comments stay.
         let examples = ConfigFile.template.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
