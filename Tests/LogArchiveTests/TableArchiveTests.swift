@@ -78,6 +78,9 @@ import Testing
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.first == "[" && lines.dropLast().last == "]" && lines.last == "")
         #expect(lines.filter { $0.hasPrefix("{") }.count == 400)
+        // The README's way to read it: one row per line through jq.
+        let jqRows = try sandbox.shell("zcat '\(archive)' | jq -c '.[]' | wc -l").requireSuccess().output
+        #expect(jqRows.trimmingCharacters(in: .whitespacesAndNewlines) == "400")
 
         let rows = try Self.archiveRows(archive, sandbox: sandbox)
         #expect(rows.map { $0["id"] as? Int } == (1...400).map { $0 })
