@@ -50,17 +50,35 @@ import LogArchive
     }
 
     @Test(arguments: [
-        ("missing.log", "No such file"), ("logs", "is a directory"), ("link.log", "is a symlink"),
+        ("missing.log", "No such file"), ("logs", "is a directory"), ("outside.log", "is a symlink to a file outside"),
     ])
     func whatIsNotARegularLogIsRefusedWithNoChange(_ name: String, _ message: String) throws {
         let sandbox = try Sandbox()
         try sandbox.write("real.log", Sandbox.logText(bytes: 5000))
         try FileManager.default.createSymbolicLink(atPath: sandbox.path("link.log"), withDestinationPath: sandbox.path("real.log"))
+        try FileManager.default.createSymbolicLink(atPath: sandbox.path("outside.log"), withDestinationPath: "/etc/hostname")
         let before = try sandbox.snapshot()
         let result = try LogArchiveBinary.run(["rotate", name, "--threshold", "1k"], in: sandbox)
         #expect(result.status == 64)
         #expect(result.errorOutput.contains(message), "\(result.errorOutput)")
         #expect(try sandbox.snapshot() == before)
+    }
+
+    /// A log reached through a symlink in its folder is rotated where its bytes are, and archived
+    /// under the link's name (so an issue's link is archived with the issue).
+    @Test func aSymlinkedLogInsideItsFolderIsRotatedThroughTheLink() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/agents/agent-7.log", Sandbox.logText(bytes: 5000))
+        try FileManager.default.createSymbolicLink(
+            atPath: sandbox.path("logs/debug/123-agent.log"), withDestinationPath: "agents/agent-7.log")
+        let original = try sandbox.read("logs/debug/agents/agent-7.log")
+        let result = try LogArchiveBinary.run(["rotate", "logs/debug/123-agent.log", "--threshold", "1k"], in: sandbox)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(try sandbox.read("logs/debug/agents/agent-7.log").isEmpty, "the target is truncated")
+        let pieces = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/debug")).filter { $0.hasSuffix("_123-agent.log.gz") }
+        try #require(pieces.count == 1)
+        let restored = try sandbox.shell("gzip -dc logs/debug/\(pieces[0])").requireSuccess().output
+        #expect(Data(restored.utf8) == original)
     }
 
     @Test func aFullDiskLeavesTheLogUntouchedAndNoArchive() throws {

@@ -62,6 +62,26 @@ public struct LogRotator: Sendable {
     /// Rotates `path` when it is over the threshold. `cancellation`, when set, stops the work
     /// before the truncation and cleans up as a failure would.
     public func rotate(_ path: String, cancellation: Cancellation? = nil) throws(ArchiveError) -> Outcome {
+        let archiveDirectory = options.archiveDirectory ?? Paths.parent(of: path)
+        let name = Paths.lastComponent(of: path)
+        // A log reached through a symlink (logs/debug/123-agent.log → agents/agent-7.log) is rotated
+        // where its bytes are, named and archived as the link, as long as the target stays inside
+        // the link's folder: a link out of it could make rotate truncate any file.
+        if (try? FileStatus.of(path))?.kind == .symlink {
+            let folder = Paths.parent(of: path)
+            guard let target = FileSystem.resolvedPath(path), let root = FileSystem.resolvedPath(folder),
+                Paths.relative(target, to: root) != nil
+            else {
+                throw .badInput("cannot rotate \(path): it is a symlink to a file outside \(folder)")
+            }
+            return try rotate(target, name: name, archiveDirectory: archiveDirectory, cancellation: cancellation)
+        }
+        return try rotate(path, name: name, archiveDirectory: archiveDirectory, cancellation: cancellation)
+    }
+
+    private func rotate(_ path: String, name: String, archiveDirectory: String, cancellation: Cancellation?) throws(ArchiveError)
+        -> Outcome
+    {
         let status: FileStatus
         do {
             status = try FileStatus.of(path)
@@ -71,8 +91,6 @@ public struct LogRotator: Sendable {
         guard status.kind == .regular else {
             throw .badInput("cannot rotate \(path): it is a \(status.kind), not a regular file")
         }
-        let archiveDirectory = options.archiveDirectory ?? Paths.parent(of: path)
-        let name = Paths.lastComponent(of: path)
         let state = RotationState.path(archiveDirectory: archiveDirectory, name: name)
         // A rotation killed between naming its archive and truncating the log left this record:
         // the log's first bytes are in that archive already, so they are neither archived again
