@@ -262,6 +262,16 @@ import Testing
         return (sandbox, big)
     }
 
+    /// `--retry` of issue 123 through a counting proxy; it must succeed. Returns what the proxy saw.
+    static func retryThroughProxy(_ sandbox: Sandbox, bucket: String, server: S3TestServer) throws -> [[String: Any]] {
+        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
+        let retry = try LogArchiveBinary.run(
+            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
+            environment: server.environment(through: proxy.endpoint, Self.multipart))
+        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
+        return try proxy.requests()
+    }
+
     static func killAfterTwoParts(_ sandbox: Sandbox, bucket: String, server: S3TestServer) throws {
         let killed = try LogArchiveBinary.run(
             ["123", "--store", "s3://\(bucket)", "--jobs", "1", "--no-comment", "--no-commit"], in: sandbox,
@@ -281,12 +291,7 @@ import Testing
         let bucket = try server.makeBucket()
         let (sandbox, big) = try Self.project()
         try Self.killAfterTwoParts(sandbox, bucket: bucket, server: server)
-        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
-        let retry = try LogArchiveBinary.run(
-            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
-            environment: server.environment(through: proxy.endpoint, Self.multipart))
-        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
-        let requests = try proxy.requests()
+        let requests = try Self.retryThroughProxy(sandbox, bucket: bucket, server: server)
         let parts = Self.requests(requests, "PUT", containing: "partNumber=")
         #expect(parts.count == 1 && (parts.first?["path"] as? String ?? "").contains("partNumber=3"), "only part 3 is sent: \(parts)")
         #expect(Self.requests(requests, "POST", containing: "?uploads").isEmpty, "no new upload is started")
@@ -316,12 +321,7 @@ import Testing
             environment: server.environment(
                 Self.multipart.merging(["LOGARCHIVE_FAULT_POINT": "after-upload", "LOGARCHIVE_FAULT_ACTION": "kill"]) { $1 }))
         try #require(killed.status == SIGKILL, "\(killed.status) \(killed.errorOutput)")
-        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
-        let retry = try LogArchiveBinary.run(
-            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
-            environment: server.environment(through: proxy.endpoint, Self.multipart))
-        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
-        let requests = try proxy.requests()
+        let requests = try Self.retryThroughProxy(sandbox, bucket: bucket, server: server)
         #expect(Self.requests(requests, "HEAD", containing: "123-build.log").count == 1, "\(requests)")
         #expect(Self.requests(requests, "PUT", containing: "123-build.log").isEmpty, "nothing is sent again: \(requests)")
         #expect(Self.requests(requests, "POST", containing: "?uploads").isEmpty, "no upload is started: \(requests)")
@@ -338,12 +338,7 @@ import Testing
         try Self.killAfterTwoParts(sandbox, bucket: bucket, server: server)
         let changed = Sandbox.randomBytes(12_000_000)
         try sandbox.write("logs/builds/123-build.log", changed)
-        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
-        let retry = try LogArchiveBinary.run(
-            ["123", "--retry", "--store", "s3://\(bucket)", "--no-comment", "--no-commit"], in: sandbox,
-            environment: server.environment(through: proxy.endpoint, Self.multipart))
-        #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
-        let requests = try proxy.requests()
+        let requests = try Self.retryThroughProxy(sandbox, bucket: bucket, server: server)
         #expect(Self.requests(requests, "PUT", containing: "partNumber=").count == 3, "every part is sent again")
         #expect(Self.requests(requests, "DELETE", containing: "uploadId=").count == 1, "the stopped upload is aborted")
         let logs = try S3ArchiveTests.logs(123, in: sandbox)

@@ -39,16 +39,6 @@ public final class AtomicFileWriter {
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws(ArchiveError) {
-        guard let file else { return }
-        do {
-            try file.write(bytes)
-        } catch {
-            discard()
-            throw .failure("cannot write \(path): \(error)")
-        }
-    }
-
     /// Gives the file its name, durably.
     public func commit() throws(ArchiveError) {
         guard let file else { throw .failure("cannot write \(path): it was discarded") }
