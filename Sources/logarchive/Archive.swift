@@ -119,6 +119,7 @@ extension LogArchiveCommand {
                     mode: mode)
                 request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
                 let progress = ProgressDisplay.start(json: json || quiet)
+                pipeline.progress = progress?.meter
                 report = pipeline.run(request)
                 progress?.stop()
             } catch {

@@ -1,11 +1,12 @@
 import Foundation
 import LogArchive
 
-/// Shows `ProgressMeter.shared` on the terminal: one line on stderr, redrawn at most five times a
+/// Shows a `ProgressMeter` that the work is handed on the terminal: one line on stderr, redrawn at most five times a
 /// second, cleared when the work ends. Only when both stdout and stderr are terminals and the
 /// output is not JSON: piped or scripted runs never see it.
 final class ProgressDisplay: @unchecked Sendable {
-    private let meter = ProgressMeter()
+    /// Handed to the work it shows.
+    let meter = ProgressMeter()
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// The line on screen now; held while drawing or while output is written past it.
@@ -15,7 +16,6 @@ final class ProgressDisplay: @unchecked Sendable {
     static func start(json: Bool) -> ProgressDisplay? {
         guard !json, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return nil }
         let display = ProgressDisplay()
-        ProgressMeter.shared = display.meter
         let thread = Thread { display.loop() }
         thread.start()
         return display
@@ -52,7 +52,6 @@ final class ProgressDisplay: @unchecked Sendable {
 
     /// Clears the line and stops; call before printing the result.
     func stop() {
-        ProgressMeter.shared = nil
         stopped.signal()
         finished.wait()
     }

@@ -30,10 +30,12 @@ extension LogArchiveCommand {
 
         func run() throws {
             let environment = ProcessEnvironment.current
-            let rotator = LogRotator(options: rotation.options(in: environment.currentDirectory))
+            let progress = ProgressDisplay.start(json: json)
+            var options = rotation.options(in: environment.currentDirectory)
+            options.progress = progress?.meter
+            let rotator = LogRotator(options: options)
             let path = Paths.absolute(file, relativeTo: environment.currentDirectory)
             let outcome: LogRotator.Outcome
-            let progress = ProgressDisplay.start(json: json)
             do {
                 outcome = try rotator.rotate(path)
                 progress?.stop()

@@ -107,8 +107,10 @@ extension LogArchiveCommand {
                 // Matches and the progress line share the terminal: each write clears the line first.
                 let progress = ProgressDisplay.start(json: json)
                 defer { progress?.stop() }
-                ProgressMeter.shared?.begin("search", total: sources.reduce(0) { $0 + $1.readSize })
-                outcome = try LogSearch(query: searchQuery, reader: browser.reader).run(
+                progress?.meter.begin("search", total: sources.reduce(0) { $0 + $1.readSize })
+                var reader = browser.reader
+                reader.progress = progress?.meter
+                outcome = try LogSearch(query: searchQuery, reader: reader).run(
                     sources, format: json ? .jsonLines : .text(color: color)
                 ) { bytes in
                     if let progress { try progress.printing { try StandardOutput.write(bytes) } } else { try StandardOutput.write(bytes) }

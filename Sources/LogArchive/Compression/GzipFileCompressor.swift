@@ -22,6 +22,8 @@ public struct GzipFileCompressor: Sendable {
     public var bufferSize: Int
 
     public var parallelThreshold: Int64
+    /// Hears of each input chunk read, for a progress line.
+    public var progress: ProgressMeter?
 
     public init(level: Int32 = 6, bufferSize: Int = 256 * 1024, parallelThreshold: Int64 = 4 << 20) {
         self.level = level
@@ -80,7 +82,7 @@ public struct GzipFileCompressor: Sendable {
             let count = try input.read(into: readBuffer)
             if count == 0 { break }
             originalSize += Int64(count)
-            ProgressMeter.shared?.advance(count)
+            progress?.advance(count)
             try FaultPoint.compressMid.reach(afterStreaming: count, total: originalSize)
             try deflater.deflate(
                 UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
@@ -91,7 +93,6 @@ public struct GzipFileCompressor: Sendable {
 
     private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let encoder = try ParallelGzipEncoder(level: level, output: sink)
-        let progress = ProgressMeter.shared
         var total: Int64 = 0
         while true {
             let count = try encoder.write(readingWith: { try input.read(into: $0) })

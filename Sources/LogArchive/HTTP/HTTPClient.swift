@@ -239,7 +239,7 @@ private final class Transfer {
             }
             sourceOffset += Int64(count)
             sourceRemaining -= Int64(count)
-            ProgressMeter.shared?.advance(count)
+            request.progress?.advance(count)
             do {
                 try FaultPoint.uploadMid.reach(afterStreaming: count, total: sourceOffset)
             } catch {

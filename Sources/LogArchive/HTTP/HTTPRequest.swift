@@ -12,6 +12,8 @@ public struct HTTPRequest: Sendable {
     public var connectTimeoutSeconds: Double
     /// Where the response body goes.
     public var responseBody: HTTPResponseDestination
+    /// Counts the body's bytes as they are sent, for a progress line.
+    public var progress: ProgressMeter?
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: HTTPRequestBody = .empty,

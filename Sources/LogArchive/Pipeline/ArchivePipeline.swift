@@ -12,6 +12,11 @@ public struct ArchivePipeline: Sendable {
         get { context.notice }
         set { context.notice = newValue }
     }
+    /// Counts what the run compresses and sends, for a progress line.
+    public var progress: ProgressMeter? {
+        get { context.progress }
+        set { context.progress = newValue }
+    }
 
     public init(context: PipelineContext) {
         self.context = context

@@ -43,6 +43,8 @@ public struct PipelineContext: Sendable {
     public let trace: TraceCollector
     /// Hears what a person waiting on the run should know now (a store that does not answer yet).
     public var notice: @Sendable (String) -> Void = { _ in }
+    /// Counts the bytes compressed and sent, when someone shows progress.
+    public var progress: ProgressMeter?
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,

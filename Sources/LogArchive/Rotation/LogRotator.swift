@@ -32,6 +32,8 @@ public struct LogRotator: Sendable {
         /// Where archives go; the log's own folder when nil.
         public var archiveDirectory: String?
         public var level: Int32 = 6
+        /// Counts the bytes compressed, for a progress line.
+        public var progress: ProgressMeter?
         public init() {}
     }
 
@@ -125,9 +127,9 @@ public struct LogRotator: Sendable {
             let archive = try PosixFile.createExclusive(temporary)
             let job = RotationJob(
                 source: source, archive: archive, level: options.level, cancellation: cancellation,
-                continuing: resumed.map { ($0.bytes, $0.crc32) } ?? (0, 0))
-            ProgressMeter.shared?.begin("compress", total: status.size)
-            defer { ProgressMeter.shared?.end() }
+                continuing: resumed.map { ($0.bytes, $0.crc32) } ?? (0, 0), progress: options.progress)
+            options.progress?.begin("compress", total: status.size)
+            defer { options.progress?.end() }
             try job.copyWhileGrowing()
             try archive.sync()
 
@@ -292,6 +294,7 @@ private final class RotationJob {
     let sink: ArchiveSink
     let level: Int32
     let cancellation: Cancellation?
+    let progress: ProgressMeter?
     private var encoder: ParallelGzipEncoder?
     private(set) var consumed: Int64 = 0
     private(set) var passes = 0
@@ -303,7 +306,11 @@ private final class RotationJob {
     private var archivedBytes: Int64
 
     /// `continuing`: how many of the log's first bytes an interrupted rotation archived, and their CRC.
-    init(source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?, continuing prefix: (bytes: Int64, crc: UInt32)) {
+    init(
+        source: PosixFile, archive: PosixFile, level: Int32, cancellation: Cancellation?, continuing prefix: (bytes: Int64, crc: UInt32),
+        progress: ProgressMeter?
+    ) {
+        self.progress = progress
         (archivedBytes, archivedCRC) = prefix
         consumed = prefix.bytes
         self.source = source
@@ -341,7 +348,7 @@ private final class RotationJob {
             if count == 0 { break }
             consumed += Int64(count)
             copied += Int64(count)
-            ProgressMeter.shared?.advance(count)
+            progress?.advance(count)
         }
         let size = try source.status().size
         if size < consumed { throw RotationError.shrank(expected: consumed, found: size) }

@@ -11,7 +11,9 @@ public struct ArchiveBrowser: Sendable {
     }
 
     /// With `issue`, reads only that issue's entry (one shard), not the whole index.
-    public static func open(settings: Settings, environment: [String: String], issue: IssueNumber? = nil) throws(ArchiveError)
+    public static func open(
+        settings: Settings, environment: [String: String], issue: IssueNumber? = nil, progress: ProgressMeter? = nil
+    ) throws(ArchiveError)
         -> ArchiveBrowser
     {
         let indexStore = IndexStore(logsDirectory: settings.logsDirectory)
@@ -40,7 +42,7 @@ public struct ArchiveBrowser: Sendable {
             throw .badInput("the index records these logs in \(settings.store.description): \(error.message); pass --store and its credentials")
         }
         var browser = ArchiveBrowser(
-            catalog: LogCatalog(logsDirectory: settings.logsDirectory, index: index), reader: ArchiveReader(store: store))
+            catalog: LogCatalog(logsDirectory: settings.logsDirectory, index: index), reader: ArchiveReader(store: store, progress: progress))
         browser.storeNote = note
         return browser
     }

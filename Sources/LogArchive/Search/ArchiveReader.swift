@@ -5,9 +5,12 @@ import Crypto
 /// Nothing is held whole in memory or written to disk.
 public struct ArchiveReader: Sendable {
     public let store: any ObjectStore
+    /// Counts the bytes read, for a progress line.
+    public var progress: ProgressMeter?
 
-    public init(store: any ObjectStore) {
+    public init(store: any ObjectStore, progress: ProgressMeter? = nil) {
         self.store = store
+        self.progress = progress
     }
 
     /// Hands the log's plain bytes to `sink` in order. Damaged or missing objects throw an
@@ -24,7 +27,6 @@ public struct ArchiveReader: Sendable {
     private func streamLocal(_ source: LogSource, path: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var sinkError: (any Error)?
         do {
-            let progress = ProgressMeter.shared
             try FileSystem.stream(path) { chunk in
                 progress?.advance(chunk.count)
                 do {
@@ -56,7 +58,6 @@ public struct ArchiveReader: Sendable {
         var sinkError: (any Error)?
         // A damaged object usually breaks the gzip stream too; keep hashing to report the checksum.
         var inflateError: (any Error)?
-        let progress = ProgressMeter.shared
         do {
             try store.read(key: log.remotePath) { chunk in
                 progress?.advance(chunk.count)

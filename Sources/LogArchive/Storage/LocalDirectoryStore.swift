@@ -41,14 +41,14 @@ public struct LocalDirectoryStore: ObjectStore {
 
     public func put(
         fileAt source: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
-        resumeRecord: String?, onRetry: RetryObserver?
+        resumeRecord: String?, progress: ProgressMeter?, onRetry: RetryObserver?
     ) throws -> StoredObject {
         let destination = path(for: key)
         try FileSystem.createDirectories(Paths.parent(of: destination))
         let temporary = destination + ".part"
         FileSystem.removeIfPresent(temporary)
         do {
-            let (checksum, copiedSize) = try copy(source, to: temporary, isUpload: true)
+            let (checksum, copiedSize) = try copy(source, to: temporary, isUpload: true, progress: progress)
             guard checksum == expected, copiedSize == size else {
                 throw StoreError.contentChanged(path: source, expected: expected, found: checksum)
             }
@@ -111,7 +111,7 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     /// Copies and hashes in one pass; the copy is synced before it is renamed into place.
-    private func copy(_ source: String, to destination: String, replacing: Bool = false, isUpload: Bool = false) throws
+    private func copy(_ source: String, to destination: String, replacing: Bool = false, isUpload: Bool = false, progress: ProgressMeter? = nil) throws
         -> (Checksum, Int64)
     {
         let input = try PosixFile.openForReading(source)
@@ -129,7 +129,7 @@ public struct LocalDirectoryStore: ObjectStore {
             try output.write(chunk)
             size += Int64(count)
             if isUpload {
-                ProgressMeter.shared?.advance(count)
+                progress?.advance(count)
                 try FaultPoint.uploadMid.reach(afterStreaming: count, total: size)
             }
         }

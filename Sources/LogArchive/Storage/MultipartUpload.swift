@@ -22,6 +22,8 @@ struct MultipartUpload {
     let transfers: TransferBudget?
     let onRetry: RetryObserver?
     var resumeRecord: String? = nil
+    /// Counts each part's bytes as they are sent.
+    var progress: ProgressMeter? = nil
 
     struct Part: Sendable {
         let number: Int
@@ -222,7 +224,8 @@ struct MultipartUpload {
             "upload part \(part.number) of \(key)", "PUT", key: key,
             query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
             headers: [("x-amz-checksum-sha256", checksum.base64)],
-            body: .file(path: path, offset: part.offset, length: part.length), payloadHash: checksum.hex, onRetry: onRetry)
+            body: .file(path: path, offset: part.offset, length: part.length), payloadHash: checksum.hex, onRetry: onRetry,
+            progress: progress)
         guard let etag = response.header("etag") else {
             throw StoreError.verificationFailed(key: key, reason: "part \(part.number) got no ETag")
         }

@@ -22,9 +22,10 @@ public protocol ObjectStore: Sendable {
     /// that sends an object in parts may use free slots of `transfers` for them (the caller holds
     /// one slot already), and may keep at `resumeRecord` what it needs to resume an upload that
     /// this run leaves unfinished (see `MultipartResumeRecord`).
+    /// `progress` counts the bytes as they go.
     func put(
         fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
-        resumeRecord: String?, onRetry: RetryObserver?
+        resumeRecord: String?, progress: ProgressMeter?, onRetry: RetryObserver?
     ) throws -> StoredObject
 
     /// Size and checksum of a stored object, read back from the store, or nil if absent.

@@ -54,14 +54,16 @@ public struct S3Store: ObjectStore {
     private func request(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, stallTimeout: Double? = nil,
-        responseBody: HTTPResponseDestination = .memory(limit: 16 << 20)
+        responseBody: HTTPResponseDestination = .memory(limit: 16 << 20), progress: ProgressMeter? = nil
     ) -> HTTPRequest {
         let url = addressing.url(key: key.map { prefix + $0 } ?? "", query: query)
-        return HTTPRequest(
+        var request = HTTPRequest(
             method: method, url: url,
             headers: [(name: "x-amz-content-sha256", value: payloadHash)] + headers.map { (name: $0.0, value: $0.1) },
             body: body, signing: signing, stallTimeoutSeconds: stallTimeout ?? settings.stallTimeoutSeconds,
             responseBody: responseBody)
+        request.progress = progress
+        return request
     }
 
     /// Performs with the retry rules; a non-2xx answer becomes an `S3Error`.
@@ -112,12 +114,12 @@ public struct S3Store: ObjectStore {
     /// read-back, and the object is `confirmedByStore`.
     public func put(
         fileAt path: String, key: String, expected: Checksum, size: Int64, transfers: TransferBudget?,
-        resumeRecord: String?, onRetry: RetryObserver?
+        resumeRecord: String?, progress: ProgressMeter?, onRetry: RetryObserver?
     ) throws -> StoredObject {
         if size > settings.multipartThreshold {
             return try MultipartUpload(
                 store: self, path: path, key: key, expected: expected, size: size, transfers: transfers, onRetry: onRetry,
-                resumeRecord: resumeRecord
+                resumeRecord: resumeRecord, progress: progress
             ).run()
         }
         let response = try send("upload \(key)", onRetry: onRetry) { stallTimeout in
@@ -127,7 +129,8 @@ public struct S3Store: ObjectStore {
                     ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-sha256", expected.base64),
                     ("x-amz-meta-sha256", expected.hex),
                 ],
-                body: .file(path: path, offset: 0, length: size), payloadHash: expected.hex, stallTimeout: stallTimeout)
+                body: .file(path: path, offset: 0, length: size), payloadHash: expected.hex, stallTimeout: stallTimeout,
+                progress: progress)
         }
         guard let answered = response.header("x-amz-checksum-sha256") else {
             return StoredObject(key: key, size: size, checksum: expected)
@@ -279,10 +282,13 @@ public struct S3Store: ObjectStore {
     /// Sends one signed request with the retry rules; used by the multipart upload.
     func perform(
         _ operation: String, _ method: String, key: String, query: [(String, String)], headers: [(String, String)] = [],
-        body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, onRetry: RetryObserver? = nil
+        body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, onRetry: RetryObserver? = nil,
+        progress: ProgressMeter? = nil
     ) throws -> HTTPResponse {
         try send(operation, onRetry: onRetry) { stallTimeout in
-            request(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, stallTimeout: stallTimeout)
+            request(
+                method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, stallTimeout: stallTimeout,
+                progress: progress)
         }
     }
 }

@@ -4,9 +4,9 @@ import Synchronization
 /// total, in a named phase. The work only adds to counters; whoever shows progress (the command
 /// line, on a terminal) reads them a few times a second.
 ///
-/// One meter serves the process (`ProgressMeter.shared`), set by the command line when it will
-/// show progress and nil otherwise, so the code doing the work needs no extra parameter and pays
-/// one nil check when nobody watches.
+/// The command line makes one when it will show progress and hands it to the work through its
+/// context (`PipelineContext.progress`, `LogRotator.Options.progress`, `ArchiveReader.progress`,
+/// a store's `put`); nil when nobody watches, which costs the work one nil check.
 public final class ProgressMeter: Sendable {
     public struct Snapshot: Sendable, Equatable {
         public let phase: String
@@ -18,15 +18,8 @@ public final class ProgressMeter: Sendable {
 
     private let state = Locked<(phase: String, total: Int64, started: UInt64)>(("", 0, 0))
     private let done = Atomic<Int64>(0)
-    private static let current = Locked<ProgressMeter?>(nil)
 
     public init() {}
-
-    /// The meter the command line is showing, if any.
-    public static var shared: ProgressMeter? {
-        get { current.withLock { $0 } }
-        set { current.withLock { $0 = newValue } }
-    }
 
     public func begin(_ phase: String, total: Int64) {
         state.withLock { $0 = (phase, total, MonotonicClock.nanoseconds()) }

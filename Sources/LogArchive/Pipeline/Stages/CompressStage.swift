@@ -8,10 +8,11 @@ public struct CompressStage: PipelineStage {
 
     public func run(_ collected: CollectedArchive, in context: PipelineContext) throws -> StageResult<CompressedArchive> {
         let threshold = context.settings.compressionThreshold
-        let compressor = GzipFileCompressor(level: context.settings.compressionLevel)
+        var compressor = GzipFileCompressor(level: context.settings.compressionLevel)
+        compressor.progress = context.progress
         var prepared: [PreparedLog] = []
-        ProgressMeter.shared?.begin("compress", total: collected.logs.filter { $0.size > threshold }.reduce(0) { $0 + $1.size })
-        defer { ProgressMeter.shared?.end() }
+        context.progress?.begin("compress", total: collected.logs.filter { $0.size > threshold }.reduce(0) { $0 + $1.size })
+        defer { context.progress?.end() }
         do {
             for log in collected.logs {
                 let started = TraceTimestamp.now()

@@ -35,7 +35,7 @@ public struct UploadStage: PipelineStage {
                 throw ArchiveError.failure("nothing was uploaded: \(error.message)")
             }
         }
-        ProgressMeter.shared?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
+        context.progress?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
         let storedKeys = StoredKeys(keys: keys, previous: previous, store: context.store)
         let transfers = TransferBudget(limit: context.settings.uploadConcurrency)
         let logs = checksummed.logs
@@ -53,7 +53,7 @@ public struct UploadStage: PipelineStage {
                 transfers.release()
             }
         }
-        ProgressMeter.shared?.end()
+        context.progress?.end()
         journal.finish()
         let uploaded = zip(checksummed.logs, journal.records).map { log, record in
             UploadedLog(log: log.prepared.log, compressedPath: log.prepared.compressedPath, sourceStatus: log.sourceStatus, record: record)
@@ -160,7 +160,7 @@ public struct UploadStage: PipelineStage {
                 "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
             let stored = try context.store.put(
                 fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize, transfers: transfers,
-                resumeRecord: resumeRecord,
+                resumeRecord: resumeRecord, progress: context.progress,
                 onRetry: { attempt, error, delay in
                     var attributes = JSONObject()
                     attributes["attempt"] = .integer(Int64(attempt))
