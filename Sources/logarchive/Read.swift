@@ -66,8 +66,15 @@ extension LogArchiveCommand {
             } catch {
                 throw fail(error)
             }
+            // A failure to write the output ends the command; a log that does not verify does not.
+            struct OutputFailure: Error { let error: ArchiveError }
             let write: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-                if let file { try file.write(bytes) } else { try StandardOutput.write(bytes) }
+                guard let file else { return try StandardOutput.write(bytes) }
+                do throws(ArchiveError) {
+                    try file.write(bytes)
+                } catch {
+                    throw OutputFailure(error: error)
+                }
             }
             var failures: [ArchiveError] = []
             for source in sources {
@@ -79,8 +86,8 @@ extension LogArchiveCommand {
                         if let last = bytes.last { endsWithNewline = last == UInt8(ascii: "\n") }
                     }
                     if !raw && !endsWithNewline { try Array("\n".utf8).withUnsafeBytes(write) }
-                } catch let error as ArchiveError where error.message.hasPrefix("cannot write") {
-                    throw fail(error)
+                } catch let failure as OutputFailure {
+                    throw fail(failure.error)
                 } catch let error as ArchiveError {
                     failures.append(error)
                     Terminal.error("logarchive: error: \(error.message)")

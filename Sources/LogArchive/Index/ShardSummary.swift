@@ -39,12 +39,13 @@ enum ShardSummary {
         }
         // The summary holds the file's size, which includes the summary: the digits of the size
         // are found by trying each count in turn (one or two tries).
-        let base = unstamped.count
+        // The headlines are serialised once; only the size's digits are tried.
+        let head = Array("\"\(key)\": {\"file_bytes\": ".utf8)
+        let tail = headlinesBytes(headlines)
+        let base = unstamped.count + head.count + tail.count
         var digits = String(base).count
-        while String(base + memberLength(headlines: headlines, digits: digits)).count != digits { digits += 1 }
-        unstamped.insert(
-            contentsOf: memberBytes(headlines: headlines, fileBytes: base + memberLength(headlines: headlines, digits: digits)),
-            at: archivesKey)
+        while String(base + digits).count != digits { digits += 1 }
+        unstamped.insert(contentsOf: head + Array(String(base + digits).utf8) + tail, at: archivesKey)
         return unstamped
     }
 
@@ -151,18 +152,15 @@ enum ShardSummary {
         return headline
     }
 
-    /// `"status_summary": {…},\n  `, one headline per line, inserted where the `archives` key begins.
-    private static func memberBytes(headlines: [JSONValue], fileBytes: Int) -> [UInt8] {
-        var bytes = Array("\"\(key)\": {\"file_bytes\": \(fileBytes), \"headlines\": [".utf8)
+    /// `, "headlines": [ … ]},\n  `: the summary after its size, one headline per line, up to where
+    /// the `archives` key begins.
+    private static func headlinesBytes(_ headlines: [JSONValue]) -> [UInt8] {
+        var bytes = Array(", \"headlines\": [".utf8)
         for (position, headline) in headlines.enumerated() {
             bytes += Array((position > 0 ? ",\n    " : "\n    ").utf8)
             bytes += Array(JSONWriter.compact(headline).utf8)
         }
         bytes += Array((headlines.isEmpty ? "]},\n  " : "\n  ]},\n  ").utf8)
         return bytes
-    }
-
-    private static func memberLength(headlines: [JSONValue], digits: Int) -> Int {
-        memberBytes(headlines: headlines, fileBytes: 0).count - 1 + digits
     }
 }

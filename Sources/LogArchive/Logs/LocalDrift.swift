@@ -39,11 +39,16 @@ extension ArchivedLog {
     /// did not (a checkout, a restore) counts as the same when its SHA-256 is the record's, or
     /// when the record is of a gzip copy, whose checksum cannot be compared without compressing.
     func isArchivedCopy(at path: String, status: FileStatus) -> Bool {
+        if isUntouchedCopy(status: status) { return true }
         guard uploadStatus == .uploaded, status.size == originalSizeBytes else { return false }
-        guard let created = created.flatMap(UTCTimestamp.init(iso8601:)), created.seconds != status.modificationSeconds else {
-            return true
-        }
         if compressed { return true }
         return (try? Checksum.ofFile(path))?.checksum.description == checksum
+    }
+
+    /// The strict test: uploaded, and the file is as big and as old as the record says (a record
+    /// without `created` is judged by its size).
+    func isUntouchedCopy(status: FileStatus) -> Bool {
+        uploadStatus == .uploaded && status.size == originalSizeBytes
+            && (created.flatMap(UTCTimestamp.init(iso8601:)).map { $0.seconds == status.modificationSeconds } ?? true)
     }
 }

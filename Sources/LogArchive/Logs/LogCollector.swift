@@ -176,8 +176,8 @@ public struct RotatedPiece: Sendable, Equatable {
     public let logName: String
     /// `20251115T140000.123Z`: when it was cut; sorts in time order.
     public let cutAt: String
-    /// `-1` for the second piece cut in the same millisecond; empty otherwise.
-    public let collision: String
+    /// 1 for the second piece cut in the same millisecond (`-1`), and so on; 0 otherwise.
+    public let collision: Int
 
     public init?(_ name: String) {
         guard name.hasSuffix(".gz"), let separator = name.firstIndex(of: "_") else { return nil }
@@ -186,11 +186,10 @@ public struct RotatedPiece: Sendable, Equatable {
             stamp.first?.isNumber == true
         else { return nil }
         var rest = name[name.index(after: separator)...].dropLast(3)
-        var collision = ""
-        if let dash = rest.lastIndex(of: "-"), rest[rest.index(after: dash)...].allSatisfy(\.isNumber), rest.index(after: dash) < rest.endIndex,
-            !rest[..<dash].isEmpty, rest[..<dash].contains(".")
-        {
-            collision = String(rest[dash...])
+        var collision = 0
+        // `-N` after the log's own extension; a log named `app-2` has no extension to go by.
+        if let dash = rest.lastIndex(of: "-"), let number = Int(rest[rest.index(after: dash)...]), rest[..<dash].contains(".") {
+            collision = number
             rest = rest[..<dash]
         }
         guard !rest.isEmpty else { return nil }

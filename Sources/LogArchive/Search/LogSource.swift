@@ -82,8 +82,7 @@ public struct LogSource: Sendable, Equatable {
         let (leftLog, rightLog) = (leftPiece?.logName ?? lhs.filename, rightPiece?.logName ?? rhs.filename)
         if leftLog != rightLog { return leftLog < rightLog }
         switch (leftPiece, rightPiece) {
-        case (let l?, let r?) where l.cutAt != r.cutAt: return l.cutAt < r.cutAt
-        case (let l?, let r?) where l.collision != r.collision: return l.collision.count < r.collision.count || (l.collision.count == r.collision.count && l.collision < r.collision)
+        case (let l?, let r?) where (l.cutAt, l.collision) != (r.cutAt, r.collision): return (l.cutAt, l.collision) < (r.cutAt, r.collision)
         case (.some, nil): return true
         case (nil, .some): return false
         default: break

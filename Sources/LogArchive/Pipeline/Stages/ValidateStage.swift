@@ -71,8 +71,7 @@ extension ValidateStage {
     static func uncleanedCopies(of entry: ArchiveEntry, in context: PipelineContext) -> [String] {
         entry.logs.compactMap { log in
             guard log.uploadStatus == .uploaded, let path = context.absoluteLocalPath(log.localPath),
-                let status = try? FileStatus.of(path, followSymlinks: true), status.size == log.originalSizeBytes,
-                log.created.flatMap(UTCTimestamp.init(iso8601:)).map({ $0.seconds == status.modificationSeconds }) ?? true
+                let status = try? FileStatus.of(path, followSymlinks: true), log.isUntouchedCopy(status: status)
             else { return nil }
             return path
         }
