@@ -39,6 +39,51 @@ import Testing
         #expect(try IndexFileText(spliced).entry(for: issue) == (keeps ? replacement : nil))
     }
 
+    /// The layout a write works out from its splice (and from stamping the summary) must be
+    /// exactly what a skim of the written bytes finds: the write trusts it instead of skimming.
+    @Test(arguments: [
+        // The writer's own file, with a summary, and hand-written ones: compact, the summary after
+        // `archives`, no `last_updated`, an empty array written as `[ ]`.
+        "writer", "stamped",
+        #"{"archives":[{"issue_number":"150","logs":[]},{"issue_number":"120","x":[1,{"y":"}"}]},{"issue_number":"101"}],"schema_version":"1.0","last_updated":null}"#,
+        #"{"schema_version":"1.0","archives":[{"issue_number":"150"},{"issue_number":"101"}],"status_summary":{"file_bytes":1},"x_tool":{"a":"]"}}"#,
+        #"{"schema_version":"1.0","archives":[ ]}"#,
+    ])
+    func aSplicedLayoutIsTheLayoutASkimFinds(_ start: String) throws {
+        let entries = [Self.entry(150), Self.entry(120), Self.entry(101)]
+        var text: IndexFileText
+        switch start {
+        case "writer": text = try IndexFileText(Self.fileBytes(entries))
+        case "stamped": text = try IndexFileText(ShardSummary.stamped(Self.fileBytes(entries)))
+        default: text = try IndexFileText(Array(start.utf8))
+        }
+        // Replace, add before all, between and after all, remove first, last and middle, until empty.
+        let changes: [(Int64, Bool)] = [
+            (120, true), (199, true), (130, true), (100, true), (199, false), (100, false), (130, false), (150, false),
+            (101, false), (120, false), (142, true), (142, false),
+        ]
+        for (step, (number, keeps)) in changes.enumerated() {
+            let issue = IssueNumber(exactly: number)!
+            let entryBytes = keeps ? IndexFileText.bytes(of: Self.entry(number, logs: step % 4, title: "t\(step) \"é\"")) : nil
+            let spliced = try text.splicing(issue, with: entryBytes, updated: "2026-12-01T00:00:0\(step % 10)Z")
+            #expect(spliced.bytes == text.replacing(issue, with: entryBytes, updated: "2026-12-01T00:00:0\(step % 10)Z"))
+            #expect(spliced.sameLayout(as: try IndexFileText(spliced.bytes)), "step \(step) of \(start)")
+            let stamped = ShardSummary.stamped(spliced, previous: text)
+            #expect(stamped.sameLayout(as: try IndexFileText(stamped.bytes)), "stamped, step \(step) of \(start)")
+            #expect(stamped.bytes == (try ShardSummary.stamped(spliced.bytes)), "headlines lent by the file as it stood")
+            text = step.isMultiple(of: 2) ? stamped : spliced
+        }
+    }
+
+    @Test func anEntryThatDoesNotReadBackIsRefusedBeforeAnythingIsWritten() throws {
+        let text = try IndexFileText(Self.fileBytes([Self.entry(150)]))
+        let issue = IssueNumber(exactly: 120)!
+        let good = IndexFileText.bytes(of: Self.entry(120))
+        for bad in [Array(good.dropLast()), good + Array(" x".utf8), IndexFileText.bytes(of: Self.entry(121)), Array("[1]".utf8)] {
+            #expect(throws: ArchiveIndexFormatError.self) { try text.splicing(issue, with: bad, updated: "u") }
+        }
+    }
+
     @Test(arguments: [[], [5], [7, 150, 5, 99]])
     func aFileAssembledFromEntryBytesIsWhatTheWriterWrites(_ issues: [Int64]) {
         let entries = issues.map { Self.entry($0, logs: Int($0 % 4)) }

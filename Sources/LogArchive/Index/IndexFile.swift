@@ -160,22 +160,36 @@ struct IndexFile: Sendable {
         try write(bytes: index.fileBytes)
     }
 
-    func write(bytes unstamped: [UInt8]) throws(ArchiveError) {
+    /// Writes `bytes` in place of the file. The caller holds `lockPath`.
+    func write(bytes: [UInt8]) throws(ArchiveError) {
+        let text: IndexFileText
+        do {
+            text = try IndexFileText(bytes)
+        } catch {
+            throw .failure("cannot write the archive index \(path): the new text does not read as an index (\(error)); the previous index was kept")
+        }
+        try write(text: text)
+    }
+
+    /// Writes `text` in place of the file: skimmed, or spliced from this file's last text, so where
+    /// its entries lie is known and the parse-back compares bytes without skimming them again. The
+    /// caller holds `lockPath`.
+    func write(text unstamped: IndexFileText) throws(ArchiveError) {
         let hadFile = FileSystem.exists(path)
         do {
             let previous = (try? FileStatus.of(path)).flatMap { IndexFile.recentText(path, $0) }
-            let bytes = carriesSummary ? try ShardSummary.stamped(unstamped, previous: previous) : unstamped
+            let text = carriesSummary ? ShardSummary.stamped(unstamped, previous: previous) : unstamped
             if hadFile {
                 try FileSystem.linkOrCopy(path, to: backupPath)
             }
             try FaultPoint.indexAfterBackup.reach()
             FileSystem.removeIfPresent(temporaryPath)
             let temporary = try PosixFile.createExclusive(temporaryPath)
-            try temporary.write(bytes)
+            try temporary.write(text.bytes)
             try temporary.sync()
             try temporary.close()
             try FaultPoint.indexAfterTemporaryWrite.reach()
-            let text = try verifyReadsBack(bytes)
+            try verifyReadsBack(text.bytes)
             try FileSystem.rename(temporaryPath, to: path)
             IndexFile.remember(text, of: path, status: try? FileStatus.of(path))
             try FaultPoint.indexAfterRename.reach()
@@ -199,14 +213,13 @@ struct IndexFile: Sendable {
         }
     }
 
-    /// The file on disk must hold exactly what we meant to write, and read as an index, before it
-    /// replaces the old one. The skim checks the whole file's grammar and shape; the entries in it
-    /// were either written by `JSONWriter` just now or copied from the file as it was.
-    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) -> IndexFileText {
-        guard try FileSystem.contentEquals(temporaryPath, expected), let text = try? IndexFileText(expected) else {
+    /// The file on disk must hold exactly what we meant to write before it replaces the old one.
+    /// What was meant reads as an index: its grammar and shape were checked by a skim, or it was
+    /// spliced from a skimmed file with entries that were skimmed on their own.
+    private func verifyReadsBack(_ expected: [UInt8]) throws(FileSystemError) {
+        guard try FileSystem.contentEquals(temporaryPath, expected) else {
             throw FileSystemError("verify (the written index does not read back)", path: temporaryPath, errorNumber: 5)
         }
-        return text
     }
 
     private func restore(hadFile: Bool) {

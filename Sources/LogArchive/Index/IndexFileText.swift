@@ -96,6 +96,36 @@ public struct IndexFileText: Sendable {
         self.headlines = headlines ?? []
     }
 
+    /// A text whose layout is already known: from a splice of a skimmed one.
+    init(
+        bytes: [UInt8], lastUpdated: Range<Int>?, archivesArray: Range<Int>, archivesKeyStart: Int,
+        summaryMember: Range<Int>?, summaryValue: Range<Int>?, entries: [(issue: IssueNumber, range: Range<Int>)]
+    ) {
+        self.bytes = bytes
+        self.lastUpdated = lastUpdated
+        self.archivesArray = archivesArray
+        self.archivesKeyStart = archivesKeyStart
+        self.summaryMember = summaryMember
+        self.summaryValue = summaryValue
+        self.entries = entries
+    }
+
+    /// The same text with `splice` applied, where the caller says what lies where afterwards.
+    func spliced(_ splice: TextSplice, summaryMember: Range<Int>?, summaryValue: Range<Int>?) -> IndexFileText {
+        IndexFileText(
+            bytes: splice.applied(to: bytes), lastUpdated: lastUpdated.map(splice.moved), archivesArray: splice.moved(archivesArray),
+            archivesKeyStart: splice.moved(archivesKeyStart), summaryMember: summaryMember, summaryValue: summaryValue,
+            entries: entries.map { ($0.issue, splice.moved($0.range)) })
+    }
+
+    /// Whether `other` lays out the same bytes the same way: a splice's text against a skim's.
+    func sameLayout(as other: IndexFileText) -> Bool {
+        bytes == other.bytes && lastUpdated == other.lastUpdated && archivesArray == other.archivesArray
+            && archivesKeyStart == other.archivesKeyStart && summaryMember == other.summaryMember
+            && summaryValue == other.summaryValue && entries.map(\.issue) == other.entries.map(\.issue)
+            && entries.map(\.range) == other.entries.map(\.range)
+    }
+
     /// The file's `last_updated`, when it is a string.
     public var lastUpdatedValue: String? {
         guard let lastUpdated, case .string(let text)? = try? JSONParser.parse(Array(bytes[lastUpdated])) else { return nil }
@@ -170,42 +200,106 @@ public struct IndexFileText: Sendable {
     /// The file's bytes with the issue's entry replaced by `entryBytes` (from `bytes(of:)`; added
     /// in issue order when the file has none, removed when nil) and `last_updated` set to `updated`.
     public func replacing(_ issue: IssueNumber, with entryBytes: [UInt8]?, updated: String) -> [UInt8] {
-        let separator = Array(",\n    ".utf8)
-        var edits: [(range: Range<Int>, bytes: [UInt8])] = []
-        if let updatedAt = lastUpdated {
-            edits.append((updatedAt, JSONWriter.prettyUTF8(.string(updated), indent: 0, finalNewline: false)))
+        splice(issue, with: entryBytes, updated: updated).splice.applied(to: bytes)
+    }
+
+    /// `replacing(_:with:updated:)` as a text, with where everything lies worked out from the
+    /// splice instead of a skim of the new bytes: only the new entry's bytes are skimmed, so that
+    /// an entry that does not read back is caught before it is written.
+    func splicing(_ issue: IssueNumber, with entryBytes: [UInt8]?, updated: String) throws(ArchiveIndexFormatError) -> IndexFileText {
+        let (splice, inserted) = splice(issue, with: entryBytes, updated: updated)
+        if let entryBytes {
+            guard try IndexFileText.issueNumber(ofEntry: entryBytes) == issue else {
+                throw .wrongShape("the entry written for issue \(issue) names another issue")
+            }
         }
+        var moved: [(issue: IssueNumber, range: Range<Int>)] = []
+        moved.reserveCapacity(entries.count + 1)
+        for entry in entries {
+            if entry.issue == issue {
+                if entryBytes != nil { moved.append((issue, splice.moved(entry.range))) }
+            } else {
+                moved.append((entry.issue, splice.moved(entry.range)))
+            }
+        }
+        if let inserted, let entryBytes {
+            let edit = splice.edits[inserted.edit]
+            let start = edit.newStart + inserted.offset
+            let position = moved.firstIndex { $0.issue < issue } ?? moved.count
+            moved.insert((issue, start..<start + entryBytes.count), at: position)
+        }
+        return IndexFileText(
+            bytes: splice.applied(to: bytes), lastUpdated: lastUpdated.map(splice.moved),
+            archivesArray: splice.edits.contains { $0.range == archivesArray } ? splice.moved(archivesArray) : splice.stretched(archivesArray),
+            archivesKeyStart: splice.moved(archivesKeyStart), summaryMember: summaryMember.map(splice.moved),
+            summaryValue: summaryValue.map(splice.moved), entries: moved)
+    }
+
+    /// The edits that replace, add or remove the issue's entry and set `last_updated`; for an
+    /// added entry, which edit carries it and where in that edit's bytes it begins.
+    private func splice(_ issue: IssueNumber, with entryBytes: [UInt8]?, updated: String)
+        -> (splice: TextSplice, inserted: (edit: Int, offset: Int)?)
+    {
+        let separator = Array(",\n    ".utf8)
+        var edits: [TextSplice.Edit] = []
+        if let updatedAt = lastUpdated {
+            edits.append(.init(range: updatedAt, bytes: JSONWriter.prettyUTF8(.string(updated), indent: 0, finalNewline: false)))
+        }
+        var inserted: (range: Range<Int>, offset: Int)?
         let position = entries.firstIndex { $0.issue == issue }
         switch (position, entryBytes) {
         case (let position?, let entryBytes?):
-            edits.append((entries[position].range, entryBytes))
+            edits.append(.init(range: entries[position].range, bytes: entryBytes))
         case (let position?, nil):
             let range = entries[position].range
             if entries.count == 1 {
-                edits.append((archivesArray, Array("[]".utf8)))
+                edits.append(.init(range: archivesArray, bytes: Array("[]".utf8)))
             } else if position > 0 {
-                edits.append((entries[position - 1].range.upperBound..<range.upperBound, []))
+                edits.append(.init(range: entries[position - 1].range.upperBound..<range.upperBound, bytes: []))
             } else {
-                edits.append((range.lowerBound..<entries[1].range.lowerBound, []))
+                edits.append(.init(range: range.lowerBound..<entries[1].range.lowerBound, bytes: []))
             }
         case (nil, let entryBytes?):
+            let opening = Array("[\n    ".utf8)
             if entries.isEmpty {
-                edits.append((archivesArray, Array("[\n    ".utf8) + entryBytes + Array("\n  ]".utf8)))
+                edits.append(.init(range: archivesArray, bytes: opening + entryBytes + Array("\n  ]".utf8)))
+                inserted = (archivesArray, opening.count)
             } else if let next = entries.first(where: { $0.issue < issue }) {
-                edits.append((next.range.lowerBound..<next.range.lowerBound, entryBytes + separator))
+                let point = next.range.lowerBound..<next.range.lowerBound
+                edits.append(.init(range: point, bytes: entryBytes + separator))
+                inserted = (point, 0)
             } else {
                 let end = entries[entries.count - 1].range.upperBound
-                edits.append((end..<end, separator + entryBytes))
+                edits.append(.init(range: end..<end, bytes: separator + entryBytes))
+                inserted = (end..<end, separator.count)
             }
         case (nil, nil):
             break
         }
-        var result = bytes
-        // From the end, so that earlier ranges stay where they were.
-        for edit in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
-            result.replaceSubrange(edit.range, with: edit.bytes)
+        let splice = TextSplice(edits)
+        let carrier = inserted.flatMap { inserted in
+            splice.edits.firstIndex { $0.range == inserted.range }.map { (edit: $0, offset: inserted.offset) }
         }
-        return result
+        return (splice, carrier)
+    }
+
+    /// The `issue_number` of one entry's bytes, which must be one object and nothing else.
+    private static func issueNumber(ofEntry entryBytes: [UInt8]) throws(ArchiveIndexFormatError) -> IssueNumber {
+        do {
+            return try entryBytes.withUnsafeBufferPointer { buffer in
+                var skimmer = JSONSkimmer(buffer)
+                skimmer.skipWhitespace()
+                guard skimmer.current == UInt8(ascii: "{") else { throw ArchiveIndexFormatError.wrongShape("an entry: expected an object") }
+                let issue = try skimIssueNumber(&skimmer, position: 0)
+                skimmer.skipWhitespace()
+                guard skimmer.atEnd else { throw skimmer.error("unexpected text after the entry") }
+                return issue
+            }
+        } catch let error as ArchiveIndexFormatError {
+            throw error
+        } catch {
+            throw .notJSON("\(error)")
+        }
     }
 
     /// The file's bytes after `changes`, applied in order as `replacing(_:with:updated:)` would

@@ -168,21 +168,32 @@ public struct IndexStore: Sendable {
 
         guard let entry else {
             if ownText != nil { try own.remove() }
-            if let shardText, inShard { try shard.write(bytes: shardText.replacing(issue, with: nil, updated: now)) }
+            if let shardText, inShard { try shard.write(text: spliced(shardText, issue, nil, now, in: shard)) }
             return nil
         }
         // Serialised once: measured for the choice of file, and spliced in as it is.
         let entryBytes = IndexFileText.bytes(of: entry)
         if ownText != nil || IndexStore.needsOwnFile(hasOne: false, bytes: entryBytes.count) {
-            try own.write(bytes: (ownText ?? .empty).replacing(issue, with: entryBytes, updated: now))
+            try own.write(text: spliced(ownText ?? .empty, issue, entryBytes, now, in: own))
         } else {
-            try shard.write(bytes: (shardText ?? .empty).replacing(issue, with: entryBytes, updated: now))
+            try shard.write(text: spliced(shardText ?? .empty, issue, entryBytes, now, in: shard))
             return entry
         }
         // Written first, removed from the shard second: a kill between leaves two copies, and the
         // own file's wins.
-        if let shardText, inShard { try shard.write(bytes: shardText.replacing(issue, with: nil, updated: now)) }
+        if let shardText, inShard { try shard.write(text: spliced(shardText, issue, nil, now, in: shard)) }
         return entry
+    }
+
+    /// `text` with the issue's entry replaced, added or removed, its layout worked out from the splice.
+    private func spliced(_ text: IndexFileText, _ issue: IssueNumber, _ entryBytes: [UInt8]?, _ updated: String, in file: IndexFile)
+        throws(ArchiveError) -> IndexFileText
+    {
+        do {
+            return try text.splicing(issue, with: entryBytes, updated: updated)
+        } catch {
+            throw .failure("cannot write the archive index \(file.path): the entry of issue \(issue) does not read back (\(error)); the previous index was kept")
+        }
     }
 
     /// Puts `entry` in place of its issue's entry, or adds it.

@@ -18,7 +18,12 @@ enum ShardSummary {
     /// removed first). `previous`, the file as it stands, lends the headlines of the entries whose
     /// bytes did not change, so a write reads only the entries it changed.
     static func stamped(_ bytes: [UInt8], previous: IndexFileText? = nil) throws(ArchiveIndexFormatError) -> [UInt8] {
-        let text = try IndexFileText(bytes)
+        stamped(try IndexFileText(bytes), previous: previous).bytes
+    }
+
+    /// `stamped(_:previous:)` of a text whose layout is known, with the new layout worked out
+    /// from the splice rather than skimmed again.
+    static func stamped(_ text: IndexFileText, previous: IndexFileText? = nil) -> IndexFileText {
         let known = previous.flatMap(trustedHeadlines(of:)) ?? [:]
         var headlines: [JSONValue] = []
         for (position, entry) in text.entries.enumerated() {
@@ -31,22 +36,22 @@ enum ShardSummary {
                 headlines.append(.object(JSONObject([("issue_number", .string(entry.issue.description)), ("complete", .bool(false))])))
             }
         }
-        var unstamped = bytes
-        var archivesKey = text.archivesKeyStart
-        if let old = text.summaryMember {
-            unstamped.removeSubrange(old)
-            if old.lowerBound < archivesKey { archivesKey -= old.count }
-        }
         // The summary holds the file's size, which includes the summary: the digits of the size
         // are found by trying each count in turn (one or two tries).
         // The headlines are serialised once; only the size's digits are tried.
         let head = Array("\"\(key)\": {\"file_bytes\": ".utf8)
         let tail = headlinesBytes(headlines)
-        let base = unstamped.count + head.count + tail.count
+        let base = text.bytes.count - (text.summaryMember?.count ?? 0) + head.count + tail.count
         var digits = String(base).count
         while String(base + digits).count != digits { digits += 1 }
-        unstamped.insert(contentsOf: head + Array(String(base + digits).utf8) + tail, at: archivesKey)
-        return unstamped
+        let member = head + Array(String(base + digits).utf8) + tail
+        var edits = [TextSplice.Edit(range: text.archivesKeyStart..<text.archivesKeyStart, bytes: member)]
+        if let old = text.summaryMember { edits.append(.init(range: old, bytes: [])) }
+        let splice = TextSplice(edits)
+        let start = splice.edits.first { !$0.bytes.isEmpty }!.newStart
+        let valueStart = start + Array("\"\(key)\": ".utf8).count
+        let separator = Array(",\n  ".utf8).count
+        return text.spliced(splice, summaryMember: start..<start + member.count, summaryValue: valueStart..<start + member.count - separator)
     }
 
     /// The headlines a file's own summary gives, with where each entry lies, when the summary can
