@@ -168,6 +168,16 @@ import Testing
         let pieces = try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/debug")).filter { $0.hasSuffix(".gz") }
         try #require(pieces.count == 2, "\(pieces)")
 
+        // Before the archive, read and search see the local pieces, gunzipped, in the order they were cut.
+        let localRead = try LogArchiveBinary.run(["read", "123", "--raw"], in: sandbox)
+        #expect(localRead.status == 0, "\(localRead.errorOutput)")
+        #expect(localRead.output == "first part\nsecond part\nthird part\n", "\(localRead.output)")
+        let localHeaders = try LogArchiveBinary.run(["read", "123"], in: sandbox).output
+        #expect(localHeaders.contains("(debug, local, not archived, a rotated piece, gunzipped) <=="), "\(localHeaders)")
+        let localFound = try LogArchiveBinary.run(["search", "second", "--local-only"], in: sandbox)
+        let firstPiece = try #require(pieces.sorted().last)
+        #expect(localFound.output == "logs/debug/\(firstPiece):1:second part\n", "\(localFound.output)")
+
         let archived = try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox)
         #expect(archived.status == 0, "\(archived.output) \(archived.errorOutput)")
         let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
@@ -187,6 +197,19 @@ import Testing
         #expect(read.output == "first part\nsecond part\nthird part\n", "\(read.output)")
         let found = try LogArchiveBinary.run(["search", "second", "--issue", "123"], in: sandbox)
         #expect(found.output.contains("second part"))
+    }
+
+    /// A piece cut short (a disk filled while `rotate` wrote it, a copy interrupted) is named as
+    /// incomplete, not read as if whole.
+    @Test func aTruncatedLocalPieceIsNamedNotReadAsWhole() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/123-debug.log", Sandbox.logText(bytes: 200_000, seed: 3))
+        try LogArchiveBinary.run(["rotate", "logs/debug/123-debug.log", "--threshold", "1"], in: sandbox).requireSuccess()
+        let piece = try #require(try FileManager.default.contentsOfDirectory(atPath: sandbox.path("logs/debug")).first { $0.hasSuffix(".gz") })
+        try sandbox.shell("truncate -s 2000 'logs/debug/\(piece)'").requireSuccess()
+        let read = try LogArchiveBinary.run(["read", "123", "--raw"], in: sandbox)
+        #expect(read.status == 1)
+        #expect(read.errorOutput.contains("logs/debug/\(piece) ends inside a gzip stream"), "\(read.errorOutput)")
     }
 
     @Test func watchAndRotateSayWhatTheyDoAndRefuseWhatTheyCannot() throws {

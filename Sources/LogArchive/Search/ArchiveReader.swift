@@ -25,12 +25,20 @@ public struct ArchiveReader: Sendable {
     }
 
     private func streamLocal(_ source: LogSource, path: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let inflater: GzipChunkInflater?
+        do {
+            inflater = source.isRotatedPiece ? try GzipChunkInflater() : nil
+        } catch {
+            throw ArchiveError.failure("cannot start decompressing \(source.displayPath): \(error)")
+        }
         var sinkError: (any Error)?
         do {
             try FileSystem.stream(path) { chunk in
                 progress?.advance(chunk.count)
                 do {
-                    try sink(chunk)
+                    if let inflater { try inflater.inflate(chunk, decompressed: sink) } else { try sink(chunk) }
+                } catch let error as CompressionError {
+                    throw error
                 } catch {
                     sinkError = error
                     throw error
@@ -38,7 +46,11 @@ public struct ArchiveReader: Sendable {
             }
         } catch {
             if let sinkError { throw sinkError }
+            if error is CompressionError { throw ArchiveError.failure("\(source.displayPath) does not decompress: \(error)") }
             throw ArchiveError.failure("cannot read \(source.displayPath): \(error)")
+        }
+        if let inflater, !inflater.endedCleanly {
+            throw ArchiveError.failure("\(source.displayPath) ends inside a gzip stream: the piece is incomplete")
         }
     }
 

@@ -60,9 +60,8 @@ public struct LogCatalog: Sendable {
         for type in LogType.allCases {
             let folder = Paths.join(logsDirectory, type.folder)
             for name in try collector.logNames(of: type).sorted() {
-                // A rotated piece is gzip: it is read once archived, from the store.
-                if RotatedPiece(name) != nil { continue }
-                let owner = LogCatalog.issue(ofLog: name, type: type)
+                // A piece `rotate` cut from an issue's log belongs to that issue (and is read through gunzip).
+                let owner = LogCatalog.issue(ofLog: RotatedPiece(name)?.logName ?? name, type: type)
                 if let issue, owner != issue { continue }
                 let displayPath = "\(folderName)/\(type.folder)/\(name)"
                 let path = Paths.join(folder, name)

@@ -37,6 +37,12 @@ public struct LogSource: Sendable, Equatable {
         }
     }
 
+    /// A local piece `rotate` cut from a growing log: gzip on disk, read decompressed.
+    public var isRotatedPiece: Bool {
+        guard case .local = origin else { return false }
+        return RotatedPiece(filename) != nil
+    }
+
     public var isArchived: Bool {
         if case .archived = origin { return true }
         return false
@@ -51,7 +57,8 @@ public struct LogSource: Sendable, Equatable {
             let stored = storedName.map { $0 == filename ? "" : " as \(Wording.oneLine($0))" } ?? ""
             return "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), archived \(archivedAt), \(ByteCount.format(log.sizeBytes)) stored\(stored)) <=="
         case .local:
-            let state = changedSinceArchived ? "changed since it was archived" : "not archived"
+            var state = changedSinceArchived ? "changed since it was archived" : "not archived"
+            if isRotatedPiece { state += ", a rotated piece, gunzipped" }
             return "==> \(Wording.oneLine(displayPath)) (\(type.rawValue), local, \(state)) <=="
         }
     }
