@@ -28,6 +28,19 @@ import Testing
         #expect(Suggestion.closest(to: "xyz", among: ["rotate", "read"]) == nil)
     }
 
+    /// A local store where nothing can be created, though `access(2)` says the folder is writable
+    /// (`/proc` and `/sys` as root): refused at validation, before the index or the logs change.
+    @Test(arguments: ["/proc/logarchive-store", "/sys/kernel/logarchive-store"])
+    func aStoreWhereNothingCanBeCreatedIsRefusedBeforeAnythingChanges(_ store: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/5-x.log", "x\n")
+        let before = try sandbox.snapshot()
+        let result = try LogArchiveBinary.run(["5", "--no-commit", "--store", store], in: sandbox)
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("logarchive: error: the local store \(store) is not writable"), "\(result.errorOutput)")
+        #expect(try sandbox.snapshot() == before)
+    }
+
     @Test(arguments: ["", "\n", "{}", " { } \n"])
     func anIndexThatHoldsNothingIsAnEmptyIndex(_ content: String) throws {
         let sandbox = try Sandbox()

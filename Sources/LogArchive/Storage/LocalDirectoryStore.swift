@@ -37,6 +37,11 @@ public struct LocalDirectoryStore: ObjectStore {
         guard FileSystem.isWritableDirectory(candidate) else {
             throw .failure("the local store \(root) is not writable (no write permission on \(candidate))")
         }
+        do {
+            try FileSystem.probeCreating(in: candidate)
+        } catch {
+            throw .failure("the local store \(root) is not writable: \(error)")
+        }
     }
 
     public func put(

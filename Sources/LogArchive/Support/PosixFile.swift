@@ -245,6 +245,14 @@ public enum FileSystem {
         isDirectory(path) && access(path, W_OK | X_OK) == 0
     }
 
+    /// Makes and removes a folder in `directory`: `access(2)` says yes where the kernel still
+    /// refuses to create anything (`/proc` and `/sys` as root, some FUSE and network mounts).
+    public static func probeCreating(in directory: String) throws(FileSystemError) {
+        let probe = Paths.join(directory, ".logarchive-probe-\(getpid())")
+        guard mkdir(probe, 0o700) == 0 || errno == EEXIST else { throw FileSystemError("create a folder in", path: directory) }
+        _ = rmdir(probe)
+    }
+
     /// Copies a file's bytes; used for the index backup, which must be synced before we rely on it.
     public static func copyFile(_ source: String, to destination: String) throws(FileSystemError) {
         let input = try PosixFile.openForReading(source)
