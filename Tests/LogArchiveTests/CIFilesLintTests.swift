@@ -89,4 +89,29 @@ import Testing
         #expect(failed.contains { $0.contains(check) }, "\(mistake): \(result.errorOutput)")
         #expect(result.errorOutput.contains(message), "\(mistake): \(result.errorOutput)")
     }
+
+    /// The one-step examples of README.md and docs/ci.md are fragments no linter reads: each input
+    /// they pass must be one action.yml declares, and `issue`, which it requires, must be there.
+    @Test func theOneStepExamplesPassOnlyInputsTheActionDeclares() throws {
+        let action = try String(contentsOfFile: Repository.root + "/action.yml", encoding: .utf8)
+        let section =
+            try #require(action.range(of: "\ninputs:\n"))
+            .upperBound..<(try #require(action.range(of: "\noutputs:\n")).lowerBound)
+        let declared = Set(
+            action[section].split(separator: "\n").filter {
+                $0.hasPrefix("  ") && !$0.hasPrefix("   ") && $0.hasSuffix(":")
+            }
+            .map { String($0.dropFirst(2).dropLast()) })
+        #expect(
+            declared.isSuperset(of: ["issue", "reason", "store", "push", "version", "args", "doctor"]), "\(declared)")
+        for document in ["README.md", "docs/ci.md"] {
+            let text = try String(contentsOfFile: Repository.root + "/" + document, encoding: .utf8)
+            let step = try #require(
+                text.range(of: "- uses: OWNER/logarchive@v1\n  with:\n"), "\(document) has no one-step example")
+            let passed = text[step.upperBound...].split(separator: "\n").prefix { $0.hasPrefix("    ") }
+                .map { String($0.dropFirst(4).prefix { $0 != ":" }) }
+            #expect(passed.contains("issue"), "\(document)")
+            #expect(Set(passed).isSubset(of: declared), "\(document) passes \(Set(passed).subtracting(declared))")
+        }
+    }
 }
