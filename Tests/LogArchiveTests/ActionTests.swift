@@ -99,6 +99,9 @@ import Testing
         #expect(try sandbox.entry("123")?["archived_at"] as? String == entry["archived_at"] as? String)
         #expect(run.summary.contains("### ✓ logarchive: issue #123 archived"))
         #expect(run.summary.contains("5 logs"))
+        // What was not done (a warning, never a failure) shows in the stages.
+        #expect(run.summary.contains("| comment | skipped | --no-comment |"), "\(run.summary)")
+        #expect(run.summary.contains("| commit | completed | index committed as "), "\(run.summary)")
         // The arguments went through: the store, and the index commit in the checkout.
         #expect(FileManager.default.fileExists(atPath: sandbox.path("store/archive/logs")))
         let log = try sandbox.shell("git log -1 --format=%s").requireSuccess()

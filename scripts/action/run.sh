@@ -93,6 +93,14 @@ if [ "$code" = 3 ] && [ -z "$retry" ]; then retry="logarchive $issue --retry"; f
 logs_table() {
     jq -r '.entry.logs // [] | .[] | "| `\(.local_path)` | \(.type) | \(.upload_status) | \(.last_error // "" | gsub("\\|"; "\\|") | gsub("\n"; " ")) |"' <<<"$json"
 }
+# Each stage with what it did: a comment or push that was skipped or failed (a warning, the
+# archive itself succeeded) is read here.
+stages_table() {
+    if [ "$(jq '.stages // [] | length' <<<"$json")" != 0 ]; then
+        printf '%s\n' "" "| stage | status | detail |" "|---|---|---|"
+        jq -r '.stages[] | "| \(.name) | \(.status) | \(.detail | gsub("\\|"; "\\|") | gsub("\n"; " ")) |"' <<<"$json"
+    fi
+}
 case "$code" in
 0)
     echo "logarchive: $outcome (issue #$issue)"
@@ -100,6 +108,7 @@ case "$code" in
     if [ "$entry" != null ]; then
         action_summary "$(jq -r '.entry | "\(.total_logs) logs, \(.total_size_bytes) bytes stored in \(.logs[0].cloud_url // "the store" | sub("/[^/]*$"; "/"))"' <<<"$json")"
     fi
+    action_summary "$(stages_table)"
     ;;
 3)
     action_error "Partial archive" "issue #$issue: some logs did not reach the store; local logs are kept and nothing was committed. Re-run the job, or run: $retry"
@@ -107,7 +116,7 @@ case "$code" in
         "Some logs did not reach the store after the retries. Every local log was kept, and neither the index commit nor the comment was made." "" \
         "| log | type | status | error |" "|---|---|---|---|" "$(logs_table)" "" \
         "**Re-run this job** (Re-run failed jobs) to finish it, or on a machine that kept the partial entry:" "" \
-        '```sh' "$retry" '```'
+        '```sh' "$retry" '```' "$(stages_table)"
     ;;
 *)
     action_error "logarchive: $outcome" "issue #$issue, exit $code: $error"
