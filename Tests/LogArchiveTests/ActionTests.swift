@@ -358,6 +358,27 @@ import Testing
         #expect(!sandbox.exists("pinned/bin/logarchive"))
     }
 
+    /// Here every package is installed already (scripts/setup.sh), so nothing is: the step only
+    /// looks, and does not call apt-get on a machine that has what it needs.
+    @Test(arguments: ["release", "build"])
+    func systemPackagesThatArePresentAreNotInstalledAgain(mode: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("bin/apt-get", "#!/bin/sh\necho \"apt-get $*\" >> '\(sandbox.path("apt-calls"))'\n")
+        try sandbox.write("bin/sudo", "#!/bin/sh\nexec \"$@\"\n")
+        try sandbox.shell("chmod +x bin/apt-get bin/sudo").requireSuccess()
+        let path = sandbox.path("bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let run = try CommandRunner.run(
+            "/bin/bash", ["\(Self.scripts)/packages.sh", mode], in: sandbox.root,
+            environment: LogArchiveBinary.environment(["PATH": path]))
+        #expect(run.status == 0, "\(run.output) \(run.errorOutput)")
+        #expect(run.output == "system packages: all present\n")
+        #expect(!sandbox.exists("apt-calls"))
+        let wrong = try CommandRunner.run(
+            "/bin/bash", ["\(Self.scripts)/packages.sh", "everything"], in: sandbox.root,
+            environment: LogArchiveBinary.environment())
+        #expect(wrong.status == 64)
+    }
+
     @Test func buildingWithoutSwiftSaysWhatToDo() throws {
         let sandbox = try Sandbox()
         let source = try Self.actionSource(in: sandbox, version: "9.8.7")
