@@ -179,13 +179,15 @@ import Testing
         #expect(run.outputs["entry"] == "null")
     }
 
-    /// A stand-in for a logarchive with `doctor`: it records each call, answers `doctor` with the
-    /// given code, and runs the real executable for anything else.
+    /// A stand-in for a logarchive with `doctor`: it records each call (but `doctor --help`, the
+    /// question whether it has the command), answers `doctor` with the given code, and runs the
+    /// real executable for anything else.
     static func binaryWithDoctor(in sandbox: Sandbox, doctorExit: Int) throws -> String {
         let path = try sandbox.write(
             "bin/logarchive",
             """
             #!/bin/sh
+            if [ "$1" = doctor ] && [ "$2" = --help ]; then exit 0; fi
             echo "$*" >> '\(sandbox.path("calls"))'
             if [ "$1" = doctor ]; then echo '✗ the store: not reachable'; exit \(doctorExit); fi
             exec '\(LogArchiveBinary.path)' "$@"
@@ -223,6 +225,29 @@ import Testing
         #expect(archived.outputs["outcome"] == "archived")
         let both = try String(contentsOfFile: sandbox.path("calls"), encoding: .utf8).split(separator: "\n")
         #expect(both.count == 2 && both[0].hasPrefix("doctor ") && both[1].hasPrefix("123 --json"), "\(both)")
+    }
+
+    /// Until a logarchive has `doctor`, asking for it warns and archives all the same.
+    @Test func doctorIsSkippedWithAWarningWhenTheBinaryHasNoSuchCommand() throws {
+        let sandbox = try Self.checkoutWithSampleLogs()
+        let stub = try sandbox.write(
+            "bin/logarchive",
+            """
+            #!/bin/sh
+            if [ "$1" = doctor ]; then echo "logarchive: error: unknown command 'doctor'" >&2; exit 64; fi
+            exec '\(LogArchiveBinary.path)' "$@"
+
+            """)
+        chmod(stub, 0o755)
+        let run = try Self.step(
+            "run.sh", in: sandbox,
+            environment: Self.archiveEnvironment(sandbox, ["LOGARCHIVE_BIN": stub, "INPUT_DOCTOR": "true"]))
+        #expect(run.result.status == 0, "\(run.result.output) \(run.result.errorOutput)")
+        #expect(run.outputs["outcome"] == "archived")
+        #expect(
+            run.result.output.contains(
+                "::warning title=logarchive doctor::this logarchive (logarchive \(LogArchiveVersion.current)"))
+        #expect(run.result.output.contains("has no doctor command"))
     }
 
     // MARK: - Getting the binary

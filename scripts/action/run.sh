@@ -3,8 +3,8 @@
 #
 # Environment: LOGARCHIVE_BIN (the executable; default: logarchive on PATH), INPUT_ISSUE,
 # INPUT_REASON, INPUT_STORE, INPUT_PUSH ('true'), INPUT_ARGS (more arguments, split on
-# whitespace), INPUT_DOCTOR ('true': `logarchive doctor` first, and no archive if it finds a
-# problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches logarchive as it is.
+# whitespace), INPUT_DOCTOR ('true': `logarchive doctor` first when the binary has it, and no
+# archive if it finds a problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches logarchive as it is.
 #
 # Outputs: outcome (archived, partial, already_archived, no_logs, dry_run, reindexed, refused,
 # failed, bad_input, doctor_failed), partial ('true' or 'false'), entry (the index entry as JSON,
@@ -33,7 +33,10 @@ finish() {
 common=()
 [ -n "$store" ] && common+=(--store "$store")
 
-if [ "${INPUT_DOCTOR:-false}" = true ]; then
+# A logarchive older than `doctor` says so with a warning, and the archive goes on.
+if [ "${INPUT_DOCTOR:-false}" = true ] && ! "$bin" doctor --help >/dev/null 2>&1; then
+    echo "::warning title=logarchive doctor::this logarchive ($("$bin" --version 2>/dev/null || echo "$bin")) has no doctor command: the setup check was skipped"
+elif [ "${INPUT_DOCTOR:-false}" = true ]; then
     doctor=(doctor "${common[@]}")
     [ -n "$reason" ] && doctor+=(--reason "$reason")
     echo "::group::logarchive ${doctor[*]}"
