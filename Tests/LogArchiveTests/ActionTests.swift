@@ -74,7 +74,7 @@ import Testing
     static func archiveEnvironment(_ sandbox: Sandbox, _ extra: [String: String] = [:]) -> [String: String] {
         var environment = [
             "LOGARCHIVE_BIN": LogArchiveBinary.path, "INPUT_ISSUE": "123", "INPUT_REASON": "manual",
-            "INPUT_STORE": sandbox.path("store"), "INPUT_PUSH": "false", "INPUT_ARGS": "--no-comment  --jobs 2",
+            "INPUT_STORE": sandbox.path("store"), "INPUT_PUSH": "false", "INPUT_ARGS": "--no-comment  --jobs\n2",
             "INPUT_DOCTOR": "false",
         ]
         environment.merge(extra) { $1 }

@@ -2,9 +2,10 @@
 # The action's main step: `logarchive <issue> --json …`, turned into step outputs and a job summary.
 #
 # Environment: LOGARCHIVE_BIN (the executable; default: logarchive on PATH), INPUT_ISSUE,
-# INPUT_REASON, INPUT_STORE, INPUT_PUSH ('true'), INPUT_ARGS (more arguments, split on
-# whitespace), INPUT_DOCTOR ('true': `logarchive doctor` first when the binary has it, and no
-# archive if it finds a problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches logarchive as it is.
+# INPUT_REASON, INPUT_STORE, INPUT_PUSH ('true'), INPUT_ARGS (more arguments, split on spaces and
+# line breaks), INPUT_DOCTOR ('true': `logarchive doctor` first when the binary has it, and no
+# archive if it finds a problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches
+# logarchive as it is.
 #
 # Outputs: outcome (archived, partial, already_archived, no_logs, dry_run, reindexed, refused,
 # failed, bad_input, doctor_failed), partial ('true' or 'false'), entry (the index entry as JSON,
@@ -57,7 +58,8 @@ arguments=("$issue" --json "${common[@]}")
 [ -n "$reason" ] && arguments+=(--reason "$reason")
 [ "${INPUT_PUSH:-false}" = true ] && arguments+=(--push)
 if [ -n "${INPUT_ARGS:-}" ]; then
-    read -r -a extra <<<"$INPUT_ARGS"
+    # -d '': every line of a multi-line `args:`, not the first alone.
+    read -r -d '' -a extra <<<"$INPUT_ARGS" || true
     arguments+=("${extra[@]}")
 fi
 
