@@ -11,6 +11,8 @@ import Testing
         let result: CommandResult
         /// `$GITHUB_OUTPUT` as the script wrote it.
         let outputFile: String
+        /// The folders the script added to `$GITHUB_PATH`.
+        let path: [String]
         let outputs: [String: String]
         let summary: String
 
@@ -27,10 +29,12 @@ import Testing
     {
         let outputFile = sandbox.path("github-output-\(UUID().uuidString.prefix(8))")
         let summaryFile = sandbox.path("github-summary-\(UUID().uuidString.prefix(8))")
+        let pathFile = sandbox.path("github-path-\(UUID().uuidString.prefix(8))")
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         _ = FileManager.default.createFile(atPath: summaryFile, contents: nil)
         var variables = LogArchiveBinary.environment([
-            "GITHUB_OUTPUT": outputFile, "GITHUB_STEP_SUMMARY": summaryFile, "RUNNER_TEMP": sandbox.path("runner-temp"),
+            "GITHUB_OUTPUT": outputFile, "GITHUB_STEP_SUMMARY": summaryFile, "GITHUB_PATH": pathFile,
+            "RUNNER_TEMP": sandbox.path("runner-temp"),
         ])
         try FileManager.default.createDirectory(atPath: sandbox.path("runner-temp"), withIntermediateDirectories: true)
         variables.merge(environment) { $1 }
@@ -38,7 +42,10 @@ import Testing
         let result = try CommandRunner.run("/bin/bash", ["\(scripts)/\(script)"], in: directory, environment: variables)
         let written = try String(contentsOfFile: outputFile, encoding: .utf8)
         return StepRun(
-            result: result, outputFile: written, outputs: try parseOutputs(written),
+            result: result, outputFile: written,
+            path: ((try? String(contentsOfFile: pathFile, encoding: .utf8)) ?? "").split(separator: "\n").map(
+                String.init),
+            outputs: try parseOutputs(written),
             summary: try String(contentsOfFile: summaryFile, encoding: .utf8))
     }
 
@@ -286,6 +293,8 @@ import Testing
         let binary = try #require(build.outputs["binary"])
         #expect(
             binary.hasPrefix(sandbox.path("runner-temp") + "/logarchive-9.8.7-") && binary.hasSuffix("/bin/logarchive"))
+        // Later steps find it by name.
+        #expect(build.path == [(binary as NSString).deletingLastPathComponent])
 
         // A change to the action's own source is a new binary.
         try sandbox.write("action/Sources/LogArchive/Other.swift", "// changed\n")

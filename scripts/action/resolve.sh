@@ -2,7 +2,8 @@
 # The action's first step: which logarchive to use and how to get it, before anything is installed.
 # Outputs: version, mode (release: download the tarball; build: compile with swift), url (the
 # tarball, for release), source (the folder or git tag to build, for build), directory (where the
-# binary goes), binary, cache-key (version, OS, architecture and toolchain).
+# binary goes), binary, cache-key (version, OS, architecture and toolchain); and the binary's
+# folder on the job's PATH ($GITHUB_PATH) for the steps after the action.
 #
 # Inputs (environment): INPUT_VERSION (empty: the action's own), INPUT_INSTALL (auto, release,
 # build), INPUT_RELEASE_URL (the folder holding the tarballs; empty: the action repository's GitHub
@@ -33,9 +34,11 @@ if [ -z "$release_url" ] && [ -n "$repository" ]; then
 fi
 release_url="${release_url%/}"
 
+# The small .sha256 is fetched, not asked for with HEAD: GitHub redirects release assets to signed
+# URLs that are signed for GET.
 release_exists() {
     [ -n "$release_url" ] && command -v curl >/dev/null &&
-        curl --silent --fail --location --head --output /dev/null --max-time 30 "$release_url/$tarball.sha256"
+        curl --silent --fail --location --output /dev/null --max-time 30 "$release_url/$tarball.sha256"
 }
 
 install="${INPUT_INSTALL:-auto}"
@@ -81,4 +84,6 @@ action_output repository "$repository"
 action_output directory "$directory"
 action_output binary "$directory/bin/logarchive"
 action_output cache-key "logarchive-$version-${RUNNER_OS:-$(uname -s)}-$arch-$toolchain"
+# Later steps of the job run `logarchive status`, `read` and the like by name.
+if [ -n "${GITHUB_PATH:-}" ]; then echo "$directory/bin" >>"$GITHUB_PATH"; fi
 echo "logarchive $version: $mode${source:+ from $source}, cached as logarchive-$version-$arch-$toolchain"
