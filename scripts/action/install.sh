@@ -40,7 +40,7 @@ release)
     fi
     echo "SHA-256 verified: $actual"
     tar -xzf "$scratch/$name" -C "$scratch"
-    found="$(find "$scratch" -mindepth 2 -maxdepth 3 -type f -name logarchive -perm -u+x | head -n 1)"
+    found="$(find "$scratch" -mindepth 2 -maxdepth 3 -type f -name logarchive -perm -u+x -print -quit)"
     [ -n "$found" ] || fail "$name holds no logarchive executable"
     install -m 0755 "$found" "$DIRECTORY/bin/logarchive"
     ;;

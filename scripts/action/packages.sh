@@ -9,7 +9,9 @@ set -euo pipefail
 mode="${1:-release}"
 
 need=()
-have_library() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# Read once, matched in bash: `ldconfig -p | grep -q` fails under pipefail when grep stops early.
+libraries="$(ldconfig -p 2>/dev/null || true)"
+have_library() { [[ "$libraries" == *"$1 ("* ]]; }
 command -v git >/dev/null || need+=(git)
 command -v jq >/dev/null || need+=(jq)
 command -v curl >/dev/null || need+=(curl)
@@ -17,9 +19,9 @@ command -v curl >/dev/null || need+=(curl)
 case "$mode" in
 release)
     # apt resolves libcurl4 to libcurl4t64 on Ubuntu 24.04 and later.
-    have_library 'libcurl\.so\.4 ' || need+=(libcurl4)
-    have_library 'libz\.so\.1 ' || need+=(zlib1g)
-    have_library 'libsqlite3\.so\.0 ' || need+=(libsqlite3-0)
+    have_library libcurl.so.4 || need+=(libcurl4)
+    have_library libz.so.1 || need+=(zlib1g)
+    have_library libsqlite3.so.0 || need+=(libsqlite3-0)
     ;;
 build)
     pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)

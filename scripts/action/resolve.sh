@@ -64,7 +64,10 @@ if [ "$mode" = release ]; then
     toolchain="release"
     source=""
 else
-    swift_version="$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9][0-9.]*\).*/\1/p' | head -n 1)"
+    # Parsed in bash: a `| head` would end the pipe early, which pipefail counts as a failure.
+    swift_output="$(swift --version 2>/dev/null || true)"
+    swift_version=""
+    if [[ "$swift_output" =~ Swift\ version\ ([0-9][0-9.]*) ]]; then swift_version="${BASH_REMATCH[1]}"; fi
     toolchain="$os_id-swift${swift_version:-none}"
     if [ "$version" = "$own_version" ]; then
         source="$action_path"
