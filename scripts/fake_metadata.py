@@ -82,16 +82,17 @@ def main():
                 content_type = "application/json"
             elif isinstance(body, str):
                 body = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            # Logged before answering: once the client has the answer, the log has the line.
             log({
                 "method": self.command, "path": self.path, "status": status, "kind": kind,
                 "imds_token": bool(self.headers.get("X-aws-ec2-metadata-token")),
                 "authorization": bool(self.headers.get("Authorization")),
             })
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_PUT(self):
             length = int(self.headers.get("Content-Length") or 0)
