@@ -60,6 +60,28 @@ import Testing
         #expect((entry?["s3_object_options"] as? [String: Any])?["storage_class"] as? String == "STANDARD_IA", "\(json.output)")
     }
 
+    /// A partial archive's retry command repeats the options; a `--retry` without them writes
+    /// with those the entry records, so all of one archive's objects carry the same.
+    @Test func aRetryWritesTheObjectsItStillOwesWithTheFirstRunsOptions() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let proxy = try FaultProxy(["--fail-path", "123-staging.log", "--modes", "500"], logPath: sandbox.path("proxy.log"))
+        let first = try LogArchiveBinary.run(
+            ["123", "--store", "s3://\(bucket)", "--no-commit", "--no-comment", "--storage-class", "GLACIER_IR", "--tags", "team=infra"],
+            in: sandbox, environment: server.environment(through: proxy.endpoint))
+        #expect(first.status == 3, "\(first.output) \(first.errorOutput)")
+        #expect(first.output.contains("--retry --store s3://\(bucket) --storage-class GLACIER_IR --tags team=infra"), "\(first.output)")
+        let retried = try LogArchiveBinary.run(
+            ["123", "--retry", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"], in: sandbox, environment: server.environment())
+        #expect(retried.status == 0, "\(retried.output) \(retried.errorOutput)")
+        let key = try #require(try server.keys(in: bucket).first { $0.hasSuffix("123-staging.log") })
+        let stored = try Self.stored(server, bucket, key)
+        #expect(stored.storageClass == "GLACIER_IR")
+        #expect(stored.tags == ["team": "infra"])
+        #expect((try sandbox.entry("123")?["s3_object_options"] as? [String: Any])?["storage_class"] as? String == "GLACIER_IR")
+    }
+
     /// Without options nothing is sent and nothing recorded: the entry reads as before.
     @Test func noOptionsMeansNoHeadersAndNoFieldInTheEntry() throws {
         let server = try S3TestServer.require()

@@ -10,7 +10,7 @@ import Foundation
 public struct S3Store: ObjectStore {
     public let bucket: String
     public let prefix: String
-    public let settings: S3Settings
+    public private(set) var settings: S3Settings
     /// Signs every request; temporary credentials are refreshed before they expire.
     public let credentials: AWSCredentialProvider
     /// Where the credentials came from (env, profile, ECS, IMDS), for messages and `doctor`.
@@ -51,6 +51,13 @@ public struct S3Store: ObjectStore {
         self.retry = retry
         self.credentials = credentials
         addressing = S3Addressing(endpoint: settings.endpoint, region: settings.region, bucket: bucket)
+    }
+
+    /// The same store, writing objects with `options` (a retry, with the first run's).
+    public func writing(with options: S3ObjectOptions) -> S3Store {
+        var store = self
+        store.settings.objectOptions = options
+        return store
     }
 
     public var location: String { "s3://\(bucket)/\(prefix)" }
