@@ -18,18 +18,21 @@ import Testing
         return environment
     }
 
-    static func archive(_ sandbox: Sandbox, _ bucket: String, _ environment: [String: String], _ extra: [String] = []) throws
+    static func archive(_ sandbox: Sandbox, _ bucket: String, _ environment: [String: String], _ extra: [String] = [])
+        throws
         -> CommandResult
     {
         try LogArchiveBinary.run(
-            ["123", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"] + extra, in: sandbox, environment: environment)
+            ["123", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"] + extra, in: sandbox,
+            environment: environment)
     }
 
     @Test func theContainerFullURIWithAnAuthorizationTokenGivesKeysTheStoreAccepts() throws {
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
-        let metadata = try FakeMetadata(for: server, authToken: "container-auth-token", logPath: sandbox.path("metadata.log"))
+        let metadata = try FakeMetadata(
+            for: server, authToken: "container-auth-token", logPath: sandbox.path("metadata.log"))
         let result = try Self.archive(
             sandbox, bucket,
             Self.environmentWithoutKeys(
@@ -54,7 +57,8 @@ import Testing
         let environment = Self.environmentWithoutKeys(
             server,
             [
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL, "AWS_CONTAINER_AUTHORIZATION_TOKEN": "stale",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL,
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": "stale",
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": sandbox.path("token"),
             ])
         let result = try Self.archive(sandbox, bucket, environment)
@@ -66,7 +70,8 @@ import Testing
         wrong["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = ""
         let refused = try Self.archive(other, bucket, wrong)
         #expect(refused.status == 1, "\(refused.errorOutput)")
-        #expect(refused.errorOutput.contains("container credentials at \(metadata.containerURL)"), "\(refused.errorOutput)")
+        #expect(
+            refused.errorOutput.contains("container credentials at \(metadata.containerURL)"), "\(refused.errorOutput)")
         #expect(refused.errorOutput.contains("HTTP 401"))
         #expect(!refused.errorOutput.contains("stale"), "the token is never printed")
         #expect(try other.snapshot() == before)
@@ -77,15 +82,21 @@ import Testing
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://example.com/credentials", "HOME": "/nonexistent",
         ])
         #expect(chain.problem?.contains("plain http to example.com") == true, "\(chain.problem ?? "")")
-        for allowed in ["http://127.0.0.1:9/c", "http://localhost/c", "http://169.254.170.23/v1/credentials", "https://example.com/c"] {
-            let chain = AWSCredentialChain.resolve(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": allowed, "HOME": "/nonexistent"])
+        for allowed in [
+            "http://127.0.0.1:9/c", "http://localhost/c", "http://169.254.170.23/v1/credentials",
+            "https://example.com/c",
+        ] {
+            let chain = AWSCredentialChain.resolve(environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": allowed, "HOME": "/nonexistent",
+            ])
             #expect(chain.problem == nil && chain.container?.url == allowed, "\(allowed)")
         }
     }
 
     @Test func theRelativeURIIsUnderTheECSAddressAndWinsOverTheFullURI() {
         let chain = AWSCredentialChain.resolve(environment: [
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/x",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/x",
             "HOME": "/nonexistent",
         ])
         #expect(chain.container?.url == "http://169.254.170.2/v2/credentials/abc")
@@ -100,12 +111,19 @@ import Testing
             sandbox, bucket,
             Self.environmentWithoutKeys(
                 server, ["AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.endpoint + "/"]),
-            ["--json"])
+            ["--json", "--trace", "trace.json"])
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         let requests = metadata.requests()
-        #expect(requests.map { "\($0["method"] ?? "") \($0["kind"] ?? "")" } == ["PUT token", "GET role", "GET credentials"], "\(requests)")
+        #expect(
+            requests.map { "\($0["method"] ?? "") \($0["kind"] ?? "")" } == [
+                "PUT token", "GET role", "GET credentials",
+            ], "\(requests)")
         #expect(requests.dropFirst().allSatisfy { $0["imds_token"] as? Bool == true })
         #expect(metadata.requests(kind: "imds-without-token").isEmpty)
+        // Where the keys came from is in the trace (what `doctor` prints too).
+        let trace = String(decoding: try sandbox.read("trace.json"), as: UTF8.self)
+        #expect(trace.contains("credentials from EC2 instance metadata at \(metadata.endpoint) (role logarchive-test-role)"))
+        #expect(trace.contains("\"credential_source\":\"imds\"") || trace.contains("\"credential_source\": \"imds\""))
     }
 
     @Test func withNothingAnywhereTheErrorNamesEverySourceTriedAndComesFast() throws {
@@ -120,7 +138,9 @@ import Testing
                 "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9",
             ])
         #expect(result.status == 64, "\(result.errorOutput)")
-        #expect(result.errorOutput.contains("no credentials found for the S3 store; tried: env (AWS_ACCESS_KEY_ID), profile [default]"))
+        #expect(
+            result.errorOutput.contains(
+                "no credentials found for the S3 store; tried: env (AWS_ACCESS_KEY_ID), profile [default]"))
         #expect(result.errorOutput.contains("ECS"))
         #expect(result.errorOutput.contains("IMDS"))
         #expect(Date().timeIntervalSince(started) < 5)
@@ -143,16 +163,22 @@ import Testing
         let fromConfig = try ArchiveCommandTests.projectWithIssue123()
         try fromConfig.write(
             "aws/config",
-            "[profile ci]\nregion = us-east-1\naws_access_key_id = \(server.accessKeyID)\naws_secret_access_key = \(server.secretAccessKey)\n")
+            "[profile ci]\nregion = us-east-1\naws_access_key_id = \(server.accessKeyID)\naws_secret_access_key = \(server.secretAccessKey)\n"
+        )
         let configured = try Self.archive(
-            fromConfig, bucket, Self.environmentWithoutKeys(server, ["AWS_CONFIG_FILE": fromConfig.path("aws/config"), "AWS_PROFILE": "ci"]))
+            fromConfig, bucket,
+            Self.environmentWithoutKeys(
+                server, ["AWS_CONFIG_FILE": fromConfig.path("aws/config"), "AWS_PROFILE": "ci"]))
         #expect(configured.status == 0, "\(configured.output) \(configured.errorOutput)")
 
         let missing = try Self.archive(
             try ArchiveCommandTests.projectWithIssue123(), bucket,
-            Self.environmentWithoutKeys(server, ["AWS_SHARED_CREDENTIALS_FILE": sandbox.path("aws/credentials"), "AWS_PROFILE": "nope"]))
+            Self.environmentWithoutKeys(
+                server, ["AWS_SHARED_CREDENTIALS_FILE": sandbox.path("aws/credentials"), "AWS_PROFILE": "nope"]))
         #expect(missing.status == 64)
-        #expect(missing.errorOutput.contains("AWS_PROFILE=nope names a profile that is in neither"), "\(missing.errorOutput)")
+        #expect(
+            missing.errorOutput.contains("AWS_PROFILE=nope names a profile that is in neither"),
+            "\(missing.errorOutput)")
     }
 
     /// The environment beats a profile, which beats the container endpoint, which beats IMDS.
@@ -160,8 +186,10 @@ import Testing
         let sandbox = try Sandbox()
         try sandbox.write("credentials", "[default]\naws_access_key_id = FROMFILE\naws_secret_access_key = s\n")
         var environment = [
-            "AWS_ACCESS_KEY_ID": "FROMENV", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SHARED_CREDENTIALS_FILE": sandbox.path("credentials"),
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c", "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:8",
+            "AWS_ACCESS_KEY_ID": "FROMENV", "AWS_SECRET_ACCESS_KEY": "s",
+            "AWS_SHARED_CREDENTIALS_FILE": sandbox.path("credentials"),
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:8",
             "HOME": sandbox.root,
         ]
         #expect(AWSCredentialChain.resolve(environment: environment).fixed?.source == .environment)
@@ -189,7 +217,8 @@ import Testing
     /// workers that find them stale wait for one fetch.
     @Test func temporaryCredentialsAreRefreshedBeforeTheyExpireOnceForAllWorkers() throws {
         let sandbox = try Sandbox()
-        let metadata = try FakeMetadata(key: "AKID", secret: "s", token: "t", expiresIn: 302, logPath: sandbox.path("metadata.log"))
+        let metadata = try FakeMetadata(
+            key: "AKID", secret: "s", token: "t", expiresIn: 302, logPath: sandbox.path("metadata.log"))
         let provider = AWSCredentialProvider(.container(ContainerCredentialsEndpoint(url: metadata.containerURL)))
         let first = try provider.credentials()
         #expect(first.sessionToken == "t" && first.expiration != nil)
@@ -210,7 +239,8 @@ import Testing
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         let metadata = try FakeMetadata(for: server, expiresIn: 200, logPath: sandbox.path("metadata.log"))
         let result = try Self.archive(
-            sandbox, bucket, Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL]))
+            sandbox, bucket,
+            Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL]))
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         // A listing, four logs, the manifest and the trace at least.
         #expect(metadata.requests(kind: "ecs").count >= 7, "\(metadata.requests().count)")
@@ -222,7 +252,8 @@ import Testing
         let bucket = try server.makeBucket()
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         let metadata = try FakeMetadata(for: server, logPath: sandbox.path("metadata.log"))
-        let environment = Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL])
+        let environment = Self.environmentWithoutKeys(
+            server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL])
         let result = try Self.archive(sandbox, bucket, environment, ["--json", "--trace", "trace.json"])
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         var outputs = result.output + result.errorOutput
@@ -230,16 +261,20 @@ import Testing
         for file in try sandbox.snapshot().keys where !file.hasPrefix("metadata.log") {
             outputs += String(decoding: (try? sandbox.read(file)) ?? Data(), as: UTF8.self)
         }
-        for key in try server.keys(in: bucket) { outputs += String(decoding: try server.download(bucket, key, into: sandbox), as: UTF8.self) }
+        for key in try server.keys(in: bucket) {
+            outputs += String(decoding: try server.download(bucket, key, into: sandbox), as: UTF8.self)
+        }
         #expect(outputs.contains("\"issue_number\""), "the outputs were read")
         #expect(!outputs.contains(server.secretAccessKey))
 
         // A session token the store refuses (SeaweedFS knows no STS session): the failure is said
         // without the token or the secret.
-        let tokened = try FakeMetadata(for: server, token: "SESSION-TOKEN-NEVER-SHOWN", logPath: sandbox.path("metadata2.log"))
+        let tokened = try FakeMetadata(
+            for: server, token: "SESSION-TOKEN-NEVER-SHOWN", logPath: sandbox.path("metadata2.log"))
         let other = try ArchiveCommandTests.projectWithIssue123()
         let refused = try Self.archive(
-            other, bucket, Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": tokened.containerURL]),
+            other, bucket,
+            Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": tokened.containerURL]),
             ["--json", "--trace", "trace.json"])
         let said = refused.output + refused.errorOutput
         #expect(!said.contains("SESSION-TOKEN-NEVER-SHOWN") && !said.contains(server.secretAccessKey), "\(said)")

@@ -9,7 +9,10 @@ public struct S3ObjectOptions: Sendable, Equatable {
     /// In the order given; keys are unique.
     public var tags: [Tag]
 
-    public init(storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, kmsKeyID: String? = nil, tags: [Tag] = []) {
+    public init(
+        storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil, kmsKeyID: String? = nil,
+        tags: [Tag] = []
+    ) {
         self.storageClass = storageClass
         self.serverSideEncryption = serverSideEncryption
         self.kmsKeyID = kmsKeyID
@@ -71,16 +74,19 @@ public struct S3ObjectOptions: Sendable, Equatable {
         return upper
     }
 
-    public static func serverSideEncryption(_ text: String, source: String) throws(ArchiveError) -> ServerSideEncryption {
+    public static func serverSideEncryption(_ text: String, source: String) throws(ArchiveError) -> ServerSideEncryption
+    {
         // AWS spells them AES256 and aws:kms; any case is taken, the header gets AWS's spelling.
-        guard let value = ServerSideEncryption.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+        guard let value = ServerSideEncryption.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() })
+        else {
             throw .badInput("invalid \(source) '\(text)': use AES256 or aws:kms")
         }
         return value
     }
 
     public static func kmsKeyID(_ text: String, source: String) throws(ArchiveError) -> String {
-        guard !text.isEmpty, text.count <= 2048, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+        guard !text.isEmpty, text.count <= 2048, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else {
             throw .badInput("invalid \(source) '\(text)': a KMS key id, ARN or alias/NAME, without spaces")
         }
         return text
@@ -99,14 +105,16 @@ public struct S3ObjectOptions: Sendable, Equatable {
             let value = String(item[item.index(after: equals)...]).trimmingWhitespace()
             guard (1...maximumTagKeyLength).contains(key.count), key.allSatisfy(isTagCharacter) else {
                 throw .badInput(
-                    "invalid \(source): the tag key '\(key)' must be 1 to \(maximumTagKeyLength) letters, digits, spaces or + - = . _ : / @")
+                    "invalid \(source): the tag key '\(key)' must be 1 to \(maximumTagKeyLength) letters, digits, spaces or + - = . _ : / @"
+                )
             }
             guard !key.lowercased().hasPrefix("aws:") else {
                 throw .badInput("invalid \(source): the tag key '\(key)' starts with aws:, which AWS keeps for itself")
             }
             guard value.count <= maximumTagValueLength, value.allSatisfy(isTagCharacter) else {
                 throw .badInput(
-                    "invalid \(source): the value of tag '\(key)' must be at most \(maximumTagValueLength) letters, digits, spaces or + - = . _ : / @")
+                    "invalid \(source): the value of tag '\(key)' must be at most \(maximumTagValueLength) letters, digits, spaces or + - = . _ : / @"
+                )
             }
             guard !tags.contains(where: { $0.key == key }) else {
                 throw .badInput("invalid \(source): the tag key '\(key)' is given twice")

@@ -49,7 +49,8 @@ public struct AWSCredentialChain: Sendable {
         switch (key, secret) {
         case (let key?, let secret?):
             fixed = AWSCredentials(
-                accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"), source: .environment)
+                accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"),
+                source: .environment)
             return
         case (.some, nil):
             throw .badInput("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: the S3 store needs both")
@@ -65,11 +66,17 @@ public struct AWSCredentialChain: Sendable {
         let configFile = value("AWS_CONFIG_FILE") ?? Paths.join(home, ".aws/config")
         let profile = value("AWS_PROFILE") ?? "default"
         let fromCredentials = SharedCredentialsFile.read(credentialsFile, section: profile)
-        let fromConfig = SharedCredentialsFile.read(configFile, section: profile == "default" ? "default" : "profile \(profile)")
+        let fromConfig = SharedCredentialsFile.read(
+            configFile, section: profile == "default" ? "default" : "profile \(profile)")
         for (values, file) in [(fromCredentials, credentialsFile), (fromConfig, configFile)] {
-            guard let values, values["aws_access_key_id"] != nil || values["aws_secret_access_key"] != nil else { continue }
-            guard let key = values["aws_access_key_id"], let secret = values["aws_secret_access_key"], !key.isEmpty, !secret.isEmpty else {
-                throw .badInput("the profile [\(profile)] in \(file) needs both aws_access_key_id and aws_secret_access_key")
+            guard let values, values["aws_access_key_id"] != nil || values["aws_secret_access_key"] != nil else {
+                continue
+            }
+            guard let key = values["aws_access_key_id"], let secret = values["aws_secret_access_key"], !key.isEmpty,
+                !secret.isEmpty
+            else {
+                throw .badInput(
+                    "the profile [\(profile)] in \(file) needs both aws_access_key_id and aws_secret_access_key")
             }
             fixed = AWSCredentials(
                 accessKeyID: key, secretAccessKey: secret, sessionToken: values["aws_session_token"],
@@ -78,7 +85,8 @@ public struct AWSCredentialChain: Sendable {
         }
         if value("AWS_PROFILE") != nil, fromCredentials == nil, fromConfig == nil {
             // The SDKs stop here too: a named profile that does not exist is a mistake, not a hint.
-            throw .badInput("AWS_PROFILE=\(profile) names a profile that is in neither \(credentialsFile) nor \(configFile)")
+            throw .badInput(
+                "AWS_PROFILE=\(profile) names a profile that is in neither \(credentialsFile) nor \(configFile)")
         }
         tried.append("profile [\(profile)] (\(credentialsFile), \(configFile))")
 
@@ -108,7 +116,8 @@ public struct AWSCredentialChain: Sendable {
         }
         var endpoint = value("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? AWSCredentialChain.instanceMetadataHost
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-            throw .badInput("invalid AWS_EC2_METADATA_SERVICE_ENDPOINT '\(endpoint)': it must start with http:// or https://")
+            throw .badInput(
+                "invalid AWS_EC2_METADATA_SERVICE_ENDPOINT '\(endpoint)': it must start with http:// or https://")
         }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         instanceMetadata = InstanceMetadataEndpoint(base: endpoint)
@@ -135,7 +144,8 @@ enum SharedCredentialsFile {
                 continue
             }
             guard section == wanted, let equals = line.firstIndex(of: "=") else { continue }
-            values[line[..<equals].trimmingWhitespace().lowercased()] = line[line.index(after: equals)...].trimmingWhitespace()
+            values[line[..<equals].trimmingWhitespace().lowercased()] = line[line.index(after: equals)...]
+                .trimmingWhitespace()
         }
         return found ? values : nil
     }

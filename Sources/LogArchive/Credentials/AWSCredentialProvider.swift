@@ -32,11 +32,15 @@ public final class AWSCredentialProvider: Sendable {
 
     /// The provider the chain names: its fixed credentials, else the container endpoint, else
     /// instance metadata. Throws a bad-input error naming every place tried when there is none.
-    public static func make(_ chain: AWSCredentialChain, client: HTTPClient = HTTPClient()) throws(ArchiveError) -> AWSCredentialProvider {
+    public static func make(_ chain: AWSCredentialChain, client: HTTPClient = HTTPClient()) throws(ArchiveError)
+        -> AWSCredentialProvider
+    {
         if let problem = chain.problem { throw .badInput(problem) }
         if let fixed = chain.fixed { return AWSCredentialProvider(.fixed(fixed), client: client) }
         if let container = chain.container { return AWSCredentialProvider(.container(container), client: client) }
-        if let metadata = chain.instanceMetadata { return AWSCredentialProvider(.instanceMetadata(metadata), client: client) }
+        if let metadata = chain.instanceMetadata {
+            return AWSCredentialProvider(.instanceMetadata(metadata), client: client)
+        }
         throw noCredentials(tried: chain.tried, detail: nil)
     }
 
@@ -44,7 +48,8 @@ public final class AWSCredentialProvider: Sendable {
         .badInput(
             "no credentials found for the S3 store; tried: \(tried.joined(separator: ", "))"
                 + (detail.map { "; \($0)" } ?? "")
-                + ". Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where ECS or EC2 instance metadata gives a role")
+                + ". Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where ECS or EC2 instance metadata gives a role"
+        )
     }
 
     /// Credentials good for at least the refresh window (or the last ones, while they still

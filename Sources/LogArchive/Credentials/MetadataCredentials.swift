@@ -10,7 +10,8 @@ public struct ContainerCredentialsEndpoint: Sendable, Equatable {
     static func checkAllowed(_ url: String) throws(ArchiveError) {
         if url.hasPrefix("https://") { return }
         guard url.hasPrefix("http://") else {
-            throw .badInput("invalid AWS_CONTAINER_CREDENTIALS_FULL_URI '\(url)': it must be an http:// or https:// URL")
+            throw .badInput(
+                "invalid AWS_CONTAINER_CREDENTIALS_FULL_URI '\(url)': it must be an http:// or https:// URL")
         }
         let authority = url.dropFirst(7).prefix(while: { $0 != "/" && $0 != "?" })
         let host: Substring
@@ -64,28 +65,36 @@ public struct InstanceMetadataEndpoint: Sendable, Equatable {
     func fetch(client: HTTPClient) throws(CredentialFetchError) -> AWSCredentials {
         let tokenResponse = try MetadataRequest.perform(
             client, "PUT", base + "/latest/api/token",
-            headers: [(name: "X-aws-ec2-metadata-token-ttl-seconds", value: "\(InstanceMetadataEndpoint.tokenTTLSeconds)")])
+            headers: [
+                (name: "X-aws-ec2-metadata-token-ttl-seconds", value: "\(InstanceMetadataEndpoint.tokenTTLSeconds)")
+            ])
         guard tokenResponse.status == 200, !tokenResponse.body.isEmpty else {
-            throw CredentialFetchError("the instance metadata service at \(base) gave no IMDSv2 token (HTTP \(tokenResponse.status))")
+            throw CredentialFetchError(
+                "the instance metadata service at \(base) gave no IMDSv2 token (HTTP \(tokenResponse.status))")
         }
         let token = tokenResponse.bodyText.trimmingWhitespace()
         let withToken = [(name: "X-aws-ec2-metadata-token", value: token)]
-        let roles = try MetadataRequest.perform(client, "GET", base + InstanceMetadataEndpoint.credentialsPath, headers: withToken)
+        let roles = try MetadataRequest.perform(
+            client, "GET", base + InstanceMetadataEndpoint.credentialsPath, headers: withToken)
         guard roles.status == 200 else {
             throw CredentialFetchError(
                 roles.status == 404
                     ? "the instance at \(base) has no IAM role (instance profile)"
                     : "the instance metadata service at \(base) answered HTTP \(roles.status) for the role name")
         }
-        guard let role = roles.bodyText.split(whereSeparator: \.isNewline).first.map({ $0.trimmingWhitespace() }), !role.isEmpty else {
+        guard let role = roles.bodyText.split(whereSeparator: \.isNewline).first.map({ $0.trimmingWhitespace() }),
+            !role.isEmpty
+        else {
             throw CredentialFetchError("the instance at \(base) has no IAM role (instance profile)")
         }
         let url = base + InstanceMetadataEndpoint.credentialsPath + S3Addressing.encode(role)
         let response = try MetadataRequest.perform(client, "GET", url, headers: withToken)
         guard response.status == 200 else {
-            throw CredentialFetchError("the instance metadata service at \(base) answered HTTP \(response.status) for the role \(role)")
+            throw CredentialFetchError(
+                "the instance metadata service at \(base) answered HTTP \(response.status) for the role \(role)")
         }
-        return try MetadataRequest.credentials(from: response, at: url, source: .instanceMetadata(endpoint: base, role: role))
+        return try MetadataRequest.credentials(
+            from: response, at: url, source: .instanceMetadata(endpoint: base, role: role))
     }
 }
 
@@ -114,7 +123,8 @@ enum MetadataRequest {
     }
 
     /// `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}`, as ECS and IMDS both answer.
-    static func credentials(from response: HTTPResponse, at url: String, source: AWSCredentialSource) throws(CredentialFetchError)
+    static func credentials(from response: HTTPResponse, at url: String, source: AWSCredentialSource)
+        throws(CredentialFetchError)
         -> AWSCredentials
     {
         let fields: (key: String?, secret: String?, token: String?, expiration: String?, code: String?)
@@ -122,7 +132,8 @@ enum MetadataRequest {
             var reader = try JSONObjectReader(JSONParser.parse(response.body), path: "")
             fields = (
                 try reader.optionalString("AccessKeyId"), try reader.optionalString("SecretAccessKey"),
-                try reader.optionalString("Token"), try reader.optionalString("Expiration"), try reader.optionalString("Code")
+                try reader.optionalString("Token"), try reader.optionalString("Expiration"),
+                try reader.optionalString("Code")
             )
         } catch {
             // The body may hold a secret: say only that it is not the expected JSON.

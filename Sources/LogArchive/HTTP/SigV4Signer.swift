@@ -34,12 +34,15 @@ struct SigV4Signer {
         let signedHeaders = names.joined(separator: ";")
         let payloadHash = canonical["x-amz-content-sha256"] ?? "UNSIGNED-PAYLOAD"
         let canonicalRequest = [
-            method, parts.path, parts.query, names.map { "\($0):\(canonical[$0] ?? "")\n" }.joined(), signedHeaders, payloadHash,
+            method, parts.path, parts.query, names.map { "\($0):\(canonical[$0] ?? "")\n" }.joined(), signedHeaders,
+            payloadHash,
         ].joined(separator: "\n")
 
         let scope = "\(day)/\(signing.region)/\(signing.service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, SigV4Signer.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))]
-            .joined(separator: "\n")
+        let stringToSign = [
+            "AWS4-HMAC-SHA256", amzDate, scope, SigV4Signer.hex(SHA256.hash(data: Array(canonicalRequest.utf8))),
+        ]
+        .joined(separator: "\n")
         var key = SymmetricKey(data: Array(("AWS4" + signing.secretAccessKey).utf8))
         for step in [day, signing.region, signing.service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(step.utf8), using: key)))
@@ -48,7 +51,8 @@ struct SigV4Signer {
         added.append(
             (
                 name: "Authorization",
-                value: "AWS4-HMAC-SHA256 Credential=\(signing.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+                value:
+                    "AWS4-HMAC-SHA256 Credential=\(signing.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
             ))
         return added
     }

@@ -59,6 +59,14 @@ public struct ArchivePipeline: Sendable {
     }
 
     private func runAsGiven(_ request: ArchiveRequest) -> ArchiveReport {
+        if let store = context.store as? S3Store {
+            // Where the keys came from, never the keys: what `doctor` and a failed run's trace need.
+            var attributes = JSONObject()
+            attributes["credential_source"] = .string(store.credentialSource.kind)
+            context.note(
+                "store.credentials", by: "store", about: store.location, "credentials from \(store.credentialSource)",
+                attributes: attributes)
+        }
         let runner = PipelineRunner(context: context)
         var report = ArchiveReport(
             issue: request.issue, outcome: .failed, storeLocation: context.store.location, indexPath: context.index.path)

@@ -14,7 +14,8 @@ final class FakeMetadata: @unchecked Sendable {
         logPath: String
     ) throws {
         var arguments = [
-            Repository.root + "/scripts/fake_metadata.py", "--key", key, "--secret", secret, "--expires-in", "\(expiresIn)",
+            Repository.root + "/scripts/fake_metadata.py", "--key", key, "--secret", secret, "--expires-in",
+            "\(expiresIn)",
             "--log", logPath,
         ]
         if let token { arguments += ["--token", token] }
@@ -24,11 +25,14 @@ final class FakeMetadata: @unchecked Sendable {
     }
 
     /// For the test S3 server's own keys.
-    convenience init(for server: S3TestServer, token: String? = nil, expiresIn: Int = 3600, authToken: String? = nil, logPath: String)
+    convenience init(
+        for server: S3TestServer, token: String? = nil, expiresIn: Int = 3600, authToken: String? = nil, logPath: String
+    )
         throws
     {
         try self.init(
-            key: server.accessKeyID, secret: server.secretAccessKey, token: token, expiresIn: expiresIn, authToken: authToken,
+            key: server.accessKeyID, secret: server.secretAccessKey, token: token, expiresIn: expiresIn,
+            authToken: authToken,
             logPath: logPath)
     }
 
@@ -39,7 +43,9 @@ final class FakeMetadata: @unchecked Sendable {
     /// The requests it answered: method, path, status, kind, imds_token, authorization.
     func requests() -> [[String: Any]] {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     func requests(kind: String) -> [[String: Any]] { requests().filter { $0["kind"] as? String == kind } }
