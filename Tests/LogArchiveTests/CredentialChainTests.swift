@@ -246,6 +246,33 @@ import Testing
         #expect(metadata.requests(kind: "ecs").count >= 7, "\(metadata.requests().count)")
     }
 
+    /// A store that counts the temporary credentials as expired before their Expiration (its
+    /// clock is ahead): the request is sent again with freshly fetched ones.
+    @Test func anExpiredTokenAnswerFetchesNewCredentialsAndTheRequestIsSentAgain() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let metadata = try FakeMetadata(for: server, logPath: sandbox.path("metadata.log"))
+        let proxy = try FaultProxy(
+            ["--fail-first", "1", "--modes", "expiredtoken", "--only-methods", "PUT"], logPath: sandbox.path("proxy.log"))
+        var environment = Self.environmentWithoutKeys(server, ["AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL])
+        environment["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
+        let result = try Self.archive(sandbox, bucket, environment)
+        #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
+        #expect(try proxy.requests().contains { $0["fault"] as? String == "expiredtoken" })
+        #expect(metadata.requests(kind: "ecs").count == 2, "fetched at the start, and again after ExpiredToken")
+
+        // Long-lived keys cannot be renewed: the same answer fails the file without retries.
+        let fixed = try ArchiveCommandTests.projectWithIssue123()
+        let again = try FaultProxy(
+            ["--fail-first", "1", "--modes", "expiredtoken", "--only-methods", "PUT"], logPath: fixed.path("proxy.log"))
+        let refused = try Self.archive(fixed, bucket, server.environment(through: again.endpoint))
+        #expect(refused.status == 3, "\(refused.output) \(refused.errorOutput)")
+        let requests = try again.requests()
+        let faulted = try #require(requests.first { $0["fault"] as? String == "expiredtoken" }?["path"] as? String)
+        #expect(requests.filter { $0["path"] as? String == faulted }.count == 1, "not sent again: \(requests)")
+    }
+
     /// The secret key and the session token appear in no output, trace, index or stored manifest.
     @Test func theSecretAndTheSessionTokenAreNeverPrintedTracedOrIndexed() throws {
         let server = try S3TestServer.require()
