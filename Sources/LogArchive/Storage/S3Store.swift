@@ -237,7 +237,7 @@ public struct S3Store: ObjectStore {
     public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var delivered: Int64 = 0
         do {
-            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3) { _, stallTimeout in
+            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: classify) { _, stallTimeout in
                 // A retry starts the object again: skip what an interrupted attempt already handed on.
                 var skip = delivered
                 let response = try client.perform(try request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
@@ -251,7 +251,11 @@ public struct S3Store: ObjectStore {
                     try sink(chunk)
                     delivered += Int64(chunk.count)
                 }
-                guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: "download \(key)") }
+                guard (200..<300).contains(response.status) else {
+                    let error = S3Error(response: response, operation: "download \(key)")
+                    if error.code == "ExpiredToken" { credentials.invalidate() }
+                    throw error
+                }
                 return response
             }
         } catch let error as S3Error where error.status == 404 {
