@@ -73,12 +73,10 @@ struct StoreContents {
         CrashCase(point: "after-upload", skip: 3),
         CrashCase(point: "index-after-backup"),
         CrashCase(point: "index-after-tmp-write"),
-        // A first archive writes three index files: the root (once, it is new), the entry with
-        // every file pending, then the index stage's complete entry. Between, only the journal.
+        // A first archive writes two index files: the root (once, it is new), then the index
+        // stage's entry. Before that, the run's entry and statuses are in its journal only.
         CrashCase(point: "index-after-tmp-write", skip: 1),
-        CrashCase(point: "index-after-tmp-write", skip: 2),
         CrashCase(point: "index-after-rename", skip: 1),
-        CrashCase(point: "index-after-rename", skip: 2),
         CrashCase(point: "after-index"),
         CrashCase(point: "after-comment"),
         CrashCase(point: "before-clean"),

@@ -185,6 +185,22 @@ public struct IndexStore: Sendable {
         return entry
     }
 
+    /// Fails when the file system holding the index has less room than writing `entry` takes: a
+    /// temporary copy of the file that will hold it, beside the old one (whose backup is a hard
+    /// link). A run checks it before its uploads, since its one index write comes after them.
+    func checkRoomForWriting(_ entry: ArchiveEntry) throws(ArchiveError) {
+        let entryBytes = Int64(IndexFileText.bytes(of: entry).count)
+        let own = ownFile(for: entry.issueNumber)
+        let file = FileSystem.exists(own.path) || IndexStore.needsOwnFile(hasOne: false, bytes: Int(entryBytes)) ? own : shard(for: entry.issueNumber)
+        let current = (try? FileStatus.of(file.path))?.size ?? 0
+        // The entry, its headline in the summary, and room for the file system's own blocks.
+        let needed = current + entryBytes + (64 << 10)
+        guard let free = FileSystem.freeBytes(at: folder), free < needed else { return }
+        throw .failure(
+            "not enough free space to write the archive index: \(file.path) needs about \(ByteCount.format(needed)) and its file system has \(ByteCount.format(free)) free. Free some space and run again"
+        )
+    }
+
     /// `text` with the issue's entry replaced, added or removed, its layout worked out from the splice.
     private func spliced(_ text: IndexFileText, _ issue: IssueNumber, _ entryBytes: [UInt8]?, _ updated: String, in file: IndexFile)
         throws(ArchiveError) -> IndexFileText

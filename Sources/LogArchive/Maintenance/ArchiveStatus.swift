@@ -62,10 +62,14 @@ public struct ArchiveStatus: Sendable {
     /// One issue's entry, reading only the files that can hold it, or a failure naming the index
     /// when the issue is not in it.
     public static func entry(for issue: IssueNumber, in store: IndexStore) throws(ArchiveError) -> ArchiveEntry {
-        guard let entry = try store.entry(for: issue) else {
-            throw .failure("issue #\(issue) is not in the archive index \(store.path)")
+        if let entry = try store.entry(for: issue) { return entry }
+        // A first archive in progress, or stopped before its index write with nothing to record:
+        // its journal holds the entry it began with, and the statuses since.
+        let logsDirectory = Paths.parent(of: store.path)
+        if let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue) {
+            return UploadJournal.replay(onto: begun, logsDirectory: logsDirectory)
         }
-        return entry
+        throw .failure("issue #\(issue) is not in the archive index \(store.path)")
     }
 
     public var isEmpty: Bool { totals.issues == 0 }

@@ -1,6 +1,7 @@
-/// The archive a run left when it stopped after its uploads but before its last index write (the
+/// The archive a run left when it stopped after its uploads but before its index write (the
 /// write failed, on a full disk say, or the run was killed): its journal (`UploadJournal`) says
-/// `uploaded` for logs the store holds verified, while the index still says `pending`.
+/// `uploaded` for logs the store holds verified, while the index still holds the entry as it was
+/// before the run, or none.
 ///
 /// Whichever command next touches the issue finishes that run's job here, under the issue's run
 /// lock: the entry is written once with the journal's statuses; when the caller asks, the local
@@ -109,24 +110,32 @@ public struct UnfinishedArchive: Sendable {
     /// `finish` for a caller that already holds the issue's run lock (`ArchivePipeline`).
     func finishHoldingRunLock(_ issue: IssueNumber, localCopies: LocalCopies) throws(ArchiveError) -> Finished? {
         let journal = UploadJournal.path(logsDirectory: logsDirectory, issue: issue)
-        guard FileSystem.exists(journal), let indexed = try index.entry(for: issue) else { return nil }
-        let replayed = UploadJournal.replay(onto: indexed, logsDirectory: logsDirectory)
+        guard FileSystem.exists(journal) else { return nil }
+        let indexed = try index.entry(for: issue)
+        // The entry the run began with, from the journal's first line (older journals have none:
+        // their run wrote it to the index as pending).
+        let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue)
+        guard let base = begun ?? indexed else { return nil }
+        let replayed = UploadJournal.replay(onto: base, logsDirectory: logsDirectory)
         // Only a change of status is worth a write: a journal whose run stopped before any upload
         // ended differs from the index in attempt counts alone, and the next archive run replaces it.
+        var indexedStatus: [String: UploadStatus] = [:]
+        for log in indexed?.logs ?? [] { indexedStatus[log.remotePath] = log.uploadStatus }
         let changedKeys = Set(
-            zip(indexed.logs, replayed.logs).filter { $0.uploadStatus != $1.uploadStatus }.map { $1.remotePath })
+            replayed.logs.filter { $0.uploadStatus != (indexedStatus[$0.remotePath] ?? .pending) }.map(\.remotePath))
         // A journal the index already agrees with, beside a complete entry, marks local copies its
         // run never cleaned (a command that keeps them leaves it so): only `cleanup` acts on it.
-        guard !changedKeys.isEmpty || (localCopies == .removedWhenVerified && indexed.uploadComplete) else {
+        guard !changedKeys.isEmpty || (localCopies == .removedWhenVerified && indexed?.uploadComplete == true) else {
             return nil
         }
-        var written = indexed
+        var written = indexed ?? replayed
         if !changedKeys.isEmpty {
             do {
-                // Replayed again under the shard's lock, onto the entry as it is there.
+                // Replayed again under the shard's lock, onto the entry the run began with, or
+                // the entry as it is there.
                 written =
                     try index.update(issue: issue) { entry in
-                        entry = entry.map { UploadJournal.replay(onto: $0, logsDirectory: logsDirectory) }
+                        entry = (begun ?? entry).map { UploadJournal.replay(onto: $0, logsDirectory: logsDirectory) }
                     } ?? replayed
             } catch {
                 let reason = (error as? ArchiveError)?.message ?? "\(error)"

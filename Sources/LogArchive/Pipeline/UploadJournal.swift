@@ -2,17 +2,20 @@ import Foundation
 
 /// Keeps the record of a run's uploads truthful at a cost that does not grow with the index.
 ///
-/// The issue's entry is written to the index once, with every file `pending`, before the first
-/// byte goes out (`begin`); the index stage writes it once more at the end. Both are built by the
-/// same `ArchiveEntryBuilder`. Between those two writes each status change of this run's records
-/// (`retrying` with the error, then `uploaded` or `failed`) is kept here and appended as one JSON
-/// line to `<logs-dir>/.archive-journal-<issue>.jsonl`, never through the index.
+/// Before the first byte goes out (`begin`), the issue's entry with every file of this run
+/// `pending` is written as the first line of `<logs-dir>/.archive-journal-<issue>.jsonl` and
+/// synced; the index is not touched. Each status change of this run's records (`retrying` with the
+/// error, then `uploaded` or `failed`) is appended as one JSON line; the index stage then writes
+/// the entry to the index once, the run's only index write. Both entries are built by the same
+/// `ArchiveEntryBuilder`. A 2 MB shard is written once per archive, not twice.
 ///
 /// A line is appended only after what it says happened (`uploaded` after the stored object was
 /// read back), so a kill at any instant leaves a journal that claims no more than the store holds,
-/// and the index, still `pending`, claims less. Losing the last lines to a crash loses only
-/// knowledge the next run finds again by asking the store; so lines are synced in groups (every
-/// `syncEvery` lines or `syncInterval` seconds, and at the end), not one fsync each.
+/// and an index that claims less (the entry as it was before the run, or none).
+/// `UnfinishedArchive` records what such a journal says in the index the next time a command
+/// touches the issue. Losing the last lines to a crash loses only knowledge the next run finds
+/// again by asking the store; so lines are synced in groups (every `syncEvery` lines or
+/// `syncInterval` seconds, and at the end), not one fsync each.
 final class UploadJournal: @unchecked Sendable {
     static let syncEvery = 64
     static let syncInterval: UInt64 = 250_000_000
@@ -59,12 +62,17 @@ final class UploadJournal: @unchecked Sendable {
         return retryCount
     }
 
-    /// The first of the run's two index writes: the entry with this run's files as they stand
-    /// (`pending`). Then a fresh journal is started (a stopped run's lines were already replayed
-    /// into the entry validate read).
+    /// Starts the journal with the entry as it stands (every file of this run `pending`), synced,
+    /// before the first upload; a stopped run's lines were already replayed into the entry
+    /// validate read. The index is prepared (created, or migrated from a single file) but not
+    /// written, and the room its one write needs at the end is checked now, so that a full disk
+    /// fails the run before anything is uploaded. Where the journal cannot be written, the
+    /// pending entry goes to the index instead, as the record a kill must leave.
     func begin(in index: IndexStore) throws(ArchiveError) {
+        let pending = entry.entry(with: records)
         do {
-            try index.upsert(entry.entry(with: records))
+            try index.prepareLayout()
+            try index.checkRoomForWriting(pending)
         } catch let error as ArchiveError {
             throw error
         } catch {
@@ -72,11 +80,40 @@ final class UploadJournal: @unchecked Sendable {
         }
         do {
             FileSystem.removeIfPresent(path)
-            file = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC)
+            let file = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC)
+            self.file = file
+            let header = JSONValue.object(JSONObject([(UploadJournal.entryKey, pending.json)]))
+            try file.write(Array((JSONWriter.compact(header) + "\n").utf8))
+            try file.sync()
+            return
         } catch {
-            // Only the journal's knowledge is lost: the index says `pending` until the index stage.
-            writeFailure = .failure("cannot start the upload journal \(path): \(error)")
+            try? file?.close()
+            file = nil
+            FileSystem.removeIfPresent(path)
         }
+        do {
+            try index.upsert(pending)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw .failure("\(error)")
+        }
+        writeFailure = .failure("cannot start the upload journal \(path); the index records the run's files as pending instead")
+    }
+
+    /// The key of the journal's first line, which holds the entry the run began with.
+    static let entryKey = "entry"
+
+    /// The entry a run's journal began with; nil for a journal without one (written by a version
+    /// that kept the pending entry in the index) or none.
+    static func pendingEntry(logsDirectory: String, issue: IssueNumber) -> ArchiveEntry? {
+        let path = path(logsDirectory: logsDirectory, issue: issue)
+        guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20),
+            let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first,
+            case .object(let header)? = try? JSONParser.parse(Array(line)), let json = header[entryKey],
+            let entry = try? ArchiveEntry(json: json, path: "journal"), entry.issueNumber == issue
+        else { return nil }
+        return entry
     }
 
     /// Changes this run's log number `position` and appends its new state to the journal.

@@ -68,8 +68,15 @@ public struct LocalDirectoryStore: ObjectStore {
 
     public func put(bytes: [UInt8], key: String) throws {
         let destination = path(for: key)
-        try FileSystem.createDirectories(Paths.parent(of: destination))
+        let folder = Paths.parent(of: destination)
+        try FileSystem.createDirectories(folder)
         try FileSystem.writeAtomically(bytes, to: destination)
+        // A run killed while writing this key (a manifest, under the run lock) left its
+        // temporary, `name.tmp-PID`: the key is whole now, so what is left of that is junk.
+        let leftover = Paths.lastComponent(of: destination) + ".tmp-"
+        for name in (try? FileSystem.contents(of: folder)) ?? [] where name.hasPrefix(leftover) {
+            FileSystem.removeIfPresent(Paths.join(folder, name))
+        }
     }
 
     public func head(key: String) throws -> StoredObject? {

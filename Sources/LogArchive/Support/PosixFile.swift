@@ -245,6 +245,15 @@ public enum FileSystem {
         isDirectory(path) && access(path, W_OK | X_OK) == 0
     }
 
+    /// The bytes this process may still write on the file system holding `path` (root may use
+    /// the blocks reserved for it); nil when that cannot be asked.
+    public static func freeBytes(at path: String) -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        let blocks = geteuid() == 0 ? info.f_bfree : info.f_bavail
+        return Int64(blocks) * Int64(info.f_frsize)
+    }
+
     /// Makes and removes a folder in `directory`: `access(2)` says yes where the kernel still
     /// refuses to create anything (`/proc` and `/sys` as root, some FUSE and network mounts).
     public static func probeCreating(in directory: String) throws(FileSystemError) {

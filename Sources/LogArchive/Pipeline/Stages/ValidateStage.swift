@@ -16,8 +16,10 @@ public struct ValidateStage: PipelineStage {
             context.notice(
                 "the store \(context.store.location) did not answer (\(error)); retrying in \(UploadStage.seconds(delay)) (attempt \(attempt + 1))")
         })
-        // A stopped run's journal knows which of the entry's files it stored since the index said `pending`.
-        let previous = try context.index.entry(for: request.issue).map {
+        // A stopped run's journal begins with the entry that run was writing (newer than the
+        // index's, if any) and knows which of its files it stored since.
+        let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: request.issue)
+        let previous = try (begun ?? context.index.entry(for: request.issue)).map {
             UploadJournal.replay(onto: $0, logsDirectory: logsDirectory)
         }
         switch request.mode {
