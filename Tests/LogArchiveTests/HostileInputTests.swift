@@ -224,6 +224,33 @@ import Testing
         #expect(result.errorOutput.contains("index"))
     }
 
+    /// The logs dir on a 1 MiB tmpfs holding a shard of about 400 KB, with less room left than a
+    /// copy of it: the run's one index write, which comes after the uploads, could not be made,
+    /// so the run stops before anything is uploaded or written.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aDiskTooFullForTheIndexWriteStopsTheRunBeforeAnyUpload() throws {
+        let sandbox = try Sandbox()
+        let mountPoint = sandbox.path("logs")
+        guard (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs logs").requireSuccess()) != nil else {
+            return  // No tmpfs here (a container without CAP_SYS_ADMIN): nothing to prove.
+        }
+        defer { _ = try? sandbox.shell("umount '\(mountPoint)'") }
+        for folder in LogType.allCases.map(\.folder) + [".archive-index"] { try sandbox.shell("mkdir logs/\(folder)").requireSuccess() }
+        try sandbox.write("logs/.archive-index.json", #"{"schema_version": "1.0", "archives": []}"#)
+        let entries = (100..<199).filter { $0 != 123 }.map {
+            "{\"issue_number\": \"\($0)\", \"issue_title\": \"\(String(repeating: "t", count: 4_000))\", \"logs\": []}"
+        }
+        try sandbox.write("logs/.archive-index/issues-000100-000199.json", "{\"schema_version\": \"1.0\", \"archives\": [\(entries.joined(separator: ","))]}")
+        try sandbox.write("logs/builds/123-build.log", "small\n")
+        let shardSize = try sandbox.read("logs/.archive-index/issues-000100-000199.json").count
+        // What is left is about half the shard: the backup (a hard link) would fit, the temporary not.
+        try sandbox.shell("head -c \((1 << 20) - shardSize - shardSize / 2 - 8 * 4096) /dev/zero > logs/filler").requireSuccess()
+        let result = try Self.expectRefused(
+            ["123", "--no-commit", "--no-comment"], in: sandbox, status: 1, mentioning: "not enough free space to write the archive index")
+        #expect(result.errorOutput.contains("nothing was uploaded"), "\(result.errorOutput)")
+        #expect(!sandbox.exists(".logarchive-store/archive"))
+    }
+
     /// The local store on a 1 MiB tmpfs and a 2 MB log that cannot be compressed: its upload fails
     /// with ENOSPC, so the archive is partial and truthful (the big one `failed` with the reason,
     /// the small one uploaded or failed the same way, as the concurrent uploads fall), the big log is kept and no `.part` is left; once the store has
