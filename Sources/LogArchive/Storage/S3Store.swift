@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, SeaweedFS, GCS interop) over
 /// libcurl with SigV4.
@@ -14,12 +15,15 @@ public struct S3Store: ObjectStore {
     public let signing: AWSSigning
     public let retry: RetryPolicy
     private let addressing: S3Addressing
-    private let client = HTTPClient()
+    private let client: HTTPClient
 
     /// SHA-256 of the empty string: the payload hash of requests without a body.
     static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-    public init(bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy) throws(ArchiveError) {
+    /// `logger` hears each request (`HTTPClient`) and each retry decision.
+    public init(bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy, logger: Logger = .discarding)
+        throws(ArchiveError)
+    {
         guard let accessKeyID = settings.accessKeyID else {
             throw .badInput(
                 "the S3 store s3://\(bucket)/\(prefix) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)"
@@ -31,7 +35,10 @@ public struct S3Store: ObjectStore {
         self.bucket = bucket
         self.prefix = prefix
         self.settings = settings
+        var retry = retry
+        retry.logger = logger
         self.retry = retry
+        client = HTTPClient(logger: logger)
         signing = AWSSigning(
             accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken, region: settings.region)
         addressing = S3Addressing(endpoint: settings.endpoint, region: settings.region, bucket: bucket)
@@ -73,8 +80,10 @@ public struct S3Store: ObjectStore {
         try retry.run(
             stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3,
             onRetry: { attempt, error, delay in onRetry?(attempt, error, delay) }
-        ) { _, stallTimeout in
-            let response = try client.perform(make(stallTimeout))
+        ) { attempt, stallTimeout in
+            var request = make(stallTimeout)
+            request.attempt = attempt
+            let response = try client.perform(request)
             guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: operation) }
             return response
         }
@@ -197,10 +206,12 @@ public struct S3Store: ObjectStore {
     public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var delivered: Int64 = 0
         do {
-            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3) { _, stallTimeout in
+            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3) { attempt, stallTimeout in
                 // A retry starts the object again: skip what an interrupted attempt already handed on.
                 var skip = delivered
-                let response = try client.perform(request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
+                var get = request("GET", key: key, stallTimeout: stallTimeout)
+                get.attempt = attempt
+                let response = try client.perform(get) { chunk in
                     var chunk = chunk
                     if skip > 0 {
                         let skipped = Int(min(Int64(chunk.count), skip))
