@@ -216,5 +216,7 @@ import Testing
             "git", "push", "https://u:\(Self.githubToken)@example.com/r.git", "-m", "two\nlines",
         ])
         #expect(line == "git push 'https://<redacted>@example.com/r.git' -m 'two\\nlines'")
+        let long = LogRedaction.commandLine(["git", "commit", "-m", String(repeating: "x", count: 500)])
+        #expect(long.hasPrefix("git commit -m 'xxx") && long.hasSuffix("… (500 characters)'") && long.count < 200)
     }
 }

@@ -56,12 +56,22 @@ public enum LogRedaction {
     }
 
     /// A command line as it may be logged: each argument that is a URL with its credentials
-    /// redacted, quoted as a shell takes it back, newlines shown as `\n` so a record stays one line.
+    /// redacted, quoted as a shell takes it back, newlines shown as `\n` so a record stays one line,
+    /// and a long argument (a commit message) cut to its start.
     public static func commandLine(_ arguments: [String]) -> String {
         arguments.map { argument in
-            let safe = argument.contains("://") ? url(argument) : argument
+            var safe = argument.contains("://") ? url(argument) : argument
+            if safe.count > argumentLimit { safe = String(safe.prefix(argumentLimit)) + "… (\(safe.count) characters)" }
             return ShellQuoting.quote(safe).split(separator: "\n", omittingEmptySubsequences: false).joined(
                 separator: "\\n")
         }.joined(separator: " ")
+    }
+
+    static let argumentLimit = 120
+
+    /// An error as a log line may show it: a transfer error's URL redacted.
+    public static func error(_ error: any Error) -> String {
+        guard let transport = error as? HTTPTransportError else { return "\(error)" }
+        return "\(transport.message) (\(url(transport.url)))"
     }
 }

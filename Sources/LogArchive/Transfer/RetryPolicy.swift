@@ -116,7 +116,7 @@ public struct RetryPolicy: Sendable {
     private func logDecision(_ decision: String, attempt: Int, failure: String, error: any Error, why: String) {
         logger.debug(
             "retry: \(decision) attempt \(attempt), \(why)",
-            metadata: ["attempt": "\(attempt)", "failure": "\(failure)", "error": "\(error)"])
+            metadata: ["attempt": "\(attempt)", "failure": "\(failure)", "error": "\(LogRedaction.error(error))"])
     }
 
     /// A delay as a person reads it: 2.013, 0.002.
