@@ -7,7 +7,8 @@ public enum LogRedaction {
 
     /// Request headers whose values are credentials.
     static let secretHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie", "x-api-key",
+        "authorization", "proxy-authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "cookie", "set-cookie",
+        "x-api-key",
     ]
 
     /// Query parameters whose values are credentials or signatures (presigned S3 and GCS URLs,
