@@ -20,9 +20,9 @@ import Testing
                 #expect(!result.output.contains(secret), "stdout holds a secret")
                 #expect(!result.errorOutput.contains(secret), "stderr holds a secret")
             }
-            // The fake GitHub's and the proxy's own records are not the tool's output.
+            // The fake services' own records are not the tool's output.
             let grep = try sandbox.shell(
-                "grep -r -l -F --exclude='github*' --exclude='proxy.log*' -e '\(secret)' . || true")
+                "grep -r -l -F --exclude='github*' --exclude='proxy.log*' --exclude='metadata*' -e '\(secret)' . || true")
             #expect(grep.output.isEmpty, "files hold a secret: \(grep.output)")
         }
         if let server, let bucket {
@@ -101,6 +101,42 @@ import Testing
             [server.secretAccessKey, Self.sessionToken], in: [archive, status, read, reindex, withToken],
             sandbox: sandbox,
             server: server, bucket: bucket)
+    }
+
+    @Test func metadataCredentialRequestsAreLoggedWithTheirTokensRedacted() throws {
+        let server = try S3TestServer.require()
+        let containerToken = "CONTAINERTOKENdummy0123456789container"
+        let sandbox = try ArchiveCommandTests.projectWithIssue123()
+        let bucket = try server.makeBucket()
+        let metadata = try FakeMetadata(for: server, authToken: containerToken, logPath: sandbox.path("metadata.log"))
+        let ecs = try CredentialChainTests.archive(
+            sandbox, bucket,
+            CredentialChainTests.environmentWithoutKeys(
+                server,
+                [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": metadata.containerURL,
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken,
+                ]), ["-vv", "--trace", "trace.json"])
+        #expect(ecs.status == 0, "\(ecs.output) \(ecs.errorOutput)")
+        #expect(
+            Self.lines(ecs.errorOutput, "debug http GET \(metadata.containerURL) ", ["status=200", "attempt=1"]).count == 1,
+            "\(ecs.errorOutput)")
+        #expect(ecs.errorOutput.contains("Authorization: <redacted>"), "\(ecs.errorOutput)")
+        try Self.expectNoSecret(
+            [server.secretAccessKey, containerToken], in: [ecs], sandbox: sandbox, server: server, bucket: bucket)
+
+        let other = try ArchiveCommandTests.projectWithIssue123()
+        let imds = try CredentialChainTests.archive(
+            other, try server.makeBucket(),
+            CredentialChainTests.environmentWithoutKeys(
+                server, ["AWS_EC2_METADATA_DISABLED": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.endpoint + "/"]),
+            ["-vv"])
+        #expect(imds.status == 0, "\(imds.output) \(imds.errorOutput)")
+        #expect(
+            Self.lines(imds.errorOutput, "debug http PUT \(metadata.endpoint)/latest/api/token ", ["status=200"]).count == 1,
+            "\(imds.errorOutput)")
+        #expect(imds.errorOutput.contains("X-aws-ec2-metadata-token: <redacted>"), "\(imds.errorOutput)")
+        try Self.expectNoSecret([server.secretAccessKey], in: [imds], sandbox: other)
     }
 
     @Test func retriesAreLoggedWithTheirAttemptAndDecision() throws {
