@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "LogArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmark programs: built with the package, not installed.

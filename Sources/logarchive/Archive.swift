@@ -101,6 +101,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let report: ArchiveReport
@@ -115,14 +117,14 @@ extension LogArchiveCommand {
                 overrides.uploadConcurrency = jobs
                 objectOptions.apply(to: &overrides)
                 let settings = try environment.settings(overrides)
-                var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
+                var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables, logger: logging.logger)
                 pipeline.notice = { Terminal.error("logarchive: \($0)") }
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
                 var request = ArchiveRequest(
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
                     mode: mode)
                 request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
-                let progress = ProgressDisplay.start(json: json || quiet)
+                let progress = ProgressDisplay.start(json: json || quiet || logging.isVerbose)
                 pipeline.progress = progress?.meter
                 report = pipeline.run(request)
                 progress?.stop()
@@ -145,3 +147,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Archive: LoggingCommand {}

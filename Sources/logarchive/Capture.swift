@@ -43,6 +43,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let outcome: CommandCapture.Outcome
@@ -116,6 +118,8 @@ extension LogArchiveCommand {
             _ = try parseIssue(issue)
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             do {
@@ -128,3 +132,7 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Capture: LoggingCommand {}
+
+extension LogArchiveCommand.Log: LoggingCommand {}

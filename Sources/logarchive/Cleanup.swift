@@ -53,6 +53,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let report: CleanupReport
@@ -60,7 +62,7 @@ extension LogArchiveCommand {
                 let settings = try environment.settings(locations.overrides)
                 let request = LogsCleanup.Request(
                     orphans: orphans || olderThanDays == nil, olderThanDays: olderThanDays, dryRun: dryRun)
-                report = try LogsCleanup(settings: settings, environment: environment.variables).run(request)
+                report = try LogsCleanup(settings: settings, environment: environment.variables, logger: logging.logger).run(request)
             } catch {
                 throw fail(error, json: json)
             }
@@ -74,3 +76,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Cleanup: LoggingCommand {}

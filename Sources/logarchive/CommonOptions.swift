@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import LogArchive
+import Logging
 
 /// Where the logs, the store and the config file are: every subcommand that reads them takes these.
 struct LocationOptions: ParsableArguments {
@@ -86,8 +87,10 @@ func parseIssue(_ text: String) throws -> IssueNumber {
 /// its last index write (`UnfinishedArchive`), saying so on stderr. Only the index: the commands
 /// that call this show logs, and remove none. Returns the error of a finishing write that failed,
 /// for the command to exit with once it has done its own work.
-func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, environment: ProcessEnvironment) -> ArchiveError? {
-    let unfinished = UnfinishedArchive(settings: settings, environment: environment.variables)
+func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, environment: ProcessEnvironment, logger: Logger)
+    -> ArchiveError?
+{
+    let unfinished = UnfinishedArchive(settings: settings, environment: environment.variables, logger: logger)
     var finished: [UnfinishedArchive.Finished] = []
     var failures: [ArchiveError] = []
     if let issue {

@@ -53,6 +53,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let currentDirectory = ProcessEnvironment.current.currentDirectory
             let request = TableArchiveRequest(
@@ -71,3 +73,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.DBArchive: LoggingCommand {}

@@ -19,6 +19,8 @@ extension LogArchiveCommand {
         @Flag(help: "Replace an existing file.")
         var force = false
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let target = Paths.absolute(path, relativeTo: environment.currentDirectory)
@@ -34,3 +36,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Init: LoggingCommand {}

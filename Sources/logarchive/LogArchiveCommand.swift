@@ -44,6 +44,7 @@ struct LogArchiveCommand: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
+            startLogging(for: command)
             try command.run()
         } catch {
             // ArgumentParser's own errors get the prefix every other error has.
@@ -61,6 +62,17 @@ struct LogArchiveCommand: ParsableCommand {
                 Terminal.error(message.hasPrefix("Error: ") ? "logarchive: error: " + text : message)
             }
             Foundation.exit(code.rawValue)
+        }
+    }
+
+    /// Bootstraps logging once, before the command runs, at the level `-v` and
+    /// `LOGARCHIVE_LOG_LEVEL` ask for; a command without `-v` (help, version) logs at the default.
+    private static func startLogging(for command: any ParsableCommand) {
+        let verbosity = (command as? any LoggingCommand)?.logging.verbose ?? 0
+        do {
+            LogOutput.bootstrap(level: try LogOutput.level(verbosity: verbosity, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            fail(error.message)
         }
     }
 

@@ -43,6 +43,8 @@ extension LogArchiveCommand {
             _ = try parseIssue(issue)
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let sources: [LogSource]
@@ -51,8 +53,8 @@ extension LogArchiveCommand {
             do {
                 let settings = try environment.settings(locations.overrides)
                 let issue = try IssueNumber(validating: issue)
-                unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment)
-                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: issue)
+                unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment, logger: logging.logger)
+                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, logger: logging.logger, issue: issue)
                 sources = try browser.logsToRead(issue: issue, type: type, file: file)
                 if let note = browser.storeNote { Terminal.error("logarchive: \(note)") }
             } catch {
@@ -118,3 +120,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Read: LoggingCommand {}

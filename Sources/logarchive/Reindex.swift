@@ -51,6 +51,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let summary = IndexRebuildSummary(
@@ -59,7 +61,7 @@ extension LogArchiveCommand {
             let report: IndexRebuildReport
             do {
                 let settings = try environment.settings(locations.overrides)
-                report = try IndexRebuild(settings: settings, environment: environment.variables)
+                report = try IndexRebuild(settings: settings, environment: environment.variables, logger: logging.logger)
                     .run(IndexRebuild.Request(dryRun: dryRun, verifyChecksums: verifyChecksums))
             } catch {
                 throw fail(error, json: json)
@@ -69,3 +71,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Reindex: LoggingCommand {}

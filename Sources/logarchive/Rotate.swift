@@ -28,9 +28,11 @@ extension LogArchiveCommand {
         @Flag(help: "Print one JSON object instead of a line.")
         var json = false
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
-            let progress = ProgressDisplay.start(json: json)
+            let progress = ProgressDisplay.start(json: json || logging.isVerbose)
             var options = rotation.options(in: environment.currentDirectory)
             options.progress = progress?.meter
             let rotator = LogRotator(options: options)
@@ -76,3 +78,5 @@ struct RotationOptions: ParsableArguments {
         return options
     }
 }
+
+extension LogArchiveCommand.Rotate: LoggingCommand {}

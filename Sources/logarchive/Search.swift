@@ -79,6 +79,8 @@ extension LogArchiveCommand {
             }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let color = !json && TerminalStyle.forStandardOutput(environment: environment.variables).colours
@@ -88,8 +90,8 @@ extension LogArchiveCommand {
                 let settings = try environment.settings(locations.overrides)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }
-                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, environment: environment)
-                let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, issue: filter.issue)
+                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, environment: environment, logger: logging.logger)
+                let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, logger: logging.logger, issue: filter.issue)
                 filter.type = type
                 filter.since = since.flatMap { UTCTimestamp(dateOrInstant: $0) }
                 filter.until = until.flatMap { UTCTimestamp(dateOrInstant: $0, endOfDay: true) }
@@ -105,7 +107,7 @@ extension LogArchiveCommand {
                 searchQuery.maxResults = maxResults
                 searchQuery.highlight = color
                 // Matches and the progress line share the terminal: each write clears the line first.
-                let progress = ProgressDisplay.start(json: json)
+                let progress = ProgressDisplay.start(json: json || logging.isVerbose)
                 defer { progress?.stop() }
                 progress?.meter.begin("search", total: sources.reduce(0) { $0 + $1.readSize })
                 var reader = browser.reader
@@ -130,3 +132,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Search: LoggingCommand {}

@@ -36,6 +36,8 @@ extension LogArchiveCommand {
             if let issue { _ = try parseIssue(issue) }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let index: IndexStore
@@ -50,7 +52,7 @@ extension LogArchiveCommand {
                 archiveSummary: ArchiveSummary(currentDirectory: environment.currentDirectory, retryArguments: locations.arguments),
                 style: json ? .plain : .forStandardOutput(environment: environment.variables))
             guard let issue else {
-                let unfinished = finishUnfinishedArchives(of: nil, settings: settings, environment: environment)
+                let unfinished = finishUnfinishedArchives(of: nil, settings: settings, environment: environment, logger: logging.logger)
                 let status = ArchiveStatus.read(index)
                 // A corrupt file fails the command, after the archives that can be read are shown.
                 if let first = status.unreadable.first {
@@ -73,7 +75,7 @@ extension LogArchiveCommand {
             do {
                 let issueNumber = try IssueNumber(validating: issue)
                 // The index only: a command that shows the archive removes no log.
-                unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, environment: environment)
+                unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, environment: environment, logger: logging.logger)
                 entry = try ArchiveStatus.entry(for: issueNumber, in: index)
             } catch {
                 throw fail(error, json: json)
@@ -85,3 +87,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Status: LoggingCommand {}

@@ -41,6 +41,8 @@ extension LogArchiveCommand {
             guard seconds > 0 else { throw ValidationError("'--interval \(interval)' must be longer than zero") }
         }
 
+        @OptionGroup var logging: LoggingOptions
+
         func run() throws {
             let environment = ProcessEnvironment.current
             let options = rotation.options(in: environment.currentDirectory)
@@ -78,3 +80,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Watch: LoggingCommand {}

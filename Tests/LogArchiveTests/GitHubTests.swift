@@ -7,11 +7,11 @@ final class FakeGitHub: @unchecked Sendable {
     let logPath: String
     private let process: Process
 
-    init(state: String, in sandbox: Sandbox) throws {
+    init(state: String, in sandbox: Sandbox, token: String = "test-token") throws {
         let statePath = try sandbox.write("github-state.json", state)
         logPath = sandbox.path("github.log")
         (process, url) = try LoopbackService.start(
-            [Repository.root + "/scripts/fake_github.py", "--state", statePath, "--log", logPath],
+            [Repository.root + "/scripts/fake_github.py", "--state", statePath, "--log", logPath, "--token", token],
             announcement: sandbox.path("github.out"))
     }
 

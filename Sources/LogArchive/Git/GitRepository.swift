@@ -1,11 +1,16 @@
+import Logging
+
 /// The git work tree that holds the logs dir, used to commit the index alone.
 public struct GitRepository: Sendable {
     public let root: String
     let runner: ProcessRunner
 
     /// The work tree containing `directory`, or nil when it is not inside one (or git is missing).
-    public static func containing(_ directory: String, environment: [String: String]) -> GitRepository? {
-        let runner = ProcessRunner(environment: environment)
+    /// `logger` hears each git command it runs.
+    public static func containing(_ directory: String, environment: [String: String], logger: Logger = .discarding)
+        -> GitRepository?
+    {
+        let runner = ProcessRunner(environment: environment, logger: logger)
         guard let result = try? runner.run("git", ["rev-parse", "--show-toplevel"], in: directory), result.succeeded
         else { return nil }
         let root = result.output.trimmingWhitespace()

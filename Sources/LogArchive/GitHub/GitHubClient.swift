@@ -4,6 +4,8 @@
     import Darwin
 #endif
 
+import Logging
+
 /// The few GitHub REST calls logarchive makes, over the HTTP layer, with the headers GitHub asks
 /// for and the design's retry rules (rate limits back off; 401 and 404 are not retried). The token
 /// is sent in the Authorization header and nowhere else: never printed, traced or indexed.
@@ -12,13 +14,17 @@ public struct GitHubClient: Sendable {
     public let repository: String
     private let token: String
     private let retry: RetryPolicy
-    private let client = HTTPClient()
+    private let client: HTTPClient
 
-    public init(apiURL: String, repository: String, token: String, retry: RetryPolicy) {
+    /// `logger` hears each request (the Authorization header redacted) and each retry decision.
+    public init(apiURL: String, repository: String, token: String, retry: RetryPolicy, logger: Logger = .discarding) {
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         self.repository = repository
         self.token = token
+        var retry = retry
+        retry.logger = logger
         self.retry = retry
+        client = HTTPClient(logger: logger)
     }
 
     public struct Issue: Sendable {
@@ -113,9 +119,10 @@ public struct GitHubClient: Sendable {
             object["body"] = .string(body)
             requestBody = .bytes(Array(JSONWriter.compact(.object(object)).utf8))
         }
-        return try retry.run(stallTimeout: 30, classify: GitHubClient.classify) { _, stallTimeout in
-            let response = try client.perform(
-                HTTPRequest(method: method, url: url, headers: headers, body: requestBody, stallTimeoutSeconds: stallTimeout))
+        return try retry.run(stallTimeout: 30, classify: GitHubClient.classify) { attempt, stallTimeout in
+            var request = HTTPRequest(method: method, url: url, headers: headers, body: requestBody, stallTimeoutSeconds: stallTimeout)
+            request.attempt = attempt
+            let response = try client.perform(request)
             guard (200..<300).contains(response.status) else { throw GitHubError(response) }
             return response
         }

@@ -1,4 +1,5 @@
 import CCurl
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -9,14 +10,20 @@ import CCurl
 /// Performs HTTP requests with libcurl: easy handles (and their open connections) borrowed from a
 /// `ConnectionPool`, TLS verification on, request bodies streamed from files and response bodies
 /// to files. Only the HTTP folder talks to libcurl.
+///
+/// Every request is logged at debug when it ends: method, URL (credentials in it redacted),
+/// status, bytes sent and received, duration and attempt; its headers at trace, credential headers
+/// redacted. libcurl's SigV4 credentials never reach the logger.
 public struct HTTPClient: Sendable {
     let pool: ConnectionPool
+    let logger: Logger
     /// Bodies up to this size are sent without waiting for `100 Continue` (one multipart part).
     static let sendAtOnceLimit: Int64 = 8 << 20
 
-    public init(pool: ConnectionPool = .shared) {
+    public init(pool: ConnectionPool = .shared, logger: Logger = .discarding) {
         _ = HTTPClient.globalInitialization
         self.pool = pool
+        self.logger = logger
     }
 
     /// `curl_global_init` is not thread-safe: it runs once, before any handle exists.
@@ -25,7 +32,7 @@ public struct HTTPClient: Sendable {
     }()
 
     public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
-        try Transfer(request, pool: pool).run()
+        try Transfer(request, pool: pool, logger: logger).run()
     }
 
     /// Performs a request whose successful (2xx) response body goes to `sink` as it arrives, never
@@ -35,7 +42,7 @@ public struct HTTPClient: Sendable {
         -> HTTPResponse
     {
         try withoutActuallyEscaping(sink) { sink in
-            let transfer = try Transfer(request, pool: pool)
+            let transfer = try Transfer(request, pool: pool, logger: logger)
             transfer.responseSink = sink
             do {
                 return try transfer.run()
@@ -52,6 +59,7 @@ public struct HTTPClient: Sendable {
 private final class Transfer {
     let request: HTTPRequest
     let pool: ConnectionPool
+    let logger: Logger
     let handle: UnsafeMutableRawPointer
     var headerList: UnsafeMutablePointer<curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -75,9 +83,14 @@ private final class Transfer {
     var sinkError: (any Error)?
     var localFailure: String?
 
-    init(_ request: HTTPRequest, pool: ConnectionPool) throws(HTTPTransportError) {
+    // For the log line: what went each way (a body sent again after a rewind counts again).
+    var bytesSent: Int64 = 0
+    var bytesReceived: Int64 = 0
+
+    init(_ request: HTTPRequest, pool: ConnectionPool, logger: Logger) throws(HTTPTransportError) {
         self.request = request
         self.pool = pool
+        self.logger = logger
         guard let handle = pool.borrow() else {
             throw HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: request.url)
         }
@@ -92,6 +105,46 @@ private final class Transfer {
     }
 
     func run() throws(HTTPTransportError) -> HTTPResponse {
+        let started = MonotonicClock.nanoseconds()
+        logHeaders()
+        do {
+            let response = try perform()
+            log(started: started, status: response.status, failure: nil)
+            return response
+        } catch {
+            log(started: started, status: nil, failure: error)
+            throw error
+        }
+    }
+
+    /// One line per request at debug. The URL is the request's own (its query sorted for SigV4,
+    /// no credential in it), redacted all the same in case a caller's URL carries one.
+    private func log(started: UInt64, status: Int?, failure: HTTPTransportError?) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "sent": "\(bytesSent)", "received": "\(bytesReceived)",
+            "duration_ms": .milliseconds(MonotonicClock.nanoseconds() - started), "attempt": "\(request.attempt)",
+        ]
+        if let status { metadata["status"] = "\(status)" }
+        if let failure {
+            metadata["error"] = "\(failure.message)"
+            metadata["failure"] = "\(failure.kind)"
+        }
+        logger.debug("http \(request.method) \(LogRedaction.url(request.url))", metadata: metadata)
+    }
+
+    private func logHeaders() {
+        guard logger.logLevel <= .trace else { return }
+        var lines = request.headers.map { "\($0.name): \(LogRedaction.header(name: $0.name, value: $0.value))" }
+        if let signing = request.signing {
+            lines.append("(signed with SigV4 for \(signing.region)/\(signing.service), access key id \(signing.accessKeyID))")
+            if signing.sessionToken != nil { lines.append("x-amz-security-token: \(LogRedaction.placeholder)") }
+        }
+        logger.trace(
+            "http \(request.method) \(LogRedaction.url(request.url)) sending", metadata: ["headers": "\(lines.joined(separator: "; "))"])
+    }
+
+    private func perform() throws(HTTPTransportError) -> HTTPResponse {
         try prepareBody()
         try prepareResponse()
         configure()
@@ -238,6 +291,7 @@ private final class Transfer {
             }
             sourceOffset += Int64(count)
             sourceRemaining -= Int64(count)
+            bytesSent += Int64(count)
             request.progress?.advance(count)
             do {
                 try FaultPoint.uploadMid.reach(afterStreaming: count, total: sourceOffset)
@@ -253,10 +307,12 @@ private final class Transfer {
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[sourceBytesOffset..<sourceBytesOffset + count]))
         }
         sourceBytesOffset += count
+        bytesSent += Int64(count)
         return count
     }
 
     func write(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        bytesReceived += Int64(chunk.count)
         if let responseSink, isSuccessStatus {
             do {
                 try responseSink(chunk)

@@ -14,6 +14,8 @@ public struct HTTPRequest: Sendable {
     public var responseBody: HTTPResponseDestination
     /// Counts the body's bytes as they are sent, for a progress line.
     public var progress: ProgressMeter?
+    /// Which try of the same request this is (1 for the first), for the request's log line.
+    public var attempt = 1
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: HTTPRequestBody = .empty,

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 
 /// `logarchive reindex --all`: rebuilds the whole index from the store, its second source of truth
 /// (each archived issue's `manifest.json` holds its entry).
@@ -35,10 +36,11 @@ public struct IndexRebuild: Sendable {
     /// The local store's folder. It must exist: a mistyped path would list as a store holding nothing.
     let localStoreFolder: String?
 
-    public init(settings: Settings, environment: [String: String]) throws(ArchiveError) {
+    /// `logger` hears the store's requests and retry decisions.
+    public init(settings: Settings, environment: [String: String], logger: Logger = .discarding) throws(ArchiveError) {
         logsDirectory = settings.logsDirectory
         index = IndexStore(logsDirectory: settings.logsDirectory)
-        store = try settings.openStore(environment: environment)
+        store = try settings.openStore(environment: environment, logger: logger)
         if case .local(let path) = settings.store { localStoreFolder = path } else { localStoreFolder = nil }
     }
 

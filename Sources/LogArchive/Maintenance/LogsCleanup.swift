@@ -1,3 +1,5 @@
+import Logging
+
 /// `logarchive cleanup`: finds what the rules allow to go (`OrphanFinder`, `ArchivedLogPruner`),
 /// removes each file only if it is still the file that was judged, and records what went in the
 /// index's `cleanup_events`, through `IndexStore.update` (locked, atomic).
@@ -26,12 +28,13 @@ public struct LogsCleanup: Sendable {
     let now: UTCTimestamp
     let unfinishedArchives: UnfinishedArchive
 
-    public init(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) {
-        unfinishedArchives = UnfinishedArchive(settings: settings, environment: environment)
+    /// `logger` hears the store's requests and retry decisions.
+    public init(settings: Settings, environment: [String: String], now: UTCTimestamp = .now(), logger: Logger = .discarding) {
+        unfinishedArchives = UnfinishedArchive(settings: settings, environment: environment, logger: logger)
         logsDirectory = settings.logsDirectory
         index = IndexStore(logsDirectory: settings.logsDirectory)
         if case .local(let path) = settings.store { localStore = path } else { localStore = nil }
-        openStore = { () throws(ArchiveError) in try settings.openStore(environment: environment) }
+        openStore = { () throws(ArchiveError) in try settings.openStore(environment: environment, logger: logger) }
         self.now = now
     }
 

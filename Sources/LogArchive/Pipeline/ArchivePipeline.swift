@@ -4,6 +4,8 @@
     import Darwin
 #endif
 
+import Logging
+
 /// `logarchive <issue>`: the nine stages in order, run by one `PipelineRunner`.
 public struct ArchivePipeline: Sendable {
     public private(set) var context: PipelineContext
@@ -33,22 +35,24 @@ public struct ArchivePipeline: Sendable {
         return kept
     }
 
-    /// Builds the context for the configured store.
-    public static func make(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) throws(ArchiveError)
-        -> ArchivePipeline
-    {
-        let store = try settings.openStore(environment: environment)
+    /// Builds the context for the configured store; `logger` hears the run's requests, retries,
+    /// decisions and git commands.
+    public static func make(
+        settings: Settings, environment: [String: String], now: UTCTimestamp = .now(), logger: Logger = .discarding
+    ) throws(ArchiveError) -> ArchivePipeline {
+        let store = try settings.openStore(environment: environment, logger: logger)
         let runID = "run-\(now.seconds)-\(getpid())"
-        var context = PipelineContext(settings: settings, store: store, now: now, runID: runID, environment: environment)
+        var context = PipelineContext(
+            settings: settings, store: store, now: now, runID: runID, environment: environment, logger: logger)
         if let token = settings.github.token {
-            let remote = GitRepository.containing(settings.logsDirectory, environment: environment)?.originURL()
+            let remote = GitRepository.containing(settings.logsDirectory, environment: environment, logger: logger)?.originURL()
             guard let repository = settings.github.repository ?? remote.flatMap(GitHubClient.repository(fromRemote:)) else {
                 throw .badInput(
                     "a GitHub token is set but the repository is unknown: set GITHUB_REPOSITORY=owner/name (or a git remote 'origin')")
             }
             context.github = GitHubClient(
                 apiURL: settings.github.apiURL, repository: repository, token: token,
-                retry: try RetryPolicy.fromEnvironment(environment))
+                retry: try RetryPolicy.fromEnvironment(environment), logger: logger)
         }
         return ArchivePipeline(context: context)
     }

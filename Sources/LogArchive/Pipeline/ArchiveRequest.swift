@@ -1,3 +1,5 @@
+import Logging
+
 /// What the user asked for: archive this issue, for this reason, in this mode.
 public struct ArchiveRequest: Sendable {
     public var issue: IssueNumber
@@ -39,8 +41,11 @@ public struct PipelineContext: Sendable {
     public let environment: [String: String]
     /// Present when a GitHub token is set.
     public var github: GitHubClient?
-    /// The run's decisions, with `runID` as their request id.
+    /// The run's decisions, with `runID` as their request id; each is logged to `logger` too.
     public let trace: TraceCollector
+    /// Hears the run's requests, retries, decisions and git commands (at debug). The caller's:
+    /// the library never makes a logger that writes anywhere.
+    public let logger: Logger
     /// Hears what a person waiting on the run should know now (a store that does not answer yet).
     public var notice: @Sendable (String) -> Void = { _ in }
     /// Counts the bytes compressed and sent, when someone shows progress.
@@ -48,13 +53,14 @@ public struct PipelineContext: Sendable {
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,
-        environment: [String: String]
+        environment: [String: String], logger: Logger = .discarding
     ) {
         self.settings = settings
         self.store = store
         self.index = IndexStore(logsDirectory: settings.logsDirectory)
         self.github = nil
-        self.trace = TraceCollector()
+        self.logger = logger
+        self.trace = TraceCollector(logger: logger)
         self.now = now
         self.runID = runID
         self.environment = environment

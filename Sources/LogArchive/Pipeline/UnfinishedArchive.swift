@@ -1,3 +1,5 @@
+import Logging
+
 /// The archive a run left when it stopped after its uploads but before its index write (the
 /// write failed, on a full disk say, or the run was killed): its journal (`UploadJournal`) says
 /// `uploaded` for logs the store holds verified, while the index still holds the entry as it was
@@ -67,10 +69,11 @@ public struct UnfinishedArchive: Sendable {
     /// Opened only when local copies are to be removed, to ask the store about each one.
     let openStore: @Sendable () throws(ArchiveError) -> any ObjectStore
 
-    public init(settings: Settings, environment: [String: String]) {
+    /// `logger` hears the store's requests, when the store is asked.
+    public init(settings: Settings, environment: [String: String], logger: Logger = .discarding) {
         logsDirectory = settings.logsDirectory
         index = IndexStore(logsDirectory: settings.logsDirectory)
-        openStore = { () throws(ArchiveError) in try settings.openStore(environment: environment) }
+        openStore = { () throws(ArchiveError) in try settings.openStore(environment: environment, logger: logger) }
     }
 
     init(context: PipelineContext) {

@@ -1,3 +1,5 @@
+import Logging
+
 /// What `read` and `search` start from: the index, the logs dir and the store that settings name.
 public struct ArchiveBrowser: Sendable {
     public let catalog: LogCatalog
@@ -12,7 +14,8 @@ public struct ArchiveBrowser: Sendable {
 
     /// With `issue`, reads only that issue's entry (one shard), not the whole index.
     public static func open(
-        settings: Settings, environment: [String: String], issue: IssueNumber? = nil, progress: ProgressMeter? = nil
+        settings: Settings, environment: [String: String], logger: Logger = .discarding, issue: IssueNumber? = nil,
+        progress: ProgressMeter? = nil
     ) throws(ArchiveError)
         -> ArchiveBrowser
     {
@@ -37,7 +40,7 @@ public struct ArchiveBrowser: Sendable {
         }
         let store: any ObjectStore
         do {
-            store = try settings.openStore(environment: environment)
+            store = try settings.openStore(environment: environment, logger: logger)
         } catch where note != nil {
             throw .badInput("the index records these logs in \(settings.store.description): \(error.message); pass --store and its credentials")
         }

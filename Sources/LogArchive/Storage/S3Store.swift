@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, SeaweedFS, GCS interop) over
 /// libcurl with SigV4.
@@ -17,21 +18,23 @@ public struct S3Store: ObjectStore {
     public let credentialSource: AWSCredentialSource
     public let retry: RetryPolicy
     private let addressing: S3Addressing
-    private let client = HTTPClient()
+    private let client: HTTPClient
 
     /// SHA-256 of the empty string: the payload hash of requests without a body.
     static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Finds credentials as the settings' chain says (a metadata service is asked here, once),
-    /// or `credentials` when given.
+    /// or `credentials` when given. `logger` hears each request (`HTTPClient`, the metadata
+    /// service's too) and each retry decision.
     public init(
-        bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy, credentials given: AWSCredentialProvider? = nil
+        bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy, credentials given: AWSCredentialProvider? = nil,
+        logger: Logger = .discarding
     ) throws(ArchiveError) {
         let credentials: AWSCredentialProvider
         if let given {
             credentials = given
         } else {
-            credentials = try AWSCredentialProvider.make(settings.credentialChain)
+            credentials = try AWSCredentialProvider.make(settings.credentialChain, client: HTTPClient(logger: logger))
         }
         do throws(CredentialFetchError) {
             credentialSource = try credentials.credentials().source
@@ -48,7 +51,10 @@ public struct S3Store: ObjectStore {
         self.bucket = bucket
         self.prefix = prefix
         self.settings = settings
+        var retry = retry
+        retry.logger = logger
         self.retry = retry
+        client = HTTPClient(logger: logger)
         self.credentials = credentials
         addressing = S3Addressing(endpoint: settings.endpoint, region: settings.region, bucket: bucket)
     }
@@ -100,8 +106,10 @@ public struct S3Store: ObjectStore {
         try retry.run(
             stallTimeout: settings.stallTimeoutSeconds, classify: classify,
             onRetry: { attempt, error, delay in onRetry?(attempt, error, delay) }
-        ) { _, stallTimeout in
-            let response = try client.perform(make(stallTimeout))
+        ) { attempt, stallTimeout in
+            var request = try make(stallTimeout)
+            request.attempt = attempt
+            let response = try client.perform(request)
             guard (200..<300).contains(response.status) else {
                 let error = S3Error(response: response, operation: operation)
                 // Temporary credentials the service already counts as expired (clocks differ):
@@ -237,10 +245,12 @@ public struct S3Store: ObjectStore {
     public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var delivered: Int64 = 0
         do {
-            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: classify) { _, stallTimeout in
+            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: classify) { attempt, stallTimeout in
                 // A retry starts the object again: skip what an interrupted attempt already handed on.
                 var skip = delivered
-                let response = try client.perform(try request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
+                var get = try request("GET", key: key, stallTimeout: stallTimeout)
+                get.attempt = attempt
+                let response = try client.perform(get) { chunk in
                     var chunk = chunk
                     if skip > 0 {
                         let skipped = Int(min(Int64(chunk.count), skip))

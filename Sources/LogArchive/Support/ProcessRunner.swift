@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -21,12 +22,34 @@ public struct ProcessRunner: Sendable {
     }
 
     public var environment: [String: String]
+    /// Hears each command run, at debug: its arguments (URL credentials redacted), exit status and
+    /// duration. The environment is never logged.
+    public var logger: Logger
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], logger: Logger = .discarding) {
         self.environment = environment
+        self.logger = logger
     }
 
     public func run(_ executable: String, _ arguments: [String], in directory: String) throws -> Result {
+        let started = MonotonicClock.nanoseconds()
+        let commandLine = LogRedaction.commandLine([executable] + arguments)
+        do {
+            let result = try launch(executable, arguments, in: directory)
+            logger.debug(
+                "run \(commandLine)",
+                metadata: [
+                    "status": "\(result.status)", "duration_ms": .milliseconds(MonotonicClock.nanoseconds() - started),
+                    "directory": "\(directory)",
+                ])
+            return result
+        } catch {
+            logger.debug("run \(commandLine)", metadata: ["error": "\(error)", "directory": "\(directory)"])
+            throw error
+        }
+    }
+
+    private func launch(_ executable: String, _ arguments: [String], in directory: String) throws -> Result {
         let process = Process()
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)

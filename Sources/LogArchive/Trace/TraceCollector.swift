@@ -1,3 +1,4 @@
+import Logging
 
 /// Records a run's decisions (why a file was compressed or not, each retry, each skip) so that a
 /// run can explain itself afterwards. Safe to use from any number of threads at once.
@@ -6,21 +7,35 @@
 /// when the ring is full the oldest event is dropped (and counted) rather than the producer
 /// waiting. `record` holds the lock only to store one value; the event it overwrites is released
 /// after the lock is let go. (`scripts/bench-trace.sh` measures it under 8 producers.)
+///
+/// Each event is also logged at debug, outside the lock, when a `logger` is given: `-v` shows the
+/// decisions as they are taken, and the ring keeps them for `--trace`.
 public final class TraceCollector: Sendable {
     public static let defaultCapacity = 10_000
 
     public let capacity: Int
     private let ring: Locked<TraceRing>
+    private let logger: Logger?
 
-    public init(capacity: Int = TraceCollector.defaultCapacity) {
+    public init(capacity: Int = TraceCollector.defaultCapacity, logger: Logger? = nil) {
         precondition(capacity > 0, "a trace collector needs room for at least one event")
         self.capacity = capacity
+        self.logger = logger
         ring = Locked(TraceRing(capacity: capacity))
     }
 
     public func record(_ event: TraceEvent) {
         // The overwritten event comes back out of the lock and is released here, unlocked.
         _ = ring.withLock { $0.append(event) }
+        if let logger { log(event, to: logger) }
+    }
+
+    private func log(_ event: TraceEvent, to logger: Logger) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = ["component": "\(event.component)", "severity": "\(event.severity.rawValue)"]
+        if event.duration.nanoseconds > 0 { metadata["duration_ms"] = .milliseconds(UInt64(event.duration.nanoseconds)) }
+        if !event.attributes.members.isEmpty { metadata["attributes"] = "\(JSONWriter.compact(.object(event.attributes)))" }
+        logger.debug("decision \(event.eventType) \(event.subject): \(event.rationale)", metadata: metadata)
     }
 
     /// Builds the event and records it; returns the event, or throws what the builder refused.

@@ -4,6 +4,8 @@
     import Darwin
 #endif
 
+import Logging
+
 /// The design's retry rules. Network errors and 5xx: up to 3 retries after 2, 4, 8 s. Rate limits
 /// (429, 503 SlowDown, GitHub's secondary limits): 10, 30, 60 s, or the server's `Retry-After` when
 /// it asks for more. Timeouts: 2 retries, each with a longer timeout. Authentication, permission and
@@ -24,6 +26,8 @@ public struct RetryPolicy: Sendable {
     public var random: @Sendable () -> Double
     /// Shared by the copies of this policy: a rate limit one worker hears slows them all.
     public var gate = BackoffGate()
+    /// Hears each retry decision at debug: retried after how long, or not retried and why.
+    public var logger = Logger.discarding
 
     public static let networkDelays: [Double] = [2, 4, 8]
     public static let rateLimitDelays: [Double] = [10, 30, 60]
@@ -87,9 +91,18 @@ public struct RetryPolicy: Sendable {
                 let failure = classify(error)
                 let key = RetryPolicy.key(failure)
                 let retry = retriesByClass[key, default: 0]
-                guard let delay = delay(for: failure, retry: retry) else { throw error }
+                guard let delay = delay(for: failure, retry: retry) else {
+                    logDecision("not retried", attempt: attempt, failure: key, error: error,
+                        why: failure == .permanent ? "not a failure a retry cures" : "no retries left for \(key) failures")
+                    throw error
+                }
                 let elapsed = Double(MonotonicClock.nanoseconds() - started) / 1e9
-                guard elapsed + delay <= maximumRetrySeconds else { throw error }
+                guard elapsed + delay <= maximumRetrySeconds else {
+                    logDecision("not retried", attempt: attempt, failure: key, error: error,
+                        why: "the next try would pass the \(Int(maximumRetrySeconds)) s retry cap")
+                    throw error
+                }
+                logDecision("retrying", attempt: attempt, failure: key, error: error, why: "after \(Self.seconds(delay)) s")
                 retriesByClass[key] = retry + 1
                 if failure == .timeout { timeout *= 2 }
                 if case .rateLimited = failure { gate.close(forSeconds: delay) }
@@ -98,6 +111,19 @@ public struct RetryPolicy: Sendable {
                 attempt += 1
             }
         }
+    }
+
+    private func logDecision(_ decision: String, attempt: Int, failure: String, error: any Error, why: String) {
+        logger.debug(
+            "retry: \(decision) attempt \(attempt), \(why)",
+            metadata: ["attempt": "\(attempt)", "failure": "\(failure)", "error": "\(LogRedaction.error(error))"])
+    }
+
+    /// A delay as a person reads it: 2.013, 0.002.
+    private static func seconds(_ value: Double) -> String {
+        let millis = Int((value * 1000).rounded())
+        let fraction = String(millis % 1000)
+        return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     private static func key(_ failure: FailureClass) -> String {

@@ -10,7 +10,7 @@ public struct CommitStage: PipelineStage {
         guard context.settings.commit else {
             return .skipped(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "--no-commit")
         }
-        guard let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment) else {
+        guard let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment, logger: context.logger) else {
             return .skipped(CommittedArchive(cleaned: cleaned, commit: nil, push: nil), "the logs dir is not inside a git work tree")
         }
         // The lock keeps another local run from rewriting the index while git reads it, or while
@@ -62,7 +62,7 @@ public struct CommitStage: PipelineStage {
     /// nothing to commit, commits are off, or the logs dir is not in a work tree.
     static func commitLeftIndexChange(of entry: ArchiveEntry, in context: PipelineContext) -> String? {
         guard context.settings.commit,
-            let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment),
+            let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment, logger: context.logger),
             let lock = try? IndexLock.acquire(at: context.index.lockPath)
         else { return nil }
         defer { lock.release() }

@@ -1,0 +1,78 @@
+/// What a log line may say about a request or a command: secrets replaced before the text leaves
+/// the library. Secrets reach HTTP only as the `Authorization` header, `x-amz-security-token` and
+/// libcurl's SigV4 credentials (never logged), but a URL from elsewhere (a configured endpoint, a
+/// `Link` header, a git remote) may carry a presigned query or `user:password@`.
+public enum LogRedaction {
+    public static let placeholder = "<redacted>"
+
+    /// Request headers whose values are credentials.
+    static let secretHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "x-amz-security-token", "x-aws-ec2-metadata-token", "cookie", "set-cookie",
+        "x-api-key",
+    ]
+
+    /// Query parameters whose values are credentials or signatures (presigned S3 and GCS URLs,
+    /// tokens in OAuth-style queries).
+    static let secretQueryNames: Set<String> = [
+        "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "awsaccesskeyid",
+        "x-goog-signature",
+        "x-goog-credential", "access_token", "token", "sig", "client_secret", "password", "secret",
+    ]
+
+    /// A header as it may be logged: the value of a credential header redacted.
+    public static func header(name: String, value: String) -> String {
+        secretHeaders.contains(name.lowercased()) ? placeholder : value
+    }
+
+    /// `url` with `user:password@` replaced and the values of secret query parameters redacted.
+    public static func url(_ url: String) -> String {
+        var text = Substring(url)
+        var result = ""
+        if let separator = text.range(of: "://") {
+            result += text[..<separator.upperBound]
+            text = text[separator.upperBound...]
+        }
+        let authorityEnd = text.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? text.endIndex
+        let authority = text[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") {
+            result += placeholder + "@"
+            result += authority[authority.index(after: at)...]
+        } else {
+            result += authority
+        }
+        let rest = text[authorityEnd...]
+        guard let question = rest.firstIndex(of: "?") else { return result + rest }
+        let fragmentStart = rest[question...].firstIndex(of: "#") ?? rest.endIndex
+        let parameters = rest[rest.index(after: question)..<fragmentStart].split(
+            separator: "&", omittingEmptySubsequences: false)
+        let query = parameters.map { parameter -> String in
+            guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
+            let name = parameter[..<equals]
+            return secretQueryNames.contains(name.lowercased()) ? String(name) + "=" + placeholder : String(parameter)
+        }
+        result += rest[..<question]
+        result += "?" + query.joined(separator: "&")
+        result += rest[fragmentStart...]
+        return result
+    }
+
+    /// A command line as it may be logged: each argument that is a URL with its credentials
+    /// redacted, quoted as a shell takes it back, newlines shown as `\n` so a record stays one line,
+    /// and a long argument (a commit message) cut to its start.
+    public static func commandLine(_ arguments: [String]) -> String {
+        arguments.map { argument in
+            var safe = argument.contains("://") ? url(argument) : argument
+            if safe.count > argumentLimit { safe = String(safe.prefix(argumentLimit)) + "… (\(safe.count) characters)" }
+            return ShellQuoting.quote(safe).split(separator: "\n", omittingEmptySubsequences: false).joined(
+                separator: "\\n")
+        }.joined(separator: " ")
+    }
+
+    static let argumentLimit = 120
+
+    /// An error as a log line may show it: a transfer error's URL redacted.
+    public static func error(_ error: any Error) -> String {
+        guard let transport = error as? HTTPTransportError else { return "\(error)" }
+        return "\(transport.message) (\(url(transport.url)))"
+    }
+}
