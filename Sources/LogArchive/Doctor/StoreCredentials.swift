@@ -1,0 +1,19 @@
+/// Where the S3 store's credentials came from, as `doctor` names them: the source and the key
+/// id's last four characters (as `aws configure list` shows it), never the secret.
+///
+/// The one place that asks: today `S3Settings.credentialSource` (the environment variables or a
+/// shared credentials file); with the credential chain (env, profile, ECS, IMDSv2) it becomes the
+/// opened store's `credentialSource`.
+enum StoreCredentials {
+    static func describe(_ settings: S3Settings, store: (any ObjectStore)?) -> String {
+        guard let key = settings.accessKeyID else {
+            return "no credentials found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)"
+        }
+        return "\(settings.credentialSource) (key \(masked(key)))"
+    }
+
+    /// `****WXYZ`: enough to tell two keys apart, too little to matter.
+    static func masked(_ key: String) -> String {
+        key.count <= 8 ? "****" : "****" + key.suffix(4)
+    }
+}
