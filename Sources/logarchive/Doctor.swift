@@ -4,7 +4,8 @@ import LogArchive
 extension LogArchiveCommand {
     struct Doctor: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check in one run what an archive needs: store, credentials, clock, TLS, repository, GitHub token, git.",
+            abstract:
+                "Check in one run what an archive needs: store, credentials, clock, TLS, repository, GitHub token, git.",
             discussion: """
                 Each check prints one line, ✓ (ok), ⚠ (a warning: the archive runs, but skips or \
                 risks something) or ✗ (a problem), with the fix below it. The store gets a probe \
@@ -61,7 +62,8 @@ extension LogArchiveCommand {
                 overrides: overrides, reason: ArchiveReason(rawValue: reason) ?? .manual,
                 issue: issue.flatMap { try? IssueNumber(validating: $0) })
             let doctor = LogArchive.Doctor(
-                context: DoctorContext(environment: environment.variables, currentDirectory: environment.currentDirectory))
+                context: DoctorContext(
+                    environment: environment.variables, currentDirectory: environment.currentDirectory))
             let report = doctor.run(request)
             if json {
                 Terminal.output(JSONWriter.compact(report.json) + "\n")

@@ -33,8 +33,10 @@ import Testing
         let sandbox = try Sandbox()
         try sandbox.write("logs/debug/.keep", "")
         try sandbox.initializeGit()
-        try sandbox.shell("git init -q --bare -b main remote.git && git remote add origin \"$PWD/remote.git\" && git push -q -u origin main")
-            .requireSuccess()
+        try sandbox.shell(
+            "git init -q --bare -b main remote.git && git remote add origin \"$PWD/remote.git\" && git push -q -u origin main"
+        )
+        .requireSuccess()
         return sandbox
     }
 
@@ -44,13 +46,21 @@ import Testing
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()
         let sandbox = try Sandbox()
-        let run = try Self.doctor(["--store", "s3://\(bucket)/team/"], in: sandbox, environment: server.environment())
+        let proxy = try FaultProxy([], logPath: sandbox.path("proxy.log"))
+        let run = try Self.doctor(
+            ["--store", "s3://\(bucket)/team/"], in: sandbox, environment: server.environment(through: proxy.endpoint))
         #expect(run.status == 0, "\(run.printed)")
+        // What reached the server: the probe written, read back and deleted, under the prefix.
+        let probe = try proxy.requests().filter {
+            ($0["path"] as? String)?.contains("/\(bucket)/team/logarchive-doctor-probe-") == true
+        }
+        #expect(probe.map { $0["method"] as? String ?? "" } == ["PUT", "HEAD", "DELETE"], "\(probe)")
+        #expect(probe.allSatisfy { (200..<300).contains($0["upstream_status"] as? Int ?? 0) }, "\(probe)")
         #expect(run.status(of: "store") == "ok", "\(run.printed)")
         let detail = run.detail(of: "store")
         #expect(detail.contains("written, read back and deleted"), "\(detail)")
         #expect(detail.contains("AWS_ACCESS_KEY_ID"), "where the credentials came from: \(detail)")
-        #expect(detail.contains("region \(server.region)") && detail.contains(server.endpoint), "\(detail)")
+        #expect(detail.contains("region \(server.region)") && detail.contains(proxy.endpoint), "\(detail)")
         #expect(run.status(of: "clock") == "ok", "\(run.printed)")
         #expect(try server.keys(in: bucket).isEmpty, "the probe object is deleted")
         #expect(!run.printed.contains(server.secretAccessKey))
@@ -60,15 +70,17 @@ import Testing
         let sandbox = try Sandbox()
         let run = try Self.doctor([], in: sandbox)
         #expect(run.status == 0, "\(run.printed)")
-        #expect(run.status(of: "store") == "ok" && run.detail(of: "store").contains(sandbox.storeRoot), "\(run.printed)")
+        #expect(
+            run.status(of: "store") == "ok" && run.detail(of: "store").contains(sandbox.storeRoot), "\(run.printed)")
         #expect(!sandbox.exists(".logarchive-store"), "the store folder the probe created is removed again")
 
-        // A store folder that cannot be written is a failure with its fix.
-        try sandbox.shell("mkdir -p ro && chmod 555 ro").requireSuccess()
-        defer { _ = try? sandbox.shell("chmod 755 ro") }
-        guard getuid() != 0 else { return }  // root writes anywhere
-        let readOnly = try Self.doctor(["--store", sandbox.path("ro/store")], in: sandbox)
-        #expect(readOnly.status == 1 && readOnly.status(of: "store") == "failed", "\(readOnly.printed)")
+        // A store that cannot be written (here under a file, which even root cannot write into)
+        // fails the probe, with its fix.
+        try sandbox.write("not-a-folder", "x")
+        let blocked = try Self.doctor(["--store", sandbox.path("not-a-folder/store")], in: sandbox)
+        #expect(blocked.status == 1 && blocked.status(of: "store") == "failed", "\(blocked.printed)")
+        #expect(blocked.detail(of: "store").contains("cannot write (PUT)"), "\(blocked.detail(of: "store"))")
+        #expect(blocked.fix(of: "store").contains("--store"), "\(blocked.fix(of: "store"))")
     }
 
     @Test(.enabled(if: S3TestServer.checksSignatures, "the test S3 server checks no signatures"))
@@ -87,7 +99,8 @@ import Testing
         #expect(run.status(of: "clock") == "ok", "\(run.printed)")
         #expect(!run.printed.contains(secret))
 
-        let text = try LogArchiveBinary.run(["doctor", "--store", "s3://\(bucket)"], in: sandbox, environment: environment)
+        let text = try LogArchiveBinary.run(
+            ["doctor", "--store", "s3://\(bucket)"], in: sandbox, environment: environment)
         #expect(text.status == 1)
         #expect(text.output.contains("✗ store:"), "\(text.output)")
         #expect(!(text.output + text.errorOutput).contains(secret))
@@ -111,14 +124,20 @@ import Testing
 
     // MARK: The clock
 
-    @Test(arguments: [(1200.0, "failed", Int32(1)), (-1200.0, "failed", Int32(1)), (180.0, "warning", Int32(0)), (0.0, "ok", Int32(0))])
-    func aClockFarFromTheStoresFailsBeyond15MinutesAndWarnsBeyondAMinute(offset: Double, expected: String, exit: Int32) throws {
+    @Test(arguments: [
+        (1200.0, "failed", Int32(1)), (-1200.0, "failed", Int32(1)), (180.0, "warning", Int32(0)),
+        (0.0, "ok", Int32(0)),
+    ])
+    func aClockFarFromTheStoresFailsBeyond15MinutesAndWarnsBeyondAMinute(offset: Double, expected: String, exit: Int32)
+        throws
+    {
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()
         let sandbox = try Sandbox()
         // The proxy moves the server's Date header: a store whose clock differs from this machine's.
         let proxy = try FaultProxy(["--date-offset", "\(offset)"], logPath: sandbox.path("proxy.log"))
-        let run = try Self.doctor(["--store", "s3://\(bucket)"], in: sandbox, environment: server.environment(through: proxy.endpoint))
+        let run = try Self.doctor(
+            ["--store", "s3://\(bucket)"], in: sandbox, environment: server.environment(through: proxy.endpoint))
         #expect(run.status == exit, "\(run.printed)")
         #expect(run.status(of: "clock") == expected, "\(run.printed)")
         #expect(run.status(of: "store") == "ok", "\(run.printed)")
@@ -139,10 +158,13 @@ import Testing
     @Test func aTokenThatMayWriteReadsTheIssueAndMayComment() throws {
         let sandbox = try Sandbox()
         let github = try FakeGitHub(state: Self.writableState, in: sandbox)
-        let run = try Self.doctor(["--reason", "issue_closed", "--issue", "123"], in: sandbox, environment: github.environment)
+        let run = try Self.doctor(
+            ["--reason", "issue_closed", "--issue", "123"], in: sandbox, environment: github.environment)
         #expect(run.status == 0, "\(run.printed)")
         #expect(run.status(of: "github_token") == "ok")
-        #expect(run.status(of: "github_read") == "ok" && run.detail(of: "github_read").contains("#123 'Done' (closed)"), "\(run.printed)")
+        #expect(
+            run.status(of: "github_read") == "ok" && run.detail(of: "github_read").contains("#123 'Done' (closed)"),
+            "\(run.printed)")
         #expect(run.status(of: "github_comment") == "ok", "\(run.printed)")
         #expect(run.detail(of: "repository").contains("org/repo (from GITHUB_REPOSITORY)"))
         #expect(!run.printed.contains("test-token"))
@@ -151,7 +173,8 @@ import Testing
         #expect(!requests.contains("\"method\": \"POST\""), "doctor comments on nothing")
 
         // An open issue would be refused by the lifecycle check: a warning.
-        let open = try Self.doctor(["--reason", "issue_closed", "--issue", "124"], in: sandbox, environment: github.environment)
+        let open = try Self.doctor(
+            ["--reason", "issue_closed", "--issue", "124"], in: sandbox, environment: github.environment)
         #expect(open.status == 0 && open.status(of: "github_read") == "warning", "\(open.printed)")
     }
 
@@ -169,13 +192,16 @@ import Testing
         #expect(run.detail(of: "github_comment").contains("only read"), "\(run.detail(of: "github_comment"))")
         #expect(run.fix(of: "github_comment").contains("issues: write"), "\(run.fix(of: "github_comment"))")
 
-        let noComment = try Self.doctor(["--issue", "123", "--no-comment"], in: sandbox, environment: github.environment)
+        let noComment = try Self.doctor(
+            ["--issue", "123", "--no-comment"], in: sandbox, environment: github.environment)
         #expect(noComment.status == 0 && noComment.status(of: "github_comment") == "ok", "\(noComment.printed)")
     }
 
     @Test func aClassicTokenIsJudgedByItsScopes() throws {
         let sandbox = try Sandbox()
-        let github = try FakeGitHub(state: #"{"repo": "org/repo", "private": true, "scopes": "read:org, public_repo", "issues": {}}"#, in: sandbox)
+        let github = try FakeGitHub(
+            state: #"{"repo": "org/repo", "private": true, "scopes": "read:org, public_repo", "issues": {}}"#,
+            in: sandbox)
         let run = try Self.doctor([], in: sandbox, environment: github.environment)
         #expect(run.status == 1, "\(run.printed)")
         #expect(run.status(of: "github_comment") == "failed", "\(run.printed)")
@@ -228,10 +254,12 @@ import Testing
         let none = try Self.doctor([], in: sandbox)
         #expect(none.status == 0 && none.status(of: "repository") == "warning", "\(none.printed)")
         // With a token the archive cannot start without it: a failure.
-        let withToken = try Self.doctor([], in: sandbox, environment: ["GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://127.0.0.1:9"])
+        let withToken = try Self.doctor(
+            [], in: sandbox, environment: ["GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://127.0.0.1:9"])
         #expect(withToken.status == 1 && withToken.status(of: "repository") == "failed", "\(withToken.printed)")
 
-        try sandbox.shell("git remote add origin https://x-access-token:ghs_secret123@github.com/acme/widgets.git").requireSuccess()
+        try sandbox.shell("git remote add origin https://x-access-token:ghs_secret123@github.com/acme/widgets.git")
+            .requireSuccess()
         let found = try Self.doctor([], in: sandbox)
         #expect(found.detail(of: "repository") == "acme/widgets (from the origin remote)", "\(found.printed)")
         #expect(!found.printed.contains("ghs_secret123"))
@@ -241,9 +269,14 @@ import Testing
         let sandbox = try Self.repositoryWithOrigin()
         let ready = try Self.doctor(["--push"], in: sandbox)
         #expect(ready.status == 0, "\(ready.printed)")
-        #expect(ready.status(of: "git_branch") == "ok" && ready.detail(of: "git_branch") == "on branch main", "\(ready.printed)")
-        #expect(ready.status(of: "git_upstream") == "ok" && ready.detail(of: "git_upstream").contains("origin"), "\(ready.printed)")
-        #expect(ready.status(of: "git_identity") == "ok" && ready.detail(of: "git_identity").contains("test@example.com"))
+        #expect(
+            ready.status(of: "git_branch") == "ok" && ready.detail(of: "git_branch") == "on branch main",
+            "\(ready.printed)")
+        #expect(
+            ready.status(of: "git_upstream") == "ok" && ready.detail(of: "git_upstream").contains("origin"),
+            "\(ready.printed)")
+        #expect(
+            ready.status(of: "git_identity") == "ok" && ready.detail(of: "git_identity").contains("test@example.com"))
 
         // Without --push nothing about the branch is asked.
         let noPush = try Self.doctor([], in: sandbox)
@@ -252,14 +285,18 @@ import Testing
         try sandbox.shell("git checkout -q --detach").requireSuccess()
         let detached = try Self.doctor(["--push"], in: sandbox)
         #expect(detached.status == 1, "\(detached.printed)")
-        #expect(detached.status(of: "git_branch") == "failed" && detached.detail(of: "git_branch").contains("detached"), "\(detached.printed)")
+        #expect(
+            detached.status(of: "git_branch") == "failed" && detached.detail(of: "git_branch").contains("detached"),
+            "\(detached.printed)")
         #expect(detached.fix(of: "git_branch").contains("check out"))
     }
 
     @Test func pushWithoutAGitIdentityFails() throws {
         let sandbox = try Self.repositoryWithOrigin()
         // No identity anywhere: none in the repository, no global config, and none guessed.
-        try sandbox.shell("git config --unset user.name && git config --unset user.email && git config user.useConfigOnly true").requireSuccess()
+        try sandbox.shell(
+            "git config --unset user.name && git config --unset user.email && git config user.useConfigOnly true"
+        ).requireSuccess()
         let environment = ["HOME": sandbox.path("home"), "GIT_CONFIG_NOSYSTEM": "1"]
         let run = try Self.doctor(["--push"], in: sandbox, environment: environment)
         #expect(run.status == 1, "\(run.printed)")
@@ -273,12 +310,16 @@ import Testing
     @Test func gitToldNotToVerifyCertificatesFailsTheTLSCheckForAPush() throws {
         let sandbox = try Self.repositoryWithOrigin()
         let verified = try Self.doctor(["--push"], in: sandbox)
-        #expect(verified.status(of: "tls") == "ok" && verified.detail(of: "tls").contains("verified"), "\(verified.printed)")
+        #expect(
+            verified.status(of: "tls") == "ok" && verified.detail(of: "tls").contains("verified"), "\(verified.printed)"
+        )
         let unverified = try Self.doctor(["--push"], in: sandbox, environment: ["GIT_SSL_NO_VERIFY": "1"])
         #expect(unverified.status == 1 && unverified.status(of: "tls") == "failed", "\(unverified.printed)")
         try sandbox.shell("git config http.sslVerify false").requireSuccess()
         let configured = try Self.doctor(["--push"], in: sandbox)
-        #expect(configured.status(of: "tls") == "failed" && configured.detail(of: "tls").contains("http.sslVerify"), "\(configured.printed)")
+        #expect(
+            configured.status(of: "tls") == "failed" && configured.detail(of: "tls").contains("http.sslVerify"),
+            "\(configured.printed)")
     }
 
     // MARK: Output
@@ -302,7 +343,9 @@ import Testing
         // A usage error is one object too.
         let usage = try LogArchiveBinary.run(["doctor", "--json", "--reason", "whenever"], in: sandbox)
         #expect(usage.status == 64)
-        #expect((try? JSONSerialization.jsonObject(with: Data(usage.output.utf8)) as? [String: Any])?["kind"] as? String == "bad_input")
+        #expect(
+            (try? JSONSerialization.jsonObject(with: Data(usage.output.utf8)) as? [String: Any])?["kind"] as? String
+                == "bad_input")
     }
 
     @Test func textHasOneMarkedLinePerCheckAndAFixUnderEachProblem() throws {
@@ -327,8 +370,11 @@ import Testing
             var environment = server.environment(github.environment.merging(["AWS_SECRET_ACCESS_KEY": secret]) { $1 })
             environment["AWS_SESSION_TOKEN"] = sessionToken
             for json in [true, false] {
-                let arguments = ["doctor", "--store", "s3://\(bucket)", "--reason", "issue_closed", "--issue", "123", "--push"]
-                let result = try LogArchiveBinary.run(arguments + (json ? ["--json"] : []), in: sandbox, environment: environment)
+                let arguments = [
+                    "doctor", "--store", "s3://\(bucket)", "--reason", "issue_closed", "--issue", "123", "--push",
+                ]
+                let result = try LogArchiveBinary.run(
+                    arguments + (json ? ["--json"] : []), in: sandbox, environment: environment)
                 let printed = result.output + result.errorOutput
                 #expect(!printed.isEmpty)
                 for value in [secret, sessionToken, "test-token"] {

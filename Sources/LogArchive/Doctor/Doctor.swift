@@ -13,7 +13,9 @@ public struct DoctorRequest: Sendable {
     /// `--issue N`: read this issue rather than only the repository.
     public var issue: IssueNumber?
 
-    public init(overrides: SettingsOverrides = SettingsOverrides(), reason: ArchiveReason = .manual, issue: IssueNumber? = nil) {
+    public init(
+        overrides: SettingsOverrides = SettingsOverrides(), reason: ArchiveReason = .manual, issue: IssueNumber? = nil
+    ) {
         self.overrides = overrides
         self.reason = reason
         self.issue = issue
@@ -30,7 +32,8 @@ public struct DoctorContext: Sendable {
     public var http: HTTPClient
 
     public init(
-        environment: [String: String], currentDirectory: String, clock: @escaping @Sendable () -> Double = Doctor.systemClock,
+        environment: [String: String], currentDirectory: String,
+        clock: @escaping @Sendable () -> Double = Doctor.systemClock,
         http: HTTPClient = HTTPClient()
     ) {
         self.environment = environment
@@ -60,8 +63,10 @@ public struct Doctor: Sendable {
     public func run(_ request: DoctorRequest) -> DoctorReport {
         let settings: Settings
         do {
-            settings = try SettingsResolver(environment: context.environment, currentDirectory: context.currentDirectory)
-                .resolve(request.overrides)
+            settings = try SettingsResolver(
+                environment: context.environment, currentDirectory: context.currentDirectory
+            )
+            .resolve(request.overrides)
         } catch {
             return DoctorReport(checks: [
                 .failed("settings", error.message, fix: "correct the flag, variable or config file the message names")
@@ -91,7 +96,9 @@ public struct Doctor: Sendable {
         guard FileSystem.isDirectory(path) else {
             return .failed(
                 "logs_dir", "\(path) does not exist or is not a directory: the archive would stop (exit 64)",
-                fix: "run in the repository that holds the logs, or give --logs-dir (config logs_dir, LOGARCHIVE_LOGS_DIR)")
+                fix:
+                    "run in the repository that holds the logs, or give --logs-dir (config logs_dir, LOGARCHIVE_LOGS_DIR)"
+            )
         }
         return .ok("logs_dir", path)
     }
@@ -102,17 +109,24 @@ public struct Doctor: Sendable {
     /// archive finds it, with the check that says where it came from.
     func findRepository(_ settings: Settings) -> (name: String?, check: DoctorCheck) {
         if let name = settings.github.repository {
-            let source = (context.environment["GITHUB_REPOSITORY"] ?? "").isEmpty
+            let source =
+                (context.environment["GITHUB_REPOSITORY"] ?? "").isEmpty
                 ? "github_repository in \(settings.configFile ?? "the config file")" : "GITHUB_REPOSITORY"
             guard Self.isRepositoryName(name) else {
-                return (nil, .failed("repository", "'\(name)' from \(source) is not owner/name", fix: "set it as owner/name, e.g. org/repo"))
+                return (
+                    nil,
+                    .failed(
+                        "repository", "'\(name)' from \(source) is not owner/name",
+                        fix: "set it as owner/name, e.g. org/repo")
+                )
             }
             return (name, .ok("repository", "\(name) (from \(source))"))
         }
         let git = GitRepository.containing(settings.logsDirectory, environment: context.environment)
         let tokenSet = settings.github.token != nil
         let missing: DoctorCheck.Status = tokenSet ? .failed : .warning
-        let consequence = tokenSet
+        let consequence =
+            tokenSet
             ? "a token is set, so the archive would stop (exit 64) before it starts"
             : "needed only for GitHub calls (the lifecycle check and the comment)"
         guard let remote = git?.originURL() else {
@@ -121,14 +135,17 @@ public struct Doctor: Sendable {
                 nil,
                 DoctorCheck(
                     "repository", missing, "not found: no GITHUB_REPOSITORY and \(place); \(consequence)",
-                    fix: "set GITHUB_REPOSITORY=owner/name (GitHub Actions sets it), or add the remote: git remote add origin URL")
+                    fix:
+                        "set GITHUB_REPOSITORY=owner/name (GitHub Actions sets it), or add the remote: git remote add origin URL"
+                )
             )
         }
         guard let name = GitHubClient.repository(fromRemote: remote) else {
             return (
                 nil,
                 DoctorCheck(
-                    "repository", missing, "the origin remote (\(Self.withoutCredentials(remote))) names no GitHub owner/name; \(consequence)",
+                    "repository", missing,
+                    "the origin remote (\(Self.withoutCredentials(remote))) names no GitHub owner/name; \(consequence)",
                     fix: "set GITHUB_REPOSITORY=owner/name")
             )
         }
@@ -142,7 +159,9 @@ public struct Doctor: Sendable {
 
     /// A URL with any `user:password@` left out: remotes sometimes carry a token.
     static func withoutCredentials(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else {
+            return url
+        }
         let host = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
         guard at < host else { return url }
         return String(url[..<scheme.upperBound]) + "…@" + String(url[url.index(after: at)...])

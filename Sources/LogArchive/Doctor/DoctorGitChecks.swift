@@ -32,7 +32,9 @@ extension Doctor {
             nil,
             .failed(
                 "git_branch", "HEAD is detached\(head.isEmpty ? "" : " at \(head)"): --push has no branch to push",
-                fix: "check out the branch the index belongs on (git switch main; in CI, actions/checkout with ref: the default branch)")
+                fix:
+                    "check out the branch the index belongs on (git switch main; in CI, actions/checkout with ref: the default branch)"
+            )
         )
     }
 
@@ -41,11 +43,16 @@ extension Doctor {
         let remote = Self.gitOutput(git, ["config", "--get", "branch.\(branch).remote"])
         let merge = Self.gitOutput(git, ["config", "--get", "branch.\(branch).merge"])
         if let remote, let merge {
-            let url = Self.gitOutput(git, ["remote", "get-url", remote]).map { " (\(Self.withoutCredentials($0)))" } ?? ""
-            return .ok("git_upstream", "\(branch) pushes to \(remote)\(url) \(merge.replacingOccurrences(of: "refs/heads/", with: ""))")
+            let url =
+                Self.gitOutput(git, ["remote", "get-url", remote]).map { " (\(Self.withoutCredentials($0)))" } ?? ""
+            return .ok(
+                "git_upstream",
+                "\(branch) pushes to \(remote)\(url) \(merge.replacingOccurrences(of: "refs/heads/", with: ""))")
         }
         if let origin = git.originURL() {
-            return .ok("git_upstream", "\(branch) has no upstream: it pushes to origin (\(Self.withoutCredentials(origin))) \(branch)")
+            return .ok(
+                "git_upstream",
+                "\(branch) has no upstream: it pushes to origin (\(Self.withoutCredentials(origin))) \(branch)")
         }
         return .failed(
             "git_upstream", "\(branch) has no upstream and there is no remote 'origin': --push has nowhere to go",
@@ -62,11 +69,14 @@ extension Doctor {
             let who = ident.range(of: ">").map { String(ident[..<$0.upperBound]) } ?? ident
             return .ok("git_identity", "commits as \(who)")
         }
-        let fix = "git config user.name 'CI' && git config user.email ci@example.com (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL)"
+        let fix =
+            "git config user.name 'CI' && git config user.email ci@example.com (or GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL and GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL)"
         if pushing {
             return .failed("git_identity", "git has no identity: the index commit, and so --push, would fail", fix: fix)
         }
-        return .warning("git_identity", "git has no identity: the index would not be committed (a warning of the archive)", fix: fix)
+        return .warning(
+            "git_identity", "git has no identity: the index would not be committed (a warning of the archive)", fix: fix
+        )
     }
 
     /// git's trimmed output, or nil when it failed or printed nothing.
@@ -84,15 +94,21 @@ extension Doctor {
         var failures: [String] = []
         var warnings: [String] = []
         if let endpoint = settings.s3.endpoint, case .s3 = settings.store, Self.isPlainRemoteHTTP(endpoint) {
-            warnings.append("the S3 endpoint \(endpoint) is plain http: requests are signed but the logs travel unencrypted")
+            warnings.append(
+                "the S3 endpoint \(endpoint) is plain http: requests are signed but the logs travel unencrypted")
         }
         if settings.github.token != nil, Self.isPlainRemoteHTTP(settings.github.apiURL) {
-            failures.append("GITHUB_API_URL \(settings.github.apiURL) is plain http: the token would travel unencrypted")
+            failures.append(
+                "GITHUB_API_URL \(settings.github.apiURL) is plain http: the token would travel unencrypted")
         }
-        if settings.push || settings.commit, let git = GitRepository.containing(settings.logsDirectory, environment: context.environment) {
+        if settings.push || settings.commit,
+            let git = GitRepository.containing(settings.logsDirectory, environment: context.environment)
+        {
             let noVerify = context.environment["GIT_SSL_NO_VERIFY"].map { !$0.isEmpty } ?? false
-            let sslVerify = (try? git.run(["config", "--type=bool", "--get", "http.sslVerify"]))?.output.trimmingWhitespace()
-            let what = noVerify ? "GIT_SSL_NO_VERIFY is set" : sslVerify == "false" ? "git's http.sslVerify is false" : nil
+            let sslVerify = (try? git.run(["config", "--type=bool", "--get", "http.sslVerify"]))?.output
+                .trimmingWhitespace()
+            let what =
+                noVerify ? "GIT_SSL_NO_VERIFY is set" : sslVerify == "false" ? "git's http.sslVerify is false" : nil
             if let what {
                 let finding = "\(what): git does not verify the remote's certificate"
                 if settings.push { failures.append(finding) } else { warnings.append(finding) }
@@ -106,7 +122,8 @@ extension Doctor {
         if !warnings.isEmpty {
             return .warning("tls", warnings.joined(separator: "; "), fix: fix)
         }
-        return .ok("tls", "certificates and host names are verified on every HTTPS request (no setting turns it off)\(store)")
+        return .ok(
+            "tls", "certificates and host names are verified on every HTTPS request (no setting turns it off)\(store)")
     }
 
     /// `http://` to anything but this machine: loopback test servers are not a risk.
@@ -114,7 +131,9 @@ extension Doctor {
         guard url.lowercased().hasPrefix("http://") else { return false }
         let rest = url.dropFirst(7)
         let hostPort = rest.prefix { $0 != "/" }
-        let host = hostPort.hasPrefix("[") ? String(hostPort.prefix { $0 != "]" }.dropFirst()) : String(hostPort.prefix { $0 != ":" })
+        let host =
+            hostPort.hasPrefix("[")
+            ? String(hostPort.prefix { $0 != "]" }.dropFirst()) : String(hostPort.prefix { $0 != ":" })
         return !(host == "localhost" || host.hasPrefix("127.") || host == "::1")
     }
 }

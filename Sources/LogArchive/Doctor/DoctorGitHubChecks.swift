@@ -3,9 +3,12 @@ extension Doctor {
     func gitHubChecks(_ settings: Settings, repository: String?, request: DoctorRequest) -> [DoctorCheck] {
         let lifecycle = request.reason != .manual
         guard let token = settings.github.token else {
-            let needs = lifecycle
+            let needs =
+                lifecycle
                 ? "--reason \(request.reason.rawValue) needs it to check the \(request.reason == .issueClosed ? "issue is closed" : "pull request is merged"): the archive would refuse (exit 4)"
-                : settings.comment ? "the archive would skip the comment on the issue" : "not needed: comments are off and the reason is manual"
+                : settings.comment
+                    ? "the archive would skip the comment on the issue"
+                    : "not needed: comments are off and the reason is manual"
             let status: DoctorCheck.Status = lifecycle ? .failed : settings.comment ? .warning : .ok
             return [
                 DoctorCheck(
@@ -16,7 +19,8 @@ extension Doctor {
         let variable = (context.environment["GITHUB_TOKEN"] ?? "").isEmpty ? "GH_TOKEN" : "GITHUB_TOKEN"
         var checks: [DoctorCheck] = [.ok("github_token", "\(variable) is set, for \(settings.github.apiURL)")]
         guard let repository else {
-            checks.append(.failed("github_read", "not checked: the repository is unknown", fix: "see the repository check"))
+            checks.append(
+                .failed("github_read", "not checked: the repository is unknown", fix: "see the repository check"))
             return checks
         }
         let retry: RetryPolicy
@@ -39,7 +43,9 @@ extension Doctor {
         return checks
     }
 
-    private func readCheck(_ client: GitHubClient, access: GitHubClient.RepositoryAccess, request: DoctorRequest, variable: String)
+    private func readCheck(
+        _ client: GitHubClient, access: GitHubClient.RepositoryAccess, request: DoctorRequest, variable: String
+    )
         -> DoctorCheck
     {
         let visibility = access.isPrivate ? "private" : "public"
@@ -84,16 +90,21 @@ extension Doctor {
         case 403, 404:
             return .failed(
                 "github_read", "GitHub shows the token nothing at \(what) (\(error.status) \(error.message))",
-                fix: "check the repository's name (GITHUB_REPOSITORY), and give the token access to it (a fine-grained token: this repository, Issues read)")
+                fix:
+                    "check the repository's name (GITHUB_REPOSITORY), and give the token access to it (a fine-grained token: this repository, Issues read)"
+            )
         default:
-            return .failed("github_read", "cannot read \(what): \(error)", fix: "try again; if it persists, see githubstatus.com")
+            return .failed(
+                "github_read", "cannot read \(what): \(error)", fix: "try again; if it persists, see githubstatus.com")
         }
     }
 
     /// Whether the token may comment, from what GitHub says about it: a classic token's scopes
     /// (`X-OAuth-Scopes`), else the user's permissions on the repository. GitHub Actions'
     /// installation token shows neither: then only the workflow's `permissions:` can tell.
-    private func commentCheck(_ access: GitHubClient.RepositoryAccess, settings: Settings, repository: String) -> DoctorCheck {
+    private func commentCheck(_ access: GitHubClient.RepositoryAccess, settings: Settings, repository: String)
+        -> DoctorCheck
+    {
         guard settings.comment else {
             return .ok("github_comment", "not needed: comments are off")
         }
@@ -105,7 +116,8 @@ extension Doctor {
             let needed = access.isPrivate ? "repo" : "public_repo (or repo)"
             return .failed(
                 "github_comment", "the classic token's scopes (\(listed)) do not allow commenting on \(repository)",
-                fix: "give the token the \(needed) scope, or turn comments off (--no-comment, LOGARCHIVE_COMMENT=false)")
+                fix: "give the token the \(needed) scope, or turn comments off (--no-comment, LOGARCHIVE_COMMENT=false)"
+            )
         }
         if let permissions = access.permissions {
             let granted = ["admin", "maintain", "push", "triage"].filter { permissions[$0] == true }
@@ -116,10 +128,13 @@ extension Doctor {
             return .failed(
                 "github_comment",
                 "the token may only read \(repository) (permissions: \(listed.isEmpty ? "none" : listed)): the comment would fail",
-                fix: "use a token with write access to issues (a fine-grained token: Issues read and write; in a workflow: permissions: issues: write), or turn comments off (--no-comment, LOGARCHIVE_COMMENT=false)")
+                fix:
+                    "use a token with write access to issues (a fine-grained token: Issues read and write; in a workflow: permissions: issues: write), or turn comments off (--no-comment, LOGARCHIVE_COMMENT=false)"
+            )
         }
         return .warning(
-            "github_comment", "GitHub does not say what this token may do (GitHub Actions' own token): commenting is not checked",
+            "github_comment",
+            "GitHub does not say what this token may do (GitHub Actions' own token): commenting is not checked",
             fix: "give the job permissions: issues: write (and contents: write for --push)")
     }
 }

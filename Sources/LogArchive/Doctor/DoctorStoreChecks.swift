@@ -19,7 +19,8 @@ extension Doctor {
         do {
             store = try settings.openStore(environment: context.environment)
         } catch {
-            checks.append(.failed("store", "\(description): \(error.message)", fix: Self.storeFix(forMessage: error.message)))
+            checks.append(
+                .failed("store", "\(description): \(error.message)", fix: Self.storeFix(forMessage: error.message)))
         }
         if let store {
             checks.append(probe(store, description: description))
@@ -48,21 +49,28 @@ extension Doctor {
         // A local store folder that does not exist yet is created by the probe: removed again after.
         var existing: String?
         if let local = store as? LocalDirectoryStore, !FileSystem.exists(local.root) { existing = local.root }
-        while let folder = existing, !FileSystem.exists(folder), Paths.parent(of: folder) != folder { existing = Paths.parent(of: folder) }
+        while let folder = existing, !FileSystem.exists(folder), Paths.parent(of: folder) != folder {
+            existing = Paths.parent(of: folder)
+        }
         defer {
-            if let local = store as? LocalDirectoryStore, let existing { Self.removeFolders(from: local.root, upTo: existing) }
+            if let local = store as? LocalDirectoryStore, let existing {
+                Self.removeFolders(from: local.root, upTo: existing)
+            }
         }
         var step = "write (PUT)"
         do {
             try store.put(bytes: bytes, key: key)
             step = "read back (HEAD)"
             guard let stored = try store.head(key: key) else {
-                return .failed("store", "\(description): the probe object was written but the store does not have it", fix: "check that the endpoint is S3-compatible and keeps what it accepts")
+                return .failed(
+                    "store", "\(description): the probe object was written but the store does not have it",
+                    fix: "check that the endpoint is S3-compatible and keeps what it accepts")
             }
             guard stored.size == Int64(bytes.count), stored.checksum == Checksum.of(bytes) else {
                 try? store.delete(key: key)
                 return .failed(
-                    "store", "\(description): the probe object read back differs (\(stored.size) bytes, \(stored.checksum))",
+                    "store",
+                    "\(description): the probe object read back differs (\(stored.size) bytes, \(stored.checksum))",
                     fix: "check the endpoint is S3-compatible and nothing rewrites objects on the way")
             }
             step = "delete (DELETE)"
@@ -70,7 +78,8 @@ extension Doctor {
         } catch {
             if step != "write (PUT)" { try? store.delete(key: key) }
             let message = Self.describe(error)
-            return .failed("store", "\(description): cannot \(step) a probe object: \(message)", fix: Self.storeFix(for: error))
+            return .failed(
+                "store", "\(description): cannot \(step) a probe object: \(message)", fix: Self.storeFix(for: error))
         }
         return .ok("store", "\(description): a probe object was written, read back and deleted")
     }
@@ -95,7 +104,8 @@ extension Doctor {
         if let error = error as? S3Error {
             switch error.code {
             case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "AuthorizationHeaderMalformed":
-                return "the store refused the credentials: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, the secrets the workflow passes as env) and that they belong to this endpoint"
+                return
+                    "the store refused the credentials: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, the secrets the workflow passes as env) and that they belong to this endpoint"
             case "ExpiredToken":
                 return "the session credentials expired: get new ones (AWS_SESSION_TOKEN)"
             case "RequestTimeTooSkewed":
@@ -103,7 +113,8 @@ extension Doctor {
             case "NoSuchBucket":
                 return "create the bucket, or correct the name in --store (config store, LOGARCHIVE_STORE)"
             case "AccessDenied":
-                return "grant the key s3:PutObject, s3:GetObject, s3:DeleteObject and s3:ListBucket on the bucket and prefix"
+                return
+                    "grant the key s3:PutObject, s3:GetObject, s3:DeleteObject and s3:ListBucket on the bucket and prefix"
             case "PermanentRedirect", "AuthorizationQueryParametersError", "IllegalLocationConstraintException":
                 return "the bucket is in another region: set AWS_REGION (config s3_region) to the bucket's"
             default:
@@ -111,7 +122,8 @@ extension Doctor {
             }
         }
         if error is HTTPTransportError {
-            return "check the endpoint (AWS_ENDPOINT_URL_S3, config s3_endpoint) and that this machine can reach it (firewall, proxy, DNS)"
+            return
+                "check the endpoint (AWS_ENDPOINT_URL_S3, config s3_endpoint) and that this machine can reach it (firewall, proxy, DNS)"
         }
         if error is FileSystemError {
             return "give this user write access to the store folder, or choose another with --store"
@@ -121,7 +133,8 @@ extension Doctor {
 
     static func storeFix(forMessage message: String) -> String {
         if message.contains("credentials") || message.contains("AWS_ACCESS_KEY_ID") {
-            return "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, from the repository's secrets), or a profile in ~/.aws/credentials"
+            return
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, from the repository's secrets), or a profile in ~/.aws/credentials"
         }
         return "correct the store (--store, LOGARCHIVE_STORE or config store) or the setting the message names"
     }
@@ -150,7 +163,9 @@ extension Doctor {
         guard let header = response.header("date"), let serverTime = Self.httpDate(header) else {
             return .warning(
                 "clock", "not checked: the store's answer carries no Date header",
-                fix: "make sure this machine's clock is synchronised (timedatectl, chrony or ntpd): SigV4 fails beyond 15 minutes")
+                fix:
+                    "make sure this machine's clock is synchronised (timedatectl, chrony or ntpd): SigV4 fails beyond 15 minutes"
+            )
         }
         // Date has whole seconds: the server's second started at most 1 s before the answer.
         let local = (before + after) / 2
@@ -160,12 +175,14 @@ extension Doctor {
         let amount = DurationText.format(seconds: Int64(size.rounded()))
         if size > Self.clockFailureSeconds {
             return .failed(
-                "clock", "this machine's clock is \(amount) \(direction) the store's (its Date: \(header)): S3 refuses requests signed more than 15 minutes off",
+                "clock",
+                "this machine's clock is \(amount) \(direction) the store's (its Date: \(header)): S3 refuses requests signed more than 15 minutes off",
                 fix: "synchronise the clock (timedatectl set-ntp true, chronyd or ntpd; in a container, the host's)")
         }
         if size > Self.clockWarningSeconds {
             return .warning(
-                "clock", "this machine's clock is \(amount) \(direction) the store's (its Date: \(header)); S3 refuses requests beyond 15 minutes",
+                "clock",
+                "this machine's clock is \(amount) \(direction) the store's (its Date: \(header)); S3 refuses requests beyond 15 minutes",
                 fix: "synchronise the clock (timedatectl set-ntp true, chronyd or ntpd)")
         }
         return .ok("clock", "within \(max(1, Int(size.rounded()))) s of the store's (Date header)")

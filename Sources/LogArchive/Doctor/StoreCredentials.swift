@@ -7,7 +7,8 @@
 enum StoreCredentials {
     static func describe(_ settings: S3Settings, store: (any ObjectStore)?) -> String {
         guard let key = settings.accessKeyID else {
-            return "no credentials found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)"
+            return
+                "no credentials found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)"
         }
         return "\(settings.credentialSource) (key \(masked(key)))"
     }
