@@ -149,6 +149,25 @@ import Testing
         }
     }
 
+    /// The library's `Doctor` runs from a context a test builds: here a clock an hour fast,
+    /// against the real store.
+    @Test func aDoctorBuiltWithAClockAnHourFastFailsTheClockCheckAgainstTheRealStore() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try Sandbox()
+        var overrides = SettingsOverrides()
+        overrides.store = "s3://\(bucket)"
+        let context = DoctorContext(
+            environment: LogArchiveBinary.environment(server.environment()), currentDirectory: sandbox.root,
+            clock: { Doctor.systemClock() + 3600 })
+        let report = Doctor(context: context).run(DoctorRequest(overrides: overrides))
+        #expect(report.exitCode == 1)
+        let clock = try #require(report.check("clock"))
+        #expect(clock.status == .failed && clock.detail.contains("1h ahead of the store's"), "\(clock)")
+        #expect(clock.fix?.contains("synchronise the clock") == true)
+        #expect(report.check("store")?.status == .ok, "\(report.checks)")
+    }
+
     // MARK: GitHub
 
     static let writableState = """
@@ -210,6 +229,17 @@ import Testing
         try Self.writeState(#"{"repo": "org/repo", "private": true, "scopes": "repo", "issues": {}}"#, in: sandbox)
         let again = try Self.doctor([], in: sandbox, environment: github.environment)
         #expect(again.status == 0 && again.status(of: "github_comment") == "ok", "\(again.printed)")
+    }
+
+    @Test func githubActionsOwnTokenShowsNoPermissionsAndGetsAWarningToGrantThem() throws {
+        let sandbox = try Sandbox()
+        let github = try FakeGitHub(state: #"{"repo": "org/repo", "permissions": null, "issues": {}}"#, in: sandbox)
+        let run = try Self.doctor([], in: sandbox, environment: github.environment)
+        #expect(run.status == 0, "\(run.printed)")
+        #expect(run.status(of: "github_read") == "ok", "\(run.printed)")
+        #expect(run.status(of: "github_comment") == "warning", "\(run.printed)")
+        #expect(
+            run.fix(of: "github_comment").contains("permissions: issues: write"), "\(run.fix(of: "github_comment"))")
     }
 
     /// The fake re-reads its state on every request: replaced atomically.
@@ -337,6 +367,8 @@ import Testing
                 and (.status | IN("ok", "warning", "failed")) and ((.status == "ok") == (.fix == null)))))' '\(path)'
             """)
         #expect(shape.status == 0, "\(result.output)")
+        let error = try sandbox.shell("jq -r '.error + \" \" + .kind' '\(path)'").output
+        #expect(error.hasPrefix("1 check failed: github token failure"), "\(error)")
         let names = try sandbox.shell("jq -r '[.checks[].name] | join(\",\")' '\(path)'").output
         #expect(names.hasPrefix("config,logs_dir,store,clock,tls,repository,github_token"), "\(names)")
 

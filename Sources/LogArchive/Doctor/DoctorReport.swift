@@ -79,12 +79,19 @@ public struct DoctorReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `{"ok": …, "status": …, "exit_code": …, "failed": N, "warnings": N, "checks": [{name, status, detail, fix}]}`.
+    /// `{"ok": …, "status": …, "exit_code": …, "failed": N, "warnings": N, "checks": [{name, status, detail, fix}]}`,
+    /// with `error` and `kind` as well when a check failed.
     public var json: JSONValue {
         var object = JSONObject()
         object["ok"] = .bool(exitCode == 0)
         object["status"] = .string(!failures.isEmpty ? "failed" : !warnings.isEmpty ? "warning" : "ok")
         object["exit_code"] = .integer(Int64(exitCode))
+        if !failures.isEmpty {
+            // The members every command's --json failure carries, for scripts that read only those.
+            let names = failures.map(\.title).joined(separator: ", ")
+            object["error"] = .string("\(failures.count) \(failures.count == 1 ? "check" : "checks") failed: \(names)")
+            object["kind"] = .string(ArchiveError.Kind.failure.name)
+        }
         object["failed"] = .integer(Int64(failures.count))
         object["warnings"] = .integer(Int64(warnings.count))
         object["checks"] = .array(
