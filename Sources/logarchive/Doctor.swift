@@ -19,9 +19,9 @@ extension LogArchiveCommand {
                 64 bad usage.
 
                 Examples:
-                  logarchive doctor                                   the default local store, no token: a warning
-                  logarchive doctor --store s3://team-logs/archive --reason issue_closed --issue 123
-                  logarchive doctor --push --json | jq '.checks[] | select(.status != "ok")'
+                  logarchive doctor                       the default store; a missing token warns
+                  logarchive doctor --reason issue_closed --issue 123 --push
+                  logarchive doctor --store s3://team-logs/archive --json
                 """
         )
 
