@@ -19,7 +19,7 @@ extension LogArchiveCommand {
                 64 bad usage.
 
                 Examples:
-                  logarchive doctor                       the default store; a missing token warns
+                  logarchive doctor                       default store: no token only warns
                   logarchive doctor --reason issue_closed --issue 123 --push
                   logarchive doctor --store s3://team-logs/archive --json
                 """
