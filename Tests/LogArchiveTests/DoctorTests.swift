@@ -352,6 +352,33 @@ import Testing
             "\(configured.printed)")
     }
 
+    // MARK: The action
+
+    /// The action's step with `doctor: true` and the real executable: a reason that needs a token
+    /// it lacks stops the job before anything is archived; a warning alone lets the archive run.
+    @Test func theActionRunsTheRealDoctorFirstAndOnlyAFailureStopsTheArchive() throws {
+        let sandbox = try ActionTests.checkoutWithSampleLogs()
+        let before = try sandbox.snapshot().filter { $0.key.hasPrefix("logs") }
+        let refused = try ActionTests.step(
+            "run.sh", in: sandbox,
+            environment: ActionTests.archiveEnvironment(
+                sandbox, ["INPUT_DOCTOR": "true", "INPUT_REASON": "issue_closed"]))
+        #expect(refused.result.status == 1, "\(refused.result.output) \(refused.result.errorOutput)")
+        #expect(refused.outputs["outcome"] == "doctor_failed")
+        #expect(refused.result.output.contains("✗ github token: no GITHUB_TOKEN"), "\(refused.result.output)")
+        #expect(try sandbox.snapshot().filter { $0.key.hasPrefix("logs") } == before, "nothing archived")
+
+        let archived = try ActionTests.step(
+            "run.sh", in: sandbox, environment: ActionTests.archiveEnvironment(sandbox, ["INPUT_DOCTOR": "true"]))
+        #expect(archived.result.status == 0, "\(archived.result.output) \(archived.result.errorOutput)")
+        // The comment is off through the step's args (--no-comment), and doctor heard it: with
+        // the reason manual, no token is needed at all.
+        #expect(
+            archived.result.output.contains("✓ github token: no GITHUB_TOKEN or GH_TOKEN: not needed"),
+            "\(archived.result.output)")
+        #expect(archived.outputs["outcome"] == "archived")
+    }
+
     // MARK: Output
 
     @Test func jsonIsOneObjectWithEveryChecksNameStatusDetailAndFix() throws {
