@@ -13,30 +13,30 @@ extension Doctor {
 
     /// The store (PUT, HEAD and DELETE of a probe object) and the clock against its `Date`.
     func storeChecks(_ settings: Settings) -> [DoctorCheck] {
-        let description = storeDescription(settings)
-        var store: (any ObjectStore)?
         var checks: [DoctorCheck] = []
         do {
-            store = try settings.openStore(environment: context.environment)
+            // Opened first: where its credentials came from is the opened store's to say.
+            let store = try settings.openStore(environment: context.environment)
+            checks.append(probe(store, description: storeDescription(settings, store: store)))
         } catch {
+            let description = storeDescription(settings, store: nil)
             checks.append(
                 .failed("store", "\(description): \(error.message)", fix: Self.storeFix(forMessage: error.message)))
-        }
-        if let store {
-            checks.append(probe(store, description: description))
         }
         checks.append(clockCheck(settings))
         return checks
     }
 
-    func storeDescription(_ settings: Settings) -> String {
+    /// The store, and for S3 its endpoint, region and where the credentials came from.
+    func storeDescription(_ settings: Settings, store: (any ObjectStore)?) -> String {
         switch settings.store {
         case .local(let path):
             return "the local store \(path)" + (settings.storeIsDefault ? " (the default)" : "")
         case .s3(let bucket, let prefix):
             let endpoint = settings.s3.endpoint ?? "AWS S3"
+            let credentials = StoreCredentials.describe(settings.s3, store: store)
             return
-                "s3://\(bucket)/\(prefix) at \(endpoint), region \(settings.s3.region), credentials from \(StoreCredentials.describe(settings.s3, store: nil))"
+                "s3://\(bucket)/\(prefix) at \(endpoint), region \(settings.s3.region), credentials from \(credentials)"
         }
     }
 

@@ -2,8 +2,10 @@
 /// id's last four characters (as `aws configure list` shows it), never the secret.
 ///
 /// The one place that asks: today `S3Settings.credentialSource` (the environment variables or a
-/// shared credentials file); with the credential chain (env, profile, ECS, IMDSv2) it becomes the
-/// opened store's `credentialSource`.
+/// shared credentials file). With the credential chain (env, profile, ECS, IMDSv2), it becomes
+/// `(store as? S3Store)?.credentialSource` (an `AWSCredentialSource`: its description, or `kind`
+/// for scripts) and the key id of `credentials.credentials()`; `store` is nil when the store could
+/// not be opened (no credentials anywhere), and the chain's `tried` then says where it looked.
 enum StoreCredentials {
     static func describe(_ settings: S3Settings, store: (any ObjectStore)?) -> String {
         guard let key = settings.accessKeyID else {
