@@ -9,6 +9,8 @@ share of requests fail in one of these ways:
   500          500 InternalError (S3 XML body), upstream never contacted
   503slowdown  503 SlowDown with Retry-After, upstream never contacted
   429          429 TooManyRequests with Retry-After, upstream never contacted
+  expiredtoken 400 ExpiredToken (temporary credentials the service counts as expired), upstream
+               never contacted
   reset        the client connection is reset (RST) right after the request headers
   stall        the request is read, nothing is sent for --stall-seconds, then the connection closes
   truncate     forwarded for real, but only half the response body is sent (headers keep the full
@@ -43,7 +45,7 @@ import sys
 import threading
 import time
 
-MODES = ["500", "503slowdown", "429", "reset", "stall", "truncate"]
+MODES = ["500", "503slowdown", "429", "reset", "stall", "truncate", "expiredtoken"]
 BUF = 64 * 1024
 IO_TIMEOUT = 300  # seconds of silence before giving up on a peer
 
@@ -123,7 +125,7 @@ class Proxy:
                         and headers.get("connection", "").lower() != "close")
                 fault = self.choose_fault(method, target)
                 log = lambda status: self.log(method, target, fault, status, number)
-                if fault in ("500", "503slowdown", "429"):
+                if fault in ("500", "503slowdown", "429", "expiredtoken"):
                     log(None)
                     self.answer_error(client, rfile, method, headers, fault)
                     return
@@ -160,10 +162,11 @@ class Proxy:
             "503slowdown": (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
             # S3 itself never sends 429; this Code is one that AWS SDKs treat as throttling.
             "429": (429, "Too Many Requests", "TooManyRequestsException", "Please reduce your request rate."),
+            "expiredtoken": (400, "Bad Request", "ExpiredToken", "The provided token has expired."),
         }[fault]
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
                 f"<Message>{msg}</Message><RequestId>fault-proxy</RequestId></Error>").encode()
-        extra = "" if fault == "500" else f"Retry-After: {self.args.retry_after}\r\n"
+        extra = "" if fault in ("500", "expiredtoken") else f"Retry-After: {self.args.retry_after}\r\n"
         resp = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n"
                 f"Content-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n").encode()
         if method != "HEAD":
@@ -421,7 +424,9 @@ def main():
     p.add_argument("--upstream", default="127.0.0.1:8333", help="HOST:PORT of the S3 server")
     p.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0 = ephemeral)")
     p.add_argument("--fail-rate", type=float, default=0.0, help="share of requests to fault, 0..1")
-    p.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ",".join(MODES))
+    # expiredtoken only when asked: with long-lived keys it is rightly a permanent failure.
+    p.add_argument("--modes", default=",".join(m for m in MODES if m != "expiredtoken"),
+                   help="comma-separated subset of " + ",".join(MODES))
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--retry-after", default="1", help="Retry-After value on 429/503")
     p.add_argument("--stall-seconds", type=float, default=30.0)

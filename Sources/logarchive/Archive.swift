@@ -21,6 +21,7 @@ extension LogArchiveCommand {
                   logarchive 123 --reason issue_closed --push   the CI job: refuse unless closed, push the index
                   logarchive 123 --trace run.json         also write why each decision was taken
                   logarchive 123 --jobs 16                upload 16 logs at once (default 8)
+                  logarchive 123 --store s3://team-logs --storage-class STANDARD_IA --sse aws:kms --tags team=infra
                 """
         )
 
@@ -71,6 +72,8 @@ extension LogArchiveCommand {
 
         @OptionGroup var locations: LocationOptions
 
+        @OptionGroup(title: "S3 object options") var objectOptions: S3ObjectOptionGroup
+
         func validate() throws {
             do {
                 _ = try IssueNumber(validating: issue)
@@ -110,6 +113,7 @@ extension LogArchiveCommand {
                 overrides.compressionThreshold = compressionThreshold
                 overrides.compressionLevel = compressionLevel
                 overrides.uploadConcurrency = jobs
+                objectOptions.apply(to: &overrides)
                 let settings = try environment.settings(overrides)
                 var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables)
                 pipeline.notice = { Terminal.error("logarchive: \($0)") }
@@ -126,7 +130,7 @@ extension LogArchiveCommand {
                 throw fail(error, json: json)
             }
             let summary = ArchiveSummary(
-                currentDirectory: environment.currentDirectory, retryArguments: locations.arguments)
+                currentDirectory: environment.currentDirectory, retryArguments: locations.arguments + objectOptions.arguments)
             if json {
                 Terminal.output(JSONWriter.compact(summary.json(report)) + "\n")
             } else if !quiet || report.exitCode != 0 {

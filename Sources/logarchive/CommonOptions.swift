@@ -103,3 +103,48 @@ func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, enviro
     for failure in failures { Terminal.error("logarchive: error: \(failure.message)") }
     return failures.first
 }
+
+/// What S3 objects are written with: `--storage-class`, `--sse`, `--sse-kms-key-id`, `--tags`.
+struct S3ObjectOptionGroup: ParsableArguments {
+    @Option(help: "S3 storage class of every object (STANDARD, STANDARD_IA, GLACIER_IR, …; config storage_class).")
+    var storageClass: String?
+
+    @Option(help: "S3 server-side encryption: AES256 or aws:kms (config sse).")
+    var sse: String?
+
+    @Option(name: .customLong("sse-kms-key-id"), help: "The KMS key for --sse aws:kms: a key id, ARN or alias/NAME (config sse_kms_key_id).")
+    var sseKMSKeyID: String?
+
+    @Option(help: "Tags of every S3 object, as key=value,key=value (config tags).")
+    var tags: String?
+
+    /// Checked here too, so that a bad value is refused before anything runs, naming the flag.
+    func validate() throws {
+        do {
+            var options = S3ObjectOptions()
+            if let storageClass { options.storageClass = try S3ObjectOptions.storageClass(storageClass, source: "--storage-class") }
+            if let sse { options.serverSideEncryption = try S3ObjectOptions.serverSideEncryption(sse, source: "--sse") }
+            if let sseKMSKeyID { options.kmsKeyID = try S3ObjectOptions.kmsKeyID(sseKMSKeyID, source: "--sse-kms-key-id") }
+            if let tags { options.tags = try S3ObjectOptions.tags(tags, source: "--tags") }
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func apply(to overrides: inout SettingsOverrides) {
+        overrides.storageClass = storageClass
+        overrides.serverSideEncryption = sse
+        overrides.sseKMSKeyID = sseKMSKeyID
+        overrides.tags = tags
+    }
+
+    /// These options as given, for the retry command a partial archive prints.
+    var arguments: [String] {
+        var arguments: [String] = []
+        if let storageClass { arguments += ["--storage-class", storageClass] }
+        if let sse { arguments += ["--sse", sse] }
+        if let sseKMSKeyID { arguments += ["--sse-kms-key-id", sseKMSKeyID] }
+        if let tags { arguments += ["--tags", tags] }
+        return arguments
+    }
+}

@@ -18,11 +18,17 @@ public struct ConfigFile: Sendable {
     public var publicURLTemplate: String?
     public var httpTimeoutSeconds: Double?
     public var uploadConcurrency: Int?
+    public var storageClass: String?
+    /// `AES256` or `aws:kms`.
+    public var serverSideEncryption: String?
+    public var sseKMSKeyID: String?
+    /// `k=v,k2=v2`, as `--tags` takes them.
+    public var tags: String?
 
     public static let knownKeys = [
         "logs_dir", "store", "compression_threshold", "compression_level", "comment", "commit", "push",
         "github_repository", "github_api_url", "s3_endpoint", "s3_region", "multipart_threshold", "part_size",
-        "public_url_template", "http_timeout", "upload_concurrency",
+        "public_url_template", "http_timeout", "upload_concurrency", "storage_class", "sse", "sse_kms_key_id", "tags",
     ]
 
     public static func load(_ path: String) throws(ArchiveError) -> ConfigFile {
@@ -74,6 +80,11 @@ public struct ConfigFile: Sendable {
         }
         // Checked for range where flags and environment are, with the same message.
         config.uploadConcurrency = try reader.optionalInteger("upload_concurrency").map { Int($0) }
+        // Checked where the flags and the environment are, naming the key.
+        config.storageClass = try reader.optionalString("storage_class")
+        config.serverSideEncryption = try reader.optionalString("sse")
+        config.sseKMSKeyID = try reader.optionalString("sse_kms_key_id")
+        config.tags = try reader.optionalString("tags")
         if let unknown = reader.unknownMembers.keys.first {
             throw JSONObjectReader.ShapeError(
                 path: unknown, reason: "unknown setting; known settings are \(knownKeys.joined(separator: ", "))")
@@ -116,7 +127,8 @@ public struct ConfigFile: Sendable {
 
           // S3-compatible storage: the endpoint and region when the AWS variables
           // (AWS_ENDPOINT_URL_S3, AWS_REGION) do not give them; credentials come from
-          // AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials, never from here.
+          // AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE, ~/.aws/credentials),
+          // ECS container credentials or EC2 instance metadata, never from here.
           // "s3_endpoint": "https://<account>.r2.cloudflarestorage.com",
           // "s3_region": "auto",
 
@@ -125,6 +137,14 @@ public struct ConfigFile: Sendable {
 
           // public_url of each log, for a public bucket or a CDN: {key} is the object key.
           // "public_url_template": "https://logs.example.com/{key}",
+
+          // S3 only: the storage class, server-side encryption (AES256, or aws:kms with an optional
+          // key id) and tags of every object written; --storage-class, --sse, --sse-kms-key-id
+          // and --tags override them.
+          // "storage_class": "STANDARD_IA",
+          // "sse": "aws:kms",
+          // "sse_kms_key_id": "alias/logs",
+          // "tags": "team=infra,retention=1y",
 
           // How many logs (or parts of large ones) upload at once; --jobs N overrides it.
           "upload_concurrency": 8,

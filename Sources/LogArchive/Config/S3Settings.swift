@@ -1,15 +1,15 @@
 /// How to reach S3-compatible storage, from the variables the AWS tools already use, then the
-/// config file, then defaults. Secrets come only from the environment or the AWS shared
-/// credentials file, never from logarchive's config file.
+/// config file, then defaults. Secrets come only from the environment, the AWS shared files or
+/// the metadata services, never from logarchive's config file.
 public struct S3Settings: Sendable {
     /// A custom endpoint (`http://127.0.0.1:8333`, an R2 or MinIO URL); nil means AWS itself.
     public var endpoint: String?
     public var region: String
-    public var accessKeyID: String?
-    public var secretAccessKey: String?
-    public var sessionToken: String?
-    /// Where the credentials were found, for messages: "AWS_ACCESS_KEY_ID", "~/.aws/credentials [default]".
-    public var credentialSource: String
+    /// Where the credentials come from: the environment, a profile, the container endpoint or
+    /// instance metadata, in the AWS SDKs' order.
+    public var credentialChain: AWSCredentialChain
+    /// Storage class, server-side encryption and tags of every object written.
+    public var objectOptions: S3ObjectOptions
     /// Files larger than this go up as multipart uploads.
     public var multipartThreshold: Int64
     public var partSize: Int64
@@ -24,7 +24,9 @@ public struct S3Settings: Sendable {
     public static let defaultPartSize: Int64 = 16 << 20
     public static let minimumPartSize: Int64 = 5 << 20
 
-    public static func resolve(environment: [String: String], file: ConfigFile?) throws(ArchiveError) -> S3Settings {
+    public static func resolve(
+        environment: [String: String], file: ConfigFile?, objectOptions: S3ObjectOptions = S3ObjectOptions()
+    ) throws(ArchiveError) -> S3Settings {
         func value(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
@@ -34,22 +36,6 @@ public struct S3Settings: Sendable {
             throw .badInput("invalid S3 endpoint '\(endpoint)': it must start with http:// or https://")
         }
         let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? file?.s3Region ?? "us-east-1"
-
-        var accessKeyID = value("AWS_ACCESS_KEY_ID")
-        var secretAccessKey = value("AWS_SECRET_ACCESS_KEY")
-        var sessionToken = value("AWS_SESSION_TOKEN")
-        var source = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-        if accessKeyID == nil && secretAccessKey == nil {
-            let home = value("HOME") ?? "/"
-            let path = value("AWS_SHARED_CREDENTIALS_FILE") ?? Paths.join(home, ".aws/credentials")
-            let profile = value("AWS_PROFILE") ?? "default"
-            if let shared = SharedCredentialsFile.read(path, profile: profile) {
-                accessKeyID = shared["aws_access_key_id"]
-                secretAccessKey = shared["aws_secret_access_key"]
-                sessionToken = shared["aws_session_token"]
-                source = "\(path) [\(profile)]"
-            }
-        }
 
         let threshold = try size(value("LOGARCHIVE_MULTIPART_THRESHOLD"), "LOGARCHIVE_MULTIPART_THRESHOLD")
             ?? file?.multipartThreshold ?? defaultMultipartThreshold
@@ -66,8 +52,8 @@ public struct S3Settings: Sendable {
         }
         return S3Settings(
             endpoint: endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, region: region,
-            accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
-            credentialSource: source, multipartThreshold: threshold, partSize: partSize, parallelParts: 4,
+            credentialChain: AWSCredentialChain.resolve(environment: environment), objectOptions: objectOptions,
+            multipartThreshold: threshold, partSize: partSize, parallelParts: 4,
             publicURLTemplate: value("LOGARCHIVE_PUBLIC_URL_TEMPLATE") ?? file?.publicURLTemplate,
             stallTimeoutSeconds: timeout)
     }
@@ -76,25 +62,5 @@ public struct S3Settings: Sendable {
         guard let text else { return nil }
         guard let bytes = ByteCount.parse(text) else { throw .badInput("invalid \(name) '\(text)': use a size such as 64MiB") }
         return bytes
-    }
-}
-
-/// The AWS shared credentials file: INI sections of `key = value`.
-enum SharedCredentialsFile {
-    static func read(_ path: String, profile: String) -> [String: String]? {
-        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 20) else { return nil }
-        var section: String?
-        var values: [String: String] = [:]
-        for rawLine in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("["), line.hasSuffix("]") {
-                section = String(line.dropFirst().dropLast()).trimmingWhitespace()
-                continue
-            }
-            guard section == profile, let equals = line.firstIndex(of: "=") else { continue }
-            values[line[..<equals].trimmingWhitespace().lowercased()] = line[line.index(after: equals)...].trimmingWhitespace()
-        }
-        return values.isEmpty ? nil : values
     }
 }

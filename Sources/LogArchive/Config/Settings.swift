@@ -44,6 +44,11 @@ public struct SettingsOverrides: Sendable {
     public var compressionLevel: Int?
     /// `--jobs N`.
     public var uploadConcurrency: Int?
+    /// `--storage-class`, `--sse`, `--sse-kms-key-id`, `--tags`.
+    public var storageClass: String?
+    public var serverSideEncryption: String?
+    public var sseKMSKeyID: String?
+    public var tags: String?
     public var noComment = false
     public var noCommit = false
     public var push = false

@@ -89,10 +89,38 @@ public struct SettingsResolver: Sendable {
         var settings = Settings(
             logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
             comment: comment, commit: commit, push: push, github: github,
-            s3: try S3Settings.resolve(environment: environment, file: file), uploadConcurrency: uploadConcurrency,
+            s3: try S3Settings.resolve(environment: environment, file: file, objectOptions: try objectOptions(flags, file)),
+            uploadConcurrency: uploadConcurrency,
             configFile: file?.path)
         settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
         return settings
+    }
+
+    /// Each option from its flag, else its variable, else the config file; each checked naming
+    /// where it came from, so a bad value says which flag, variable or key to fix.
+    func objectOptions(_ flags: SettingsOverrides, _ file: ConfigFile?) throws(ArchiveError) -> S3ObjectOptions {
+        func pick(_ flag: String?, _ flagName: String, _ variable: String, _ configured: String?, _ key: String) -> (String, String)? {
+            if let flag { return (flag, flagName) }
+            if let env = nonEmpty(variable) { return (env, variable) }
+            if let configured { return (configured, "\(key) in \(file?.path ?? "")") }
+            return nil
+        }
+        var options = S3ObjectOptions()
+        if let (text, source) = pick(flags.storageClass, "--storage-class", "LOGARCHIVE_STORAGE_CLASS", file?.storageClass, "storage_class") {
+            options.storageClass = try S3ObjectOptions.storageClass(text, source: source)
+        }
+        if let (text, source) = pick(flags.serverSideEncryption, "--sse", "LOGARCHIVE_SSE", file?.serverSideEncryption, "sse") {
+            options.serverSideEncryption = try S3ObjectOptions.serverSideEncryption(text, source: source)
+        }
+        var kmsSource = "--sse-kms-key-id"
+        if let (text, source) = pick(flags.sseKMSKeyID, "--sse-kms-key-id", "LOGARCHIVE_SSE_KMS_KEY_ID", file?.sseKMSKeyID, "sse_kms_key_id") {
+            options.kmsKeyID = try S3ObjectOptions.kmsKeyID(text, source: source)
+            kmsSource = source
+        }
+        if let (text, source) = pick(flags.tags, "--tags", "LOGARCHIVE_TAGS", file?.tags, "tags") {
+            options.tags = try S3ObjectOptions.tags(text, source: source)
+        }
+        return try options.validated(kmsKeySource: kmsSource)
     }
 
     static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {

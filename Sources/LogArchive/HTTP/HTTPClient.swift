@@ -192,9 +192,8 @@ private final class Transfer {
             _ = logarchive_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
         // libcurl asks a signed upload's server for `100 Continue` before the body, a round trip
-        // per request (it must keep the header: its SigV4 signing would sign the emptied one). A
-        // body up to one part goes at once; a larger one still waits, so that a refusal (bad
-        // credentials, a missing bucket) costs no more than its headers.
+        // per request. A body up to one part goes at once; a larger one still waits, so that a
+        // refusal (bad credentials, a missing bucket) costs no more than its headers.
         _ = logarchive_curl_setopt_long(
             handle, CURLOPT_EXPECT_100_TIMEOUT_MS, request.body.length <= HTTPClient.sendAtOnceLimit ? 0 : 1000)
         _ = logarchive_curl_setopt_callback(handle, CURLOPT_READFUNCTION, transferRead)
@@ -208,13 +207,13 @@ private final class Transfer {
 
         var lines = request.headers.map { "\($0.name): \($0.value)" }
         if let signing = request.signing {
-            _ = logarchive_curl_setopt_string(
-                handle, CURLOPT_AWS_SIGV4, "aws:amz:\(signing.region):\(signing.service)")
-            _ = logarchive_curl_setopt_string(handle, CURLOPT_USERPWD, "\(signing.accessKeyID):\(signing.secretAccessKey)")
-            if let token = signing.sessionToken { lines.append("x-amz-security-token: \(token)") }
+            // Signed at each attempt, so a retry carries a fresh date (and refreshed credentials).
+            let signed = SigV4Signer(signing: signing).headers(
+                method: request.method, url: request.url, headers: request.headers, date: .now())
+            lines += signed.map { "\($0.name): \($0.value)" }
         } else {
-            // No `Expect: 100-continue` round trip. Not for signed requests: libcurl 7.88 would
-            // sign the emptied header and the server's signature would differ.
+            // No `Expect: 100-continue` round trip. Signed uploads keep it: a large body waits
+            // for the server's go-ahead, so a refusal costs only the headers.
             lines.append("Expect:")
         }
         for line in lines { headerList = curl_slist_append(headerList, line) }

@@ -5,7 +5,7 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: HTTPRequestBody
-    /// Sign with AWS Signature Version 4 (libcurl's `CURLOPT_AWS_SIGV4`).
+    /// Sign with AWS Signature Version 4 (`SigV4Signer`, at each attempt).
     public var signing: AWSSigning?
     /// A transfer that moves no byte for this long is abandoned as timed out.
     public var stallTimeoutSeconds: Double

@@ -69,6 +69,9 @@ public struct ArchiveEntry: Sendable, Equatable {
     public var archiveReason: ArchiveReason
     public var logs: [ArchivedLog]
     public var retryCount: Int64
+    /// The S3 storage class, encryption and tags the logs were written with; nil when none was
+    /// set (and in entries written before logarchive recorded them).
+    public var objectOptions: S3ObjectOptions?
     public var unknownFields: JSONObject
 
     public init(

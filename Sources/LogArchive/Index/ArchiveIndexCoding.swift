@@ -80,6 +80,9 @@ extension ArchiveEntry {
         _ = try reader.optionalBool("partial_archive")
         _ = try reader.optionalBool("upload_complete")
         retryCount = try reader.optionalInteger("retry_count") ?? 0
+        objectOptions = try reader.optionalObject("s3_object_options").map { object throws(JSONObjectReader.ShapeError) in
+            try S3ObjectOptions(json: .object(object), path: "\(path).s3_object_options")
+        }
         unknownFields = reader.unknownMembers
     }
 
@@ -97,6 +100,8 @@ extension ArchiveEntry {
         object["partial_archive"] = .bool(partialArchive)
         object["upload_complete"] = .bool(uploadComplete)
         object["retry_count"] = .integer(retryCount)
+        // Only when set: an entry without options reads as before, for old readers too.
+        if let objectOptions, !objectOptions.isEmpty { object["s3_object_options"] = objectOptions.json }
         object.appendMissing(from: unknownFields)
         return .object(object)
     }

@@ -32,7 +32,6 @@ public struct IndexFileText: Sendable {
     /// not of the index's shape at the top level. Entries other than the ones decoded later are
     /// checked for grammar and an issue number only.
     public init(_ bytes: [UInt8], readingHeadlines: Bool = false) throws(ArchiveIndexFormatError) {
-        self.bytes = bytes
         var lastUpdated: Range<Int>?
         var archivesArray: Range<Int>?
         var archivesKeyStart = 0
@@ -87,12 +86,9 @@ public struct IndexFileText: Sendable {
         for (position, entry) in entries.enumerated() where !seen.insert(entry.issue).inserted {
             throw .wrongShape("archives[\(position)]: a second entry for issue \(entry.issue); each issue has one entry")
         }
-        self.lastUpdated = lastUpdated
-        self.archivesArray = archivesArray
-        self.archivesKeyStart = archivesKeyStart
-        self.summaryMember = summaryMember
-        self.summaryValue = summaryValue
-        self.entries = entries
+        self.init(
+            bytes: bytes, lastUpdated: lastUpdated, archivesArray: archivesArray, archivesKeyStart: archivesKeyStart,
+            summaryMember: summaryMember, summaryValue: summaryValue, entries: entries)
         self.headlines = headlines ?? []
     }
 

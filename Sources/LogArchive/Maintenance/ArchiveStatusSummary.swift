@@ -196,6 +196,18 @@ public struct ArchiveStatusSummary: Sendable {
                 "\(ByteCount.format(storedBytes)) of \(ByteCount.format(storedOriginalBytes)) original (ratio \(ratioText(storedRatio))), \(plural(Int(entry.retryCount), "retry", "retries"))"
                     + (unfinished.isEmpty ? "" : "; not counting the \(plural(unfinished.count, "log")) not in the store")),
         ])
+        if let options = entry.objectOptions, !options.isEmpty {
+            if let storageClass = options.storageClass {
+                facts.add([TextTable.Cell("Storage class:"), TextTable.Cell(storageClass)])
+            }
+            if let encryption = options.serverSideEncryption {
+                facts.add([
+                    TextTable.Cell("Encryption:"),
+                    TextTable.Cell(encryption.rawValue + (options.kmsKeyID.map { ", KMS key \($0)" } ?? "")),
+                ])
+            }
+            if !options.tags.isEmpty { facts.add([TextTable.Cell("Tags:"), TextTable.Cell(options.tagsText)]) }
+        }
         lines += facts.lines(indent: "  ")
         lines.append("")
 

@@ -11,8 +11,11 @@ public struct ArchiveEntryBuilder: Sendable {
     public let reason: ArchiveReason
     /// The issue's entry before this run, if any (a partial archive, or one being forced again).
     public let previous: ArchiveEntry?
+    /// The S3 options this run writes objects with; nil for a local store or none set.
+    public let objectOptions: S3ObjectOptions?
 
-    public init(_ validated: ValidatedArchive, archivedAt: UTCTimestamp) {
+    public init(_ validated: ValidatedArchive, archivedAt: UTCTimestamp, objectOptions: S3ObjectOptions? = nil) {
+        self.objectOptions = objectOptions.flatMap { $0.isEmpty ? nil : $0 }
         issue = validated.request.issue
         previous = validated.previousEntry
         issueURL = validated.issueURL ?? previous?.issueURL
@@ -30,6 +33,8 @@ public struct ArchiveEntryBuilder: Sendable {
             logs: ArchiveEntryBuilder.carriedOver(from: previous, replacedBy: records) + records,
             retryCount: (previous?.retryCount ?? 0) + retries)
         if let previous { entry.unknownFields = previous.unknownFields }
+        // A retry without options keeps what the first run wrote its objects with.
+        entry.objectOptions = objectOptions ?? previous?.objectOptions
         return entry
     }
 

@@ -22,6 +22,17 @@ public struct ArchivePipeline: Sendable {
         self.context = context
     }
 
+    /// A `--retry` given no storage class, encryption or tags writes the objects it still owes
+    /// with those the entry records, so one archive's objects do not differ by the run that sent them.
+    func contextKeepingObjectOptions(for request: ArchiveRequest) -> PipelineContext? {
+        guard request.mode == .retry, let store = context.store as? S3Store, store.settings.objectOptions.isEmpty,
+            let recorded = (try? context.index.entry(for: request.issue))??.objectOptions, !recorded.isEmpty
+        else { return nil }
+        var kept = context
+        kept.store = store.writing(with: recorded)
+        return kept
+    }
+
     /// Builds the context for the configured store.
     public static func make(settings: Settings, environment: [String: String], now: UTCTimestamp = .now()) throws(ArchiveError)
         -> ArchivePipeline
@@ -43,6 +54,19 @@ public struct ArchivePipeline: Sendable {
     }
 
     public func run(_ request: ArchiveRequest) -> ArchiveReport {
+        if let kept = contextKeepingObjectOptions(for: request) { return ArchivePipeline(context: kept).runAsGiven(request) }
+        return runAsGiven(request)
+    }
+
+    private func runAsGiven(_ request: ArchiveRequest) -> ArchiveReport {
+        if let store = context.store as? S3Store {
+            // Where the keys came from, never the keys: what `doctor` and a failed run's trace need.
+            var attributes = JSONObject()
+            attributes["credential_source"] = .string(store.credentialSource.kind)
+            context.note(
+                "store.credentials", by: "store", about: store.location, "credentials from \(store.credentialSource)",
+                attributes: attributes)
+        }
         let runner = PipelineRunner(context: context)
         var report = ArchiveReport(
             issue: request.issue, outcome: .failed, storeLocation: context.store.location, indexPath: context.index.path)

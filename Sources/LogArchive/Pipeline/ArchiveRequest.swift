@@ -31,7 +31,7 @@ public struct ArchiveRequest: Sendable {
 /// What every stage may use: settings, the store, the index, the run's clock and identity.
 public struct PipelineContext: Sendable {
     public let settings: Settings
-    public let store: any ObjectStore
+    public internal(set) var store: any ObjectStore
     public let index: IndexStore
     /// The archive time of this run; it fixes the store folder's year and month.
     public let now: UTCTimestamp

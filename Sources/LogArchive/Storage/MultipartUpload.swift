@@ -142,7 +142,7 @@ struct MultipartUpload {
             headers: [
                 ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-algorithm", "SHA256"),
                 ("x-amz-meta-sha256", expected.hex),
-            ])
+            ] + store.settings.objectOptions.headers)
         guard let uploadID = S3XML.value("UploadId", in: Substring(created.bodyText)) else {
             throw StoreError.verificationFailed(key: key, reason: "the store started no multipart upload: \(created.bodyText.prefix(200))")
         }

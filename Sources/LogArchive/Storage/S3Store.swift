@@ -10,8 +10,11 @@ import Foundation
 public struct S3Store: ObjectStore {
     public let bucket: String
     public let prefix: String
-    public let settings: S3Settings
-    public let signing: AWSSigning
+    public private(set) var settings: S3Settings
+    /// Signs every request; temporary credentials are refreshed before they expire.
+    public let credentials: AWSCredentialProvider
+    /// Where the credentials came from (env, profile, ECS, IMDS), for messages and `doctor`.
+    public let credentialSource: AWSCredentialSource
     public let retry: RetryPolicy
     private let addressing: S3Addressing
     private let client = HTTPClient()
@@ -19,22 +22,42 @@ public struct S3Store: ObjectStore {
     /// SHA-256 of the empty string: the payload hash of requests without a body.
     static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-    public init(bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy) throws(ArchiveError) {
-        guard let accessKeyID = settings.accessKeyID else {
-            throw .badInput(
-                "the S3 store s3://\(bucket)/\(prefix) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)"
-            )
+    /// Finds credentials as the settings' chain says (a metadata service is asked here, once),
+    /// or `credentials` when given.
+    public init(
+        bucket: String, prefix: String, settings: S3Settings, retry: RetryPolicy, credentials given: AWSCredentialProvider? = nil
+    ) throws(ArchiveError) {
+        let credentials: AWSCredentialProvider
+        if let given {
+            credentials = given
+        } else {
+            credentials = try AWSCredentialProvider.make(settings.credentialChain)
         }
-        guard let secret = settings.secretAccessKey else {
-            throw .badInput("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: the S3 store needs both")
+        do throws(CredentialFetchError) {
+            credentialSource = try credentials.credentials().source
+        } catch {
+            switch credentials.source {
+            case .instanceMetadata:
+                // The last place the chain looks: a machine that is not on EC2 lands here.
+                throw AWSCredentialProvider.noCredentials(
+                    tried: settings.credentialChain.tried + ["IMDS"], detail: error.description)
+            default:
+                throw .failure("cannot get credentials for the S3 store from \(credentials.sourceDescription): \(error)")
+            }
         }
         self.bucket = bucket
         self.prefix = prefix
         self.settings = settings
         self.retry = retry
-        signing = AWSSigning(
-            accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken, region: settings.region)
+        self.credentials = credentials
         addressing = S3Addressing(endpoint: settings.endpoint, region: settings.region, bucket: bucket)
+    }
+
+    /// The same store, writing objects with `options` (a retry, with the first run's).
+    public func writing(with options: S3ObjectOptions) -> S3Store {
+        var store = self
+        store.settings.objectOptions = options
+        return store
     }
 
     public var location: String { "s3://\(bucket)/\(prefix)" }
@@ -55,8 +78,12 @@ public struct S3Store: ObjectStore {
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
         body: HTTPRequestBody = .empty, payloadHash: String = S3Store.emptyPayloadHash, stallTimeout: Double? = nil,
         responseBody: HTTPResponseDestination = .memory(limit: 16 << 20), progress: ProgressMeter? = nil
-    ) -> HTTPRequest {
+    ) throws(CredentialFetchError) -> HTTPRequest {
         let url = addressing.url(key: key.map { prefix + $0 } ?? "", query: query)
+        let current = try credentials.credentials()
+        let signing = AWSSigning(
+            accessKeyID: current.accessKeyID, secretAccessKey: current.secretAccessKey, sessionToken: current.sessionToken,
+            region: settings.region)
         var request = HTTPRequest(
             method: method, url: url,
             headers: [(name: "x-amz-content-sha256", value: payloadHash)] + headers.map { (name: $0.0, value: $0.1) },
@@ -68,16 +95,29 @@ public struct S3Store: ObjectStore {
 
     /// Performs with the retry rules; a non-2xx answer becomes an `S3Error`.
     private func send(
-        _ operation: String, onRetry: RetryObserver? = nil, _ make: (_ stallTimeout: Double) -> HTTPRequest
+        _ operation: String, onRetry: RetryObserver? = nil, _ make: (_ stallTimeout: Double) throws -> HTTPRequest
     ) throws -> HTTPResponse {
         try retry.run(
-            stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3,
+            stallTimeout: settings.stallTimeoutSeconds, classify: classify,
             onRetry: { attempt, error, delay in onRetry?(attempt, error, delay) }
         ) { _, stallTimeout in
             let response = try client.perform(make(stallTimeout))
-            guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: operation) }
+            guard (200..<300).contains(response.status) else {
+                let error = S3Error(response: response, operation: operation)
+                // Temporary credentials the service already counts as expired (clocks differ):
+                // the next attempt fetches new ones.
+                if error.code == "ExpiredToken" { credentials.invalidate() }
+                throw error
+            }
             return response
         }
+    }
+
+    /// S3's rules, and an ExpiredToken is worth another attempt when fresh credentials can be
+    /// fetched for it.
+    private func classify(_ error: any Error) -> RetryPolicy.FailureClass {
+        if let error = error as? S3Error, error.code == "ExpiredToken", credentials.refreshes { return .network }
+        return RetryPolicy.classifyS3(error)
     }
 
     // MARK: ObjectStore
@@ -87,18 +127,18 @@ public struct S3Store: ObjectStore {
             // A listing names the real problem (SignatureDoesNotMatch, NoSuchBucket) where HEAD has no
             // body. Transient failures are retried; refused credentials and unknown buckets are not.
             _ = try send("list s3://\(bucket)/\(prefix)", onRetry: onRetry) { stallTimeout in
-                request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)], stallTimeout: stallTimeout)
+                try request("GET", key: nil, query: [("list-type", "2"), ("max-keys", "1"), ("prefix", prefix)], stallTimeout: stallTimeout)
             }
         } catch let error as S3Error {
             switch error.code {
             case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AuthorizationHeaderMalformed":
                 throw .failure(
-                    "the store at \(endpointName) refused the credentials from \(settings.credentialSource) (\(error.code)): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"
+                    "the store at \(endpointName) refused the credentials from \(credentialSource) (\(error.code)): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"
                 )
             case "NoSuchBucket":
                 throw .failure("the bucket '\(bucket)' does not exist at \(endpointName)")
             case "AccessDenied":
-                throw .failure("access to s3://\(bucket)/\(prefix) is denied for the key \(signing.accessKeyID): \(error.message)")
+                throw .failure("access to s3://\(bucket)/\(prefix) is denied for the key \((try? credentials.credentials().accessKeyID) ?? "?"): \(error.message)")
             default:
                 throw .failure("the store s3://\(bucket)/\(prefix) cannot be used: \(error)")
             }
@@ -123,12 +163,12 @@ public struct S3Store: ObjectStore {
             ).run()
         }
         let response = try send("upload \(key)", onRetry: onRetry) { stallTimeout in
-            request(
+            try request(
                 "PUT", key: key,
                 headers: [
                     ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-sha256", expected.base64),
                     ("x-amz-meta-sha256", expected.hex),
-                ],
+                ] + settings.objectOptions.headers,
                 body: .file(path: path, offset: 0, length: size), payloadHash: expected.hex, stallTimeout: stallTimeout,
                 progress: progress)
         }
@@ -144,12 +184,12 @@ public struct S3Store: ObjectStore {
     public func put(bytes: [UInt8], key: String) throws {
         let checksum = Checksum.of(bytes)
         _ = try send("upload \(key)") { stallTimeout in
-            request(
+            try request(
                 "PUT", key: key,
                 headers: [
                     ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-sha256", checksum.base64),
                     ("x-amz-meta-sha256", checksum.hex),
-                ],
+                ] + settings.objectOptions.headers,
                 body: .bytes(bytes), payloadHash: checksum.hex, stallTimeout: stallTimeout)
         }
     }
@@ -157,7 +197,7 @@ public struct S3Store: ObjectStore {
     public func head(key: String) throws -> StoredObject? {
         do {
             let response = try send("inspect \(key)") { stallTimeout in
-                request("HEAD", key: key, headers: [("x-amz-checksum-mode", "ENABLED")], stallTimeout: stallTimeout)
+                try request("HEAD", key: key, headers: [("x-amz-checksum-mode", "ENABLED")], stallTimeout: stallTimeout)
             }
             guard let length = response.header("content-length").flatMap(Int64.init) else {
                 throw StoreError.verificationFailed(key: key, reason: "the store gave no size")
@@ -186,7 +226,7 @@ public struct S3Store: ObjectStore {
     public func get(key: String, to path: String) throws {
         do {
             _ = try send("download \(key)") { stallTimeout in
-                request("GET", key: key, stallTimeout: stallTimeout, responseBody: .file(path: path))
+                try request("GET", key: key, stallTimeout: stallTimeout, responseBody: .file(path: path))
             }
         } catch let error as S3Error {
             FileSystem.removeIfPresent(path)
@@ -197,10 +237,10 @@ public struct S3Store: ObjectStore {
     public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var delivered: Int64 = 0
         do {
-            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: RetryPolicy.classifyS3) { _, stallTimeout in
+            _ = try retry.run(stallTimeout: settings.stallTimeoutSeconds, classify: classify) { _, stallTimeout in
                 // A retry starts the object again: skip what an interrupted attempt already handed on.
                 var skip = delivered
-                let response = try client.perform(request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
+                let response = try client.perform(try request("GET", key: key, stallTimeout: stallTimeout)) { chunk in
                     var chunk = chunk
                     if skip > 0 {
                         let skipped = Int(min(Int64(chunk.count), skip))
@@ -211,7 +251,11 @@ public struct S3Store: ObjectStore {
                     try sink(chunk)
                     delivered += Int64(chunk.count)
                 }
-                guard (200..<300).contains(response.status) else { throw S3Error(response: response, operation: "download \(key)") }
+                guard (200..<300).contains(response.status) else {
+                    let error = S3Error(response: response, operation: "download \(key)")
+                    if error.code == "ExpiredToken" { credentials.invalidate() }
+                    throw error
+                }
                 return response
             }
         } catch let error as S3Error where error.status == 404 {
@@ -226,7 +270,7 @@ public struct S3Store: ObjectStore {
             var query = [("list-type", "2"), ("prefix", prefix + listPrefix)]
             if let token { query.append(("continuation-token", token)) }
             let response = try send("list \(listPrefix)") { stallTimeout in
-                request("GET", key: nil, query: query, stallTimeout: stallTimeout)
+                try request("GET", key: nil, query: query, stallTimeout: stallTimeout)
             }
             let xml = Substring(response.bodyText)
             for contents in S3XML.elements("Contents", in: xml) {
@@ -241,7 +285,7 @@ public struct S3Store: ObjectStore {
 
     public func delete(key: String) throws {
         do {
-            _ = try send("delete \(key)") { stallTimeout in request("DELETE", key: key, stallTimeout: stallTimeout) }
+            _ = try send("delete \(key)") { stallTimeout in try request("DELETE", key: key, stallTimeout: stallTimeout) }
         } catch let error as S3Error where error.status == 404 {
             return
         }
@@ -265,7 +309,7 @@ public struct S3Store: ObjectStore {
             // Sorted by name: libcurl signs the query exactly as given.
             let query = (markers + [("prefix", prefix + key), ("uploads", "")]).sorted { $0.0 < $1.0 }
             let response = try send("list multipart uploads of \(key)") { stallTimeout in
-                request("GET", key: nil, query: query, stallTimeout: stallTimeout)
+                try request("GET", key: nil, query: query, stallTimeout: stallTimeout)
             }
             let xml = Substring(response.bodyText)
             for upload in S3XML.elements("Upload", in: xml) where S3XML.value("Key", in: upload) == prefix + key {
@@ -286,7 +330,7 @@ public struct S3Store: ObjectStore {
         progress: ProgressMeter? = nil
     ) throws -> HTTPResponse {
         try send(operation, onRetry: onRetry) { stallTimeout in
-            request(
+            try request(
                 method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, stallTimeout: stallTimeout,
                 progress: progress)
         }

@@ -51,6 +51,12 @@ public struct JSONObjectReader {
         return string
     }
 
+    public mutating func optionalObject(_ key: String) throws(ShapeError) -> JSONObject? {
+        guard let value = take(key) else { return nil }
+        guard case .object(let object) = value else { throw mismatch(key, "an object", value) }
+        return object
+    }
+
     public mutating func string(_ key: String) throws(ShapeError) -> String {
         guard let string = try optionalString(key) else {
             throw ShapeError(path: fieldPath(key), reason: "is missing")

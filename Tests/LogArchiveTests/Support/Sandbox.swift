@@ -175,6 +175,9 @@ enum LogArchiveBinary {
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
             "LANG": "C.UTF-8",
+            // No test asks the real EC2 instance metadata (a runner on EC2 would answer with its
+            // role); the credential tests set it to "" and use a fake on loopback.
+            "AWS_EC2_METADATA_DISABLED": "true",
         ]
         environment.merge(extra) { $1 }
         return environment

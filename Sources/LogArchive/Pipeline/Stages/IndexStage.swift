@@ -1,6 +1,8 @@
+import Foundation
+
 /// Builds the issue's entry from this run's records (with `ArchiveEntryBuilder`, as the journal
 /// built the pending one) and records it in the issue's index file (atomically, under the lock;
-/// the run's second and last index write), after writing the issue's `manifest.json` to the store
+/// the run's second and last index write), while writing the issue's `manifest.json` to the store
 /// so that the entry can be rebuilt from the store alone.
 public struct IndexStage: PipelineStage {
     public static let name = StageName.index
@@ -9,18 +11,33 @@ public struct IndexStage: PipelineStage {
 
     public func run(_ uploaded: UploadedArchive, in context: PipelineContext) throws -> StageResult<IndexedArchive> {
         let entry = uploaded.entry.entry(with: uploaded.logs.map(\.record), retries: uploaded.retries)
-        var manifestNote = ""
-        if !uploaded.logs.isEmpty {
-            do {
-                let manifest = Array(JSONWriter.pretty(entry.json).utf8)
-                try context.store.put(bytes: manifest, key: StoreLayout.manifestKey(issueFolder: uploaded.storeFolder))
-                manifestNote = ", manifest stored"
-            } catch {
-                manifestNote = ", manifest not stored (\(error))"
+        // The manifest goes to the store while the index file is written: over a network its
+        // round trip hides behind the local write instead of adding to it. Neither waits on the
+        // other's outcome; a manifest that could not be stored is a note, as before.
+        let manifestStored = Locked<Result<Void, any Error>?>(nil)
+        let manifestDone = DispatchSemaphore(value: 0)
+        if uploaded.logs.isEmpty {
+            manifestDone.signal()
+        } else {
+            let manifest = Array(JSONWriter.pretty(entry.json).utf8)
+            let key = StoreLayout.manifestKey(issueFolder: uploaded.storeFolder)
+            let store = context.store
+            BlockingThreads.start {
+                let result = Result { try store.put(bytes: manifest, key: key) }
+                manifestStored.withLock { $0 = result }
+                manifestDone.signal()
             }
         }
+        let indexResult = Result { try context.index.upsert(entry) }
+        manifestDone.wait()
+        var manifestNote = ""
+        switch manifestStored.withLock({ $0 }) {
+        case .success?: manifestNote = ", manifest stored"
+        case .failure(let error)?: manifestNote = ", manifest not stored (\(error))"
+        case nil: break
+        }
         do {
-            try context.index.upsert(entry)
+            try indexResult.get()
         } catch let error as ArchiveError {
             let stored = uploaded.logs.filter { $0.record.uploadStatus == .uploaded }.count
             throw ArchiveError.failure(

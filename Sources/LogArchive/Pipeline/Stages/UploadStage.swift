@@ -19,7 +19,8 @@ public struct UploadStage: PipelineStage {
     public init() {}
 
     public func run(_ checksummed: ChecksummedArchive, in context: PipelineContext) throws -> StageResult<UploadedArchive> {
-        let entry = ArchiveEntryBuilder(checksummed.validated, archivedAt: context.now)
+        let entry = ArchiveEntryBuilder(
+            checksummed.validated, archivedAt: context.now, objectOptions: (context.store as? S3Store)?.settings.objectOptions)
         let previous = entry.previous
         let folder = StoreLayout.issueFolder(issue: entry.issue, archivedAt: context.now)
         let keys = objectKeys(for: checksummed.logs, folder: folder, previous: previous, context: context)
