@@ -66,6 +66,34 @@ import Testing
         #expect(!run.printed.contains(server.secretAccessKey))
     }
 
+    @Test func credentialsFromAProfileAreNamedByTheirFileAndProfile() throws {
+        let server = try S3TestServer.require()
+        let bucket = try server.makeBucket()
+        let sandbox = try Sandbox()
+        let file = try sandbox.write(
+            "aws/credentials",
+            "[ci]\naws_access_key_id = \(server.accessKeyID)\naws_secret_access_key = \(server.secretAccessKey)\n")
+        var environment = server.environment()
+        environment["AWS_ACCESS_KEY_ID"] = nil
+        environment["AWS_SECRET_ACCESS_KEY"] = nil
+        environment.merge([
+            "AWS_SHARED_CREDENTIALS_FILE": file, "AWS_PROFILE": "ci", "AWS_EC2_METADATA_DISABLED": "true",
+        ]) { $1 }
+        let run = try Self.doctor(["--store", "s3://\(bucket)"], in: sandbox, environment: environment)
+        #expect(run.status == 0 && run.status(of: "store") == "ok", "\(run.printed)")
+        #expect(
+            run.detail(of: "store").contains("credentials from \(file) [ci] (key ****"), "\(run.detail(of: "store"))")
+        #expect(!run.printed.contains(server.secretAccessKey))
+
+        // No credentials anywhere: the store fails, saying where it looked.
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = sandbox.path("aws/none")
+        environment["AWS_CONFIG_FILE"] = sandbox.path("aws/none")
+        environment["AWS_PROFILE"] = nil
+        let none = try Self.doctor(["--store", "s3://\(bucket)"], in: sandbox, environment: environment)
+        #expect(none.status == 1 && none.status(of: "store") == "failed", "\(none.printed)")
+        #expect(none.detail(of: "store").contains("AWS_ACCESS_KEY_ID"), "\(none.detail(of: "store"))")
+    }
+
     @Test func theDefaultLocalStoreIsProbedAndLeftAsItWas() throws {
         let sandbox = try Sandbox()
         let run = try Self.doctor([], in: sandbox)

@@ -134,7 +134,7 @@ extension Doctor {
     static func storeFix(forMessage message: String) -> String {
         if message.contains("credentials") || message.contains("AWS_ACCESS_KEY_ID") {
             return
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, from the repository's secrets), or a profile in ~/.aws/credentials"
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (in CI, from the repository's secrets) or AWS_PROFILE, or run where ECS or EC2 instance metadata gives a role"
         }
         return "correct the store (--store, LOGARCHIVE_STORE or config store) or the setting the message names"
     }
