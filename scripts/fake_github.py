@@ -87,6 +87,13 @@ class Fake:
                         "130": {"state": "closed", "title": "...",
                                 "pull_request": {"merged": true, "merged_at": "..."}}},
              "comments": {"123": [{"body": "...", "user": "someone"}]},  # optional, seeded once
+             "private": false,                    # optional, GET /repos/{owner}/{repo}
+             "permissions": {"pull": true, "push": false},  # optional, the token user's role
+                                                  # there (default: push); null leaves it out
+             "scopes": "repo, workflow",          # optional: answered as X-OAuth-Scopes, as
+                                                  # GitHub does for a classic token
+             "comments_forbidden": true,          # optional: creating or updating a comment
+                                                  # answers 403, as for a read-only token
              "faults": [{"path_contains": "/comments", "method": "POST", "status": 429,
                          "count": 1, "retry_after": 1},
                         {"status": 403, "rate_limited": true, "count": 2, "reset_in": 1},
@@ -216,6 +223,31 @@ class Fake:
             }
         return issue
 
+    def repository_json(self, state, base):
+        """GET /repos/{owner}/{repo}. `permissions` is what the token's user may do there, as
+        GitHub answers an authenticated user; GitHub Actions' installation token gets none."""
+        owner, name = state["repo"].split("/", 1)
+        private = bool(state.get("private", False))
+        repository = {
+            "id": int(state.get("repo_id", 100000001)),
+            "node_id": "R_kgDOfake",
+            "name": name,
+            "full_name": state["repo"],
+            "private": private,
+            "visibility": "private" if private else "public",
+            "owner": self.user(base, owner),
+            "html_url": f"https://github.com/{state['repo']}",
+            "url": f"{base}/repos/{state['repo']}",
+            "default_branch": state.get("default_branch", "main"),
+            "has_issues": True,
+            "archived": bool(state.get("archived", False)),
+        }
+        permissions = state.get("permissions", {"admin": False, "maintain": False, "push": True,
+                                                "triage": True, "pull": True})
+        if permissions is not None:  # "permissions": null plays an installation token
+            repository["permissions"] = permissions
+        return repository
+
     def merged_at(self, entry):
         pr = entry.get("pull_request") or {}
         return pr.get("merged_at", FIXED_TIME) if pr.get("merged") else None
@@ -343,12 +375,16 @@ class Fake:
         owner_repo = state["repo"]
         repo_id = str(state.get("repo_id", 100000001))
         # /repositories/{id}/... is the form GitHub uses in Link headers; serve it too.
-        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)", path)
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/.*)?", path)
         if m:
             # GitHub resolves owner and repository names case-insensitively.
             if f"{m.group(1)}/{m.group(2)}".lower() != owner_repo.lower():
                 raise not_found()
-            rest = m.group(3)
+            rest = m.group(3) or ""
+            if rest == "":
+                if method != "GET":
+                    raise not_found(f"{DOCS}/repos/repos#get-a-repository")
+                return 200, {}, self.repository_json(state, base)
         else:
             m = re.fullmatch(r"/repositories/(\d+)(/.*)", path)
             if not m or m.group(1) != repo_id:
@@ -381,6 +417,7 @@ class Fake:
                 doc = f"{DOCS}/issues/comments#create-an-issue-comment"
                 if number not in issues:
                     raise not_found(doc)
+                self.check_may_comment(state, doc)
                 body = self.comment_body(raw_body, doc)
                 stamp = now_iso()
                 comment = self.add_comment(state, number, body, None, stamp, stamp)
@@ -398,12 +435,17 @@ class Fake:
                 doc = f"{DOCS}/issues/comments#update-an-issue-comment"
                 if not comment:
                     raise not_found(doc)
+                self.check_may_comment(state, doc)
                 comment["body"] = self.comment_body(raw_body, doc)
                 comment["updated_at"] = now_iso()
                 return 200, {}, self.comment_json(state, base, comment)
             raise not_found()
 
         raise not_found()
+
+    def check_may_comment(self, state, doc):
+        if state.get("comments_forbidden"):
+            raise ApiError(403, "Resource not accessible by personal access token", doc)
 
     def comment_body(self, raw_body, doc):
         """The "body" of a create/update request, validated as GitHub does."""
@@ -583,6 +625,10 @@ class Handler(BaseHTTPRequestHandler):
             "x-ratelimit-reset": str(fake.reset_at),
             "x-ratelimit-resource": "core",
         }
+        scopes = (fake.last_good_state or {}).get("scopes")
+        if scopes is not None:
+            headers["X-OAuth-Scopes"] = scopes
+            headers["X-Accepted-OAuth-Scopes"] = "repo"
         headers.update(extra)  # a fault's rate-limit headers override the defaults
         for name, value in headers.items():
             self.send_header(name, value)

@@ -22,6 +22,9 @@ machines have no kernel netem): a new connection waits one round trip before its
 TCP handshake), and every chunk waits half a round trip in each direction, pipelined, so latency
 does not cap throughput.
 
+--date-offset SECONDS moves the Date header of every forwarded response (a server clock that
+differs from the client's, for clock-skew checks).
+
 Counts: --log gets one JSON line per request (with its connection's number); --stats FILE is
 rewritten (atomically) after every connection and request with the totals so far:
 {"connections": N, "requests": N, "max_open_connections": N}.
@@ -30,6 +33,7 @@ Prints `listening 127.0.0.1:PORT` once, then serves until SIGTERM/SIGINT.
 One thread per connection; bodies are streamed, never buffered whole.
 """
 import argparse
+import email.utils
 import json
 import os
 import queue
@@ -228,7 +232,11 @@ class Proxy:
             length = resp_headers.get("content-length")
             keep = keep and (no_body or chunked or length is not None)  # else the end is the close
             dropped = [b"connection:"] + [n.lower().encode() + b":" for n in self.args.drop_response_header]
+            if self.args.date_offset:
+                dropped.append(b"date:")
             out = [resp_head[0]] + [h for h in resp_head[1:] if not h.lower().startswith(tuple(dropped))]
+            if self.args.date_offset:
+                out.append(shifted_date(resp_headers.get("date"), self.args.date_offset))
             out.append(b"Connection: keep-alive\r\n" if keep else b"Connection: close\r\n")
             client.sendall(b"".join(out) + b"\r\n")
             if no_body:
@@ -389,6 +397,16 @@ def copy_exact(rfile, n, send):
         n -= len(chunk)
 
 
+def shifted_date(upstream, offset):
+    """A `Date:` header line `offset` seconds from the upstream's (or from now, when it sent
+    none): a server whose clock differs from the client's."""
+    try:
+        moment = email.utils.parsedate_to_datetime(upstream).timestamp() if upstream else time.time()
+    except (TypeError, ValueError):
+        moment = time.time()
+    return ("Date: " + email.utils.formatdate(moment + offset, usegmt=True) + "\r\n").encode()
+
+
 def graceful_close(sock, rfile):
     """Half-close, then swallow what the peer still sends (bounded), so the close is a FIN."""
     try:
@@ -422,6 +440,8 @@ def main():
     p.add_argument("--no-keep-alive", action="store_true", help="one request per client connection")
     p.add_argument("--drop-response-header", action="append", default=[],
                    help="remove this header from every response (repeatable), e.g. to play a server that keeps no checksums")
+    p.add_argument("--date-offset", type=float, default=0.0,
+                   help="move every response's Date header by this many seconds (a skewed server clock)")
     args = p.parse_args()
     args.modes = [m for m in args.modes.split(",") if m]
     bad = set(args.modes) - set(MODES)

@@ -217,7 +217,8 @@ import Testing
         #expect(run.result.output.contains("✗ the store: not reachable"))
         #expect(run.summary.contains("logarchive doctor found a problem"))
         let calls = try String(contentsOfFile: sandbox.path("calls"), encoding: .utf8)
-        #expect(calls == "doctor --store \(sandbox.path("store")) --reason issue_closed\n")
+        // The same store, reason and issue, and the extra arguments doctor shares with the archive.
+        #expect(calls == "doctor --store \(sandbox.path("store")) --reason issue_closed --issue 123 --no-comment\n")
         #expect(!sandbox.exists("store"))
         #expect(
             try sandbox.snapshot().filter { $0.key.hasPrefix("logs") } == before.filter { $0.key.hasPrefix("logs") })

@@ -141,6 +141,10 @@ private struct ExampleRun {
             #expect(result.output.contains("agent_logs"), "\(said)")
         case let e where e.hasPrefix("logarchive rotate"):
             #expect(sandbox.exists("logs/debug/agent.log"), "\(said)")
+        case let e where e.hasPrefix("logarchive doctor"):
+            // The default local store works; no token is a warning, not a failure.
+            #expect(result.output.contains("✓ store: ") && result.output.contains("⚠ github token: "), "\(said)")
+            #expect(!sandbox.exists(".logarchive-store"), "\(said)")
         default:
             break
         }

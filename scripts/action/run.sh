@@ -3,8 +3,9 @@
 #
 # Environment: LOGARCHIVE_BIN (the executable; default: logarchive on PATH), INPUT_ISSUE,
 # INPUT_REASON, INPUT_STORE, INPUT_PUSH ('true'), INPUT_ARGS (more arguments, split on spaces and
-# line breaks), INPUT_DOCTOR ('true': `logarchive doctor` first when the binary has it, and no
-# archive if it finds a problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches
+# line breaks), INPUT_DOCTOR ('true': `logarchive doctor` first when the binary has it, with the
+# same store, reason, issue, --push and those of the extra arguments it shares (--logs-dir,
+# --config, --no-comment, --no-commit), and no archive if it finds a problem). Everything else (tokens, AWS_*, LOGARCHIVE_*) reaches
 # logarchive as it is.
 #
 # Outputs: outcome (archived, partial, already_archived, no_logs, dry_run, reindexed, refused,
@@ -33,6 +34,11 @@ finish() {
 
 common=()
 [ -n "$store" ] && common+=(--store "$store")
+extra=()
+if [ -n "${INPUT_ARGS:-}" ]; then
+    # -d '': every line of a multi-line `args:`, not the first alone.
+    read -r -d '' -a extra <<<"$INPUT_ARGS" || true
+fi
 
 # A logarchive older than `doctor` says so with a warning, and the archive goes on.
 if [ "${INPUT_DOCTOR:-false}" = true ] && ! "$bin" doctor --help >/dev/null 2>&1; then
@@ -40,6 +46,21 @@ if [ "${INPUT_DOCTOR:-false}" = true ] && ! "$bin" doctor --help >/dev/null 2>&1
 elif [ "${INPUT_DOCTOR:-false}" = true ]; then
     doctor=(doctor "${common[@]}")
     [ -n "$reason" ] && doctor+=(--reason "$reason")
+    # The issue itself is read when it is a number (anything else is the archive's to refuse).
+    [[ "$issue" =~ ^[0-9]+$ ]] && doctor+=(--issue "$issue")
+    [ "${INPUT_PUSH:-false}" = true ] && doctor+=(--push)
+    # The extra arguments doctor shares with the archive, so that it checks the same setup.
+    for ((i = 0; i < ${#extra[@]}; i++)); do
+        case "${extra[$i]}" in
+        --logs-dir | --config)
+            if [ $((i + 1)) -lt ${#extra[@]} ]; then
+                doctor+=("${extra[$i]}" "${extra[$((i + 1))]}")
+                i=$((i + 1))
+            fi
+            ;;
+        --logs-dir=* | --config=* | --no-comment | --no-commit) doctor+=("${extra[$i]}") ;;
+        esac
+    done
     echo "::group::logarchive ${doctor[*]}"
     set +e
     "$bin" "${doctor[@]}"
@@ -57,11 +78,7 @@ fi
 arguments=("$issue" --json "${common[@]}")
 [ -n "$reason" ] && arguments+=(--reason "$reason")
 [ "${INPUT_PUSH:-false}" = true ] && arguments+=(--push)
-if [ -n "${INPUT_ARGS:-}" ]; then
-    # -d '': every line of a multi-line `args:`, not the first alone.
-    read -r -d '' -a extra <<<"$INPUT_ARGS" || true
-    arguments+=("${extra[@]}")
-fi
+[ ${#extra[@]} -gt 0 ] && arguments+=("${extra[@]}")
 
 result="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/logarchive-result.XXXXXX")"
 trap 'rm -f "$result"' EXIT

@@ -218,3 +218,32 @@ public struct GitHubError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "GitHub answered HTTP \(status): \(message)" }
 }
+
+extension GitHubClient {
+    /// What the token may do in the repository, as far as GitHub says (for `doctor`).
+    public struct RepositoryAccess: Sendable {
+        public let isPrivate: Bool
+        /// The repository's `permissions` (`pull`, `triage`, `push`, `maintain`, `admin`): what the
+        /// token's user may do there. Absent for GitHub Actions' installation token.
+        public let permissions: [String: Bool]?
+        /// `X-OAuth-Scopes`: a classic token's scopes; nil for fine-grained and installation tokens.
+        public let scopes: [String]?
+    }
+
+    /// GET /repos/{owner}/{repo}: the repository can be read with the token, and what it allows.
+    public func repositoryAccess() throws -> RepositoryAccess {
+        let response = try send("GET", "/repos/\(repository)")
+        let object = try Self.json(response)
+        var permissions: [String: Bool]?
+        if case .object(let given)? = object["permissions"] {
+            permissions = [:]
+            for member in given.members {
+                if case .bool(let allowed) = member.value { permissions?[member.key] = allowed }
+            }
+        }
+        let scopes = response.header("x-oauth-scopes").map {
+            $0.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
+        return RepositoryAccess(isPrivate: object["private"] == .bool(true), permissions: permissions, scopes: scopes)
+    }
+}
