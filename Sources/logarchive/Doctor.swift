@@ -45,6 +45,8 @@ extension LogArchiveCommand {
 
         @OptionGroup var locations: LocationOptions
 
+        @OptionGroup var logging: LoggingOptions
+
         func validate() throws {
             guard ArchiveReason(rawValue: reason) != nil else {
                 throw ValidationError("'--reason \(reason)' is not one of issue_closed, pr_merged, manual")
@@ -63,7 +65,8 @@ extension LogArchiveCommand {
                 issue: issue.flatMap { try? IssueNumber(validating: $0) })
             let doctor = LogArchive.Doctor(
                 context: DoctorContext(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory))
+                    environment: environment.variables, currentDirectory: environment.currentDirectory,
+                    logger: logging.logger))
             let report = doctor.run(request)
             if json {
                 Terminal.output(JSONWriter.compact(report.json) + "\n")
@@ -74,3 +77,5 @@ extension LogArchiveCommand {
         }
     }
 }
+
+extension LogArchiveCommand.Doctor: LoggingCommand {}

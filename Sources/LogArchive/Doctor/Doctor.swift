@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Logging
 
 /// What `logarchive doctor` was asked to check.
 public struct DoctorRequest: Sendable {
@@ -30,16 +31,19 @@ public struct DoctorContext: Sendable {
     public var clock: @Sendable () -> Double
     /// Unsigned requests of the clock check.
     public var http: HTTPClient
+    /// Where the checks' requests are logged (`-v`).
+    public var logger: Logger
 
     public init(
         environment: [String: String], currentDirectory: String,
         clock: @escaping @Sendable () -> Double = Doctor.systemClock,
-        http: HTTPClient = HTTPClient()
+        http: HTTPClient? = nil, logger: Logger = .discarding
     ) {
         self.environment = environment
         self.currentDirectory = currentDirectory
         self.clock = clock
-        self.http = http
+        self.http = http ?? HTTPClient(logger: logger)
+        self.logger = logger
     }
 }
 

@@ -30,7 +30,7 @@ extension Doctor {
             checks.append(.failed("github_read", error.message, fix: "correct the variable the message names"))
             return checks
         }
-        let client = GitHubClient(apiURL: settings.github.apiURL, repository: repository, token: token, retry: retry)
+        let client = GitHubClient(apiURL: settings.github.apiURL, repository: repository, token: token, retry: retry, logger: context.logger)
         let access: GitHubClient.RepositoryAccess
         do {
             access = try client.repositoryAccess()
