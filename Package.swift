@@ -19,10 +19,10 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Whole-buffer deflate for ParallelGzipEncoder's blocks: faster than zlib, and smaller output.
+        // Whole-buffer deflate for ParallelGzipEncoder's blocks: faster than zlib. Linked from
+        // libdeflate.a (see its module.modulemap), so no pkg-config, which would add -ldeflate.
         .systemLibrary(
             name: "CLibdeflate",
-            pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]
         ),
         .systemLibrary(

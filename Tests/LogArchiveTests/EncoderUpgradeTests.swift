@@ -59,7 +59,7 @@ import Testing
     @Test func aPartialArchiveOfTheZlibVersionCompletesWithNoDuplicateAndNothingLost() throws {
         let sandbox = try Sandbox()
         // Over 4 MiB each, so both went through the block encoder, whose bytes changed.
-        let a = try sandbox.write("logs/builds/123-a.log", Sandbox.logText(bytes: 5_000_000, seed: 11))
+        try sandbox.write("logs/builds/123-a.log", Sandbox.logText(bytes: 5_000_000, seed: 11))
         let b = try sandbox.write("logs/builds/123-b.log", Sandbox.logText(bytes: 4_500_000, seed: 12))
         try sandbox.write("logs/debug/123-trace.log", "trace\n")
         let originalA = try sandbox.read("logs/builds/123-a.log")
