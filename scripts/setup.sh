@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing logarchive needs on a fresh Debian or Ubuntu machine:
-# the libcurl, zlib and SQLite development files (for the CCurl, CZlib and CSQLite system-library
-# targets), pkg-config, git, jq, gzip and sqlite3 (the tests check results with the standard tools),
-# and the linters of the CI files (scripts/lint.sh).
+# the libcurl, zlib, libdeflate and SQLite development files (for the CCurl, CZlib, CLibdeflate and
+# CSQLite system-library targets), pkg-config, git, jq, gzip, pigz and sqlite3 (the tests check
+# results with the standard tools), and the linters of the CI files (scripts/lint.sh).
 set -euo pipefail
 
 need=()
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
 pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+pkg-config --exists libdeflate 2>/dev/null || need+=(libdeflate-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v git >/dev/null || need+=(git)
 command -v jq >/dev/null || need+=(jq)
 command -v gzip >/dev/null || need+=(gzip)
+command -v pigz >/dev/null || need+=(pigz)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 

@@ -26,6 +26,7 @@ release)
 build)
     pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)
     pkg-config --exists zlib 2>/dev/null || need+=(zlib1g-dev)
+    pkg-config --exists libdeflate 2>/dev/null || need+=(libdeflate-dev)
     pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
     command -v pkg-config >/dev/null || need+=(pkg-config)
     ;;

@@ -1,29 +1,41 @@
-import CZlib
+import CLibdeflate
 import Dispatch
 import Foundation
 
-/// Compresses a stream of bytes into one standard gzip member on every core, as pigz does.
+/// Compresses a stream of bytes into one standard gzip member on every core, as pigz does, with
+/// libdeflate doing the compressing.
 ///
-/// The input is cut into fixed blocks. Each block is deflated on its own (raw deflate, primed with
-/// the 32 KiB of input before it as dictionary, so matches reach across block boundaries and the
-/// output stays within a fraction of a percent of a single stream) and ends on a byte boundary
-/// (`Z_SYNC_FLUSH`), so the blocks' outputs concatenate into one deflate stream; the last block is
-/// finished with `Z_FINISH`. Each block's CRC-32 is computed by its worker and combined in order.
+/// The input is cut into fixed blocks. Each block is compressed on its own by libdeflate (faster
+/// than zlib, and smaller output at the same speed), and every block but the last is made to end
+/// non-final on a byte boundary (`DeflateJoint`), so the blocks' outputs concatenate into one
+/// deflate stream. Each block's CRC-32 is computed by its worker and combined in order (zlib's
+/// `crc32_combine`).
 ///
-/// Memory is bounded by the blocks in flight (twice the workers, plus the one being filled),
-/// whatever the input size. Block boundaries depend only on the input, never on the number of
-/// workers, so the same input always compresses to the same bytes.
+/// libdeflate has no preset dictionary, so a block's matches cannot reach into the block before
+/// it; blocks are large (`defaultBlockSize`) so that costs little (docs/benchmarks.md measures it).
+///
+/// Memory is bounded by the blocks in flight (twice the workers, at most what `memoryBudget`
+/// holds, plus the one being filled), whatever the input size. Block boundaries depend only on the
+/// input, never on the number of workers, so the same input and level always give the same bytes.
 ///
 /// `output` receives the compressed bytes in order, on the thread calling `write` or `finish`.
 public final class ParallelGzipEncoder {
-    public static let dictionarySize = 32 * 1024
+    /// 4 MiB: on the benchmark log the output is 0.37% smaller than with 1 MiB blocks and 0.12%
+    /// than with 2 MiB (a block's first 32 KiB find no earlier matches); 8 MiB saves 0.06% more
+    /// for twice the memory.
+    public static let defaultBlockSize = 4 << 20
+    /// What the blocks in flight and the one being filled may hold, input and output together:
+    /// with 4 MiB blocks, two in flight (one per core here) and one filling, 25 MiB even for
+    /// incompressible input, whose output pages are all touched. With three in flight `rotate` of
+    /// 200 MB of random bytes peaked at 63.3 MiB, too near the 64 MiB the runs must stay under.
+    public static let memoryBudget = 28 << 20
 
-    private let level: Int32
     private let blockSize: Int
     private let maximumInFlight: Int
     private let output: (UnsafeRawBufferPointer) throws -> Void
     private let workers: DispatchQueue
-    private let deflaters: DeflaterPool
+    private let deflaters: BlockDeflaterPool
+    private let outputCapacity: Int
 
     /// Blocks handed to the workers, oldest first.
     private var inFlight: [Block] = []
@@ -33,22 +45,32 @@ public final class ParallelGzipEncoder {
     private var inputBytes: Int64 = 0
     private var finished = false
 
+    /// `level` is gzip's 0 to 9 (see `libdeflateLevel(for:)`); `workers` only changes the speed.
     public init(
-        level: Int32 = 6, blockSize: Int = 1 << 20, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        output: @escaping (UnsafeRawBufferPointer) throws -> Void
+        level: Int32 = 6, blockSize: Int = ParallelGzipEncoder.defaultBlockSize,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, output: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        precondition(blockSize >= ParallelGzipEncoder.dictionarySize, "a block must hold at least a dictionary")
-        guard (0...9).contains(level) else { throw CompressionError.zlib("level \(level) (not 0 to 9)", Z_STREAM_ERROR) }
-        self.level = level
+        precondition(blockSize > 0, "a block holds at least one byte")
+        guard (0...9).contains(level) else { throw CompressionError.deflate("level \(level) is not 0 to 9") }
+        let first = try BlockDeflater(level: ParallelGzipEncoder.libdeflateLevel(for: level))
         self.blockSize = blockSize
         self.output = output
-        let workerCount = max(1, workers)
-        maximumInFlight = 2 * workerCount
+        // Room for the joint's empty stored block (5 bytes) past libdeflate's bound.
+        outputCapacity = first.bound(blockSize) + 8
+        let byMemory = ParallelGzipEncoder.memoryBudget / (blockSize + outputCapacity) - 1
+        maximumInFlight = max(1, min(2 * max(1, workers), byMemory))
         self.workers = DispatchQueue(label: "logarchive.gzip", attributes: .concurrent)
-        deflaters = DeflaterPool(level: level)
-        filling = Block(blockSize: blockSize)
+        deflaters = BlockDeflaterPool(level: ParallelGzipEncoder.libdeflateLevel(for: level), first: first)
+        filling = Block(blockSize: blockSize, outputCapacity: outputCapacity)
         try ParallelGzipEncoder.header(level: level).withUnsafeBytes { try output($0) }
     }
+
+    /// libdeflate's level for gzip's `level`: the same number. libdeflate's levels are tuned to
+    /// zlib's, so a level keeps its meaning (1 fastest, 9 smallest, 6 the default): on the
+    /// benchmark log each is within 2% of `gzip -N`'s size, most smaller, for half the CPU or less
+    /// (docs/benchmarks.md). Mapping 6 to 7 would always beat gzip -6's size, but costs about as
+    /// much CPU as zlib, which is what the change is for.
+    public static func libdeflateLevel(for level: Int32) -> Int32 { min(max(level, 0), 9) }
 
     deinit {
         // Workers may still be reading blocks when an error ends the stream early.
@@ -97,9 +119,8 @@ public final class ParallelGzipEncoder {
         let block = filling
         block.isLast = last
         inFlight.append(block)
-        let next = spare.popLast() ?? Block(blockSize: blockSize)
-        // The next block's dictionary is the tail of this one's input, copied before any reuse.
-        next.reset(primedWith: block)
+        let next = spare.popLast() ?? Block(blockSize: blockSize, outputCapacity: outputCapacity)
+        next.reset()
         filling = next
         let deflaters = deflaters
         block.done = DispatchSemaphore(value: 0)
@@ -127,12 +148,11 @@ public final class ParallelGzipEncoder {
     }
 }
 
-/// One block: its dictionary and input in one buffer, and room for its compressed form.
+/// One block: its input, and room for its compressed form.
 private final class Block: @unchecked Sendable {
     let storage: UnsafeMutableRawBufferPointer
     let compressed: UnsafeMutableRawBufferPointer
     let blockSize: Int
-    var dictionaryCount = 0
     var dataCount = 0
     var isLast = false
     var compressedCount = 0
@@ -140,12 +160,10 @@ private final class Block: @unchecked Sendable {
     var failure: CompressionError?
     var done = DispatchSemaphore(value: 0)
 
-    init(blockSize: Int) {
+    init(blockSize: Int, outputCapacity: Int) {
         self.blockSize = blockSize
-        storage = .allocate(byteCount: ParallelGzipEncoder.dictionarySize + blockSize, alignment: 64)
-        // deflateBound for a whole stream, plus the sync flush marker and slack.
-        let bound = Int(deflateBound(nil, uLong(blockSize))) + 64
-        compressed = .allocate(byteCount: bound, alignment: 64)
+        storage = .allocate(byteCount: blockSize, alignment: 64)
+        compressed = .allocate(byteCount: outputCapacity, alignment: 64)
     }
 
     deinit {
@@ -155,10 +173,8 @@ private final class Block: @unchecked Sendable {
 
     var isFull: Bool { dataCount == blockSize }
 
-    private var dataStart: Int { ParallelGzipEncoder.dictionarySize }
-
     var freeSpace: UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(rebasing: storage[(dataStart + dataCount)..<(dataStart + blockSize)])
+        UnsafeMutableRawBufferPointer(rebasing: storage[dataCount..<blockSize])
     }
 
     func didFill(_ count: Int) {
@@ -168,97 +184,85 @@ private final class Block: @unchecked Sendable {
 
     func append(_ bytes: UnsafeRawBufferPointer) -> Int {
         let count = min(bytes.count, blockSize - dataCount)
-        UnsafeMutableRawBufferPointer(rebasing: storage[(dataStart + dataCount)...]).copyMemory(
+        UnsafeMutableRawBufferPointer(rebasing: storage[dataCount...]).copyMemory(
             from: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
         dataCount += count
         return count
     }
 
-    /// Empties the block and primes it with the last 32 KiB of `previous`'s dictionary and input.
-    func reset(primedWith previous: Block) {
-        let available = previous.dictionaryCount + previous.dataCount
-        dictionaryCount = min(ParallelGzipEncoder.dictionarySize, available)
-        let end = dataStart + previous.dataCount
-        UnsafeMutableRawBufferPointer(rebasing: storage[(dataStart - dictionaryCount)..<dataStart]).copyMemory(
-            from: UnsafeRawBufferPointer(rebasing: previous.storage[(end - dictionaryCount)..<end]))
+    func reset() {
         dataCount = 0
         isLast = false
         compressedCount = 0
         failure = nil
     }
 
-    func compress(using pool: DeflaterPool) {
-        let data = UnsafeRawBufferPointer(rebasing: storage[dataStart..<(dataStart + dataCount)])
-        crc = UInt32(truncatingIfNeeded: crc32(0, data.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(dataCount)))
-        let stream = pool.take()
-        defer { pool.give(stream) }
+    func compress(using pool: BlockDeflaterPool) {
+        let data = UnsafeRawBufferPointer(rebasing: storage[0..<dataCount])
+        crc = libdeflate_crc32(0, data.baseAddress, dataCount)
+        let deflater: BlockDeflater
         do {
-            let dictionary = UnsafeRawBufferPointer(rebasing: storage[(dataStart - dictionaryCount)..<dataStart])
-            compressedCount = try stream.deflateBlock(data, dictionary: dictionary, last: isLast, into: compressed)
+            deflater = try pool.take()
+        } catch {
+            failure = error
+            return
+        }
+        defer { pool.give(deflater) }
+        do {
+            compressedCount = try deflater.compress(data, into: compressed, joinable: !isLast)
         } catch {
             failure = error
         }
     }
 }
 
-/// Raw deflate streams kept for reuse: setting one up costs more than resetting it.
-private final class DeflaterPool: @unchecked Sendable {
+/// Compressors kept for reuse: allocating one costs more than a small block's compression.
+private final class BlockDeflaterPool: @unchecked Sendable {
     private let level: Int32
     private let lock = DispatchSemaphore(value: 1)
-    private var idle: [RawDeflater] = []
+    private var idle: [BlockDeflater]
 
-    init(level: Int32) { self.level = level }
-
-    func take() -> RawDeflater {
-        lock.wait()
-        let stream = idle.popLast()
-        lock.signal()
-        return stream ?? RawDeflater(level: level)
+    init(level: Int32, first: BlockDeflater) {
+        self.level = level
+        idle = [first]
     }
 
-    func give(_ stream: RawDeflater) {
+    func take() throws(CompressionError) -> BlockDeflater {
         lock.wait()
-        idle.append(stream)
+        let deflater = idle.popLast()
+        lock.signal()
+        if let deflater { return deflater }
+        return try BlockDeflater(level: level)
+    }
+
+    func give(_ deflater: BlockDeflater) {
+        lock.wait()
+        idle.append(deflater)
         lock.signal()
     }
 }
 
-/// A raw (headerless) deflate stream at a fixed address, as zlib requires.
-private final class RawDeflater {
-    private let stream: UnsafeMutablePointer<z_stream>
-    private let status: Int32
+/// A libdeflate compressor and the joint that makes its output joinable, used by one worker at a time.
+private final class BlockDeflater {
+    private let compressor: OpaquePointer
+    private let joint = DeflateJoint()
 
-    init(level: Int32) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        status = logarchive_deflate_init_raw(stream, level)
-    }
-
-    deinit {
-        if status == Z_OK { deflateEnd(stream) }
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-    }
-
-    /// Deflates one block into `output`, which must hold `deflateBound` of it; returns the bytes written.
-    func deflateBlock(
-        _ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, last: Bool, into output: UnsafeMutableRawBufferPointer
-    ) throws(CompressionError) -> Int {
-        guard status == Z_OK else { throw .zlib("deflateInit2", status) }
-        var result = deflateReset(stream)
-        guard result == Z_OK else { throw .zlib("deflateReset", result) }
-        if !dictionary.isEmpty {
-            result = deflateSetDictionary(stream, dictionary.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(dictionary.count))
-            guard result == Z_OK else { throw .zlib("deflateSetDictionary", result) }
+    init(level: Int32) throws(CompressionError) {
+        guard let compressor = libdeflate_alloc_compressor(level) else {
+            throw .deflate("libdeflate_alloc_compressor(\(level)) failed")
         }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(input.count)
-        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = uInt(output.count)
-        result = deflate(stream, last ? Z_FINISH : Z_SYNC_FLUSH)
-        let complete = last ? result == Z_STREAM_END : result == Z_OK && stream.pointee.avail_in == 0
-        // The output buffer holds the bound, so one call always completes the block.
-        guard complete, stream.pointee.avail_out > 0 else { throw .zlib("deflate", result) }
-        return output.count - Int(stream.pointee.avail_out)
+        self.compressor = compressor
+    }
+
+    deinit { libdeflate_free_compressor(compressor) }
+
+    func bound(_ count: Int) -> Int { libdeflate_deflate_compress_bound(compressor, count) }
+
+    /// Compresses `input` as raw deflate into `output` (which holds `bound` of it plus 5 bytes);
+    /// returns the bytes written. `joinable`: ends non-final on a byte boundary, for another block to follow.
+    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, joinable: Bool) throws(CompressionError) -> Int {
+        let count = libdeflate_deflate_compress(compressor, input.baseAddress, input.count, output.baseAddress, output.count - 5)
+        guard count > 0 else { throw .deflate("libdeflate_deflate_compress found no room for \(input.count) bytes") }
+        return joinable ? try joint.makeJoinable(output, count: count) : count
     }
 }

@@ -17,12 +17,15 @@ struct StoredKeys {
         case unknown
     }
 
+    /// The issue's entry before this run.
+    let previous: ArchiveEntry?
     private let earlier: [String: ArchivedLog]
     private let sizes: [String: Int64]?
 
     /// Lists the issue folders of `keys` that the earlier entry names, once each; a run that
     /// reuses none of them lists nothing.
     init(keys: [String], previous: ArchiveEntry?, store: any ObjectStore) {
+        self.previous = previous
         var earlier: [String: ArchivedLog] = [:]
         for log in previous?.logs ?? [] where !log.remotePath.isEmpty { earlier[log.remotePath] = log }
         self.earlier = earlier
@@ -51,6 +54,21 @@ struct StoredKeys {
             return .holdsThisLog
         }
         return .unknown
+    }
+
+    /// Why the store is known to hold `key` with these bytes (the listing and the earlier entry,
+    /// or else a HEAD), or nil when it does not, or cannot be asked.
+    func holds(_ key: String, checksum: String, size: Int64, store: any ObjectStore) -> String? {
+        guard let parsed = Checksum(checksum) else { return nil }
+        switch knowledge(of: key, checksum: parsed, size: size) {
+        case .absent:
+            return nil
+        case .holdsThisLog:
+            return "the store already holds \(key) with \(checksum) (listed at \(size) bytes, recorded as verified)"
+        case .unknown:
+            guard let stored = try? store.head(key: key), stored.size == size, stored.checksum == parsed else { return nil }
+            return "the store already holds \(key) with \(checksum)"
+        }
     }
 
     /// `archive/logs/{yyyy}/{mm}/{issue}/` of a key in the store layout.

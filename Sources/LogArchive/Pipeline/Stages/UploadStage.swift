@@ -86,10 +86,12 @@ public struct UploadStage: PipelineStage {
         var assigned = Set<String>()
         return zip(logs, names).map { log, name in
             let checksum = log.checksum.description
-            func isFree(_ key: String) -> Bool {
-                !assigned.contains(key) && (verifiedChecksums[key].map { $0 == checksum } ?? true)
-            }
             let localPath = context.indexedLocalPath(for: log.prepared.log)
+            func isFree(_ key: String) -> Bool {
+                !assigned.contains(key)
+                    && (verifiedChecksums[key].map { $0 == checksum } ?? true
+                        || UploadStage.earlierEncoding(of: log, at: key, previous: previous, localPath: localPath) != nil)
+            }
             let earlierKeys = (previous?.logs ?? []).filter {
                 $0.localPath == localPath && $0.compressed == log.prepared.compressed && !$0.remotePath.isEmpty
             }.map(\.remotePath)
@@ -138,6 +140,22 @@ public struct UploadStage: PipelineStage {
             try FaultPoint.beforeUpload.reach()
             // Knowing first is only a saving, and only where an earlier run may have stored the key:
             // if asking fails, the upload decides.
+            if let earlier = UploadStage.earlierEncoding(of: log, at: key, previous: storedKeys.previous, localPath: subject),
+                let known = storedKeys.holds(key, checksum: earlier.checksum, size: earlier.sizeBytes, store: context.store)
+            {
+                // Stored already, compressed by an earlier version whose gzip bytes differ from this
+                // one's: the object stays as it is, recorded with its own checksum, and is not sent again.
+                try requireUnchanged(prepared.log, since: log.sourceStatus)
+                journal.update(position) { record in
+                    record.checksum = earlier.checksum
+                    record.sizeBytes = earlier.sizeBytes
+                }
+                markUploaded()
+                context.note(
+                    "upload.skipped", by: "upload", about: subject,
+                    known + "; the same log, compressed by an earlier version to other gzip bytes", since: started)
+                return
+            }
             let known: String?
             switch storedKeys.knowledge(of: key, checksum: log.checksum, size: log.uploadSize) {
             case .absent:
@@ -204,6 +222,19 @@ public struct UploadStage: PipelineStage {
                 record.lastError = "\(error)"
             }
         }
+    }
+
+    /// The earlier entry's verified record of `key` when it holds this very log compressed to other
+    /// bytes: an earlier version's gzip of the same content (libdeflate replaced zlib's block
+    /// encoder, so a re-compressed log no longer matches byte for byte). The same content is known
+    /// as the clean stage knows it: the local file is as big and as old as the one archived.
+    static func earlierEncoding(of log: ChecksummedLog, at key: String, previous: ArchiveEntry?, localPath: String) -> ArchivedLog? {
+        guard log.prepared.compressedPath != nil,
+            let earlier = previous?.logs.first(where: { $0.remotePath == key && $0.uploadStatus == .uploaded }),
+            earlier.compressed, earlier.localPath == localPath, earlier.checksum != log.checksum.description,
+            earlier.isUntouchedCopy(status: log.sourceStatus)
+        else { return nil }
+        return earlier
     }
 
     static func seconds(_ value: Double) -> String {
