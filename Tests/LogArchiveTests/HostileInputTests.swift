@@ -197,16 +197,23 @@ import Testing
 
     // MARK: Full disk
 
+    /// Mounts a 1 MiB tmpfs on `folder` of the sandbox; false where none can be mounted (a
+    /// container without CAP_SYS_ADMIN), where a full-disk test has nothing to prove.
+    static func mountTinyDisk(at folder: String, in sandbox: Sandbox) -> Bool {
+        (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs '\(folder)'").requireSuccess()) != nil
+    }
+
+    static func unmount(_ folder: String, in sandbox: Sandbox) {
+        _ = try? sandbox.shell("umount '\(sandbox.path(folder))'")
+    }
+
     /// The logs dir on a 1 MiB tmpfs, filled so that the index's backup fits and its temporary
     /// does not: the index write fails with ENOSPC, the old index is intact, nothing is deleted.
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func fullDiskDuringTheIndexWriteKeepsTheOldIndexAndTheLogs() throws {
         let sandbox = try Sandbox()
-        let mountPoint = sandbox.path("logs")
-        guard (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs logs").requireSuccess()) != nil else {
-            return  // No tmpfs here (a container without CAP_SYS_ADMIN): nothing to prove.
-        }
-        defer { _ = try? sandbox.shell("umount '\(mountPoint)'") }
+        guard Self.mountTinyDisk(at: "logs", in: sandbox) else { return }
+        defer { Self.unmount("logs", in: sandbox) }
         for folder in LogType.allCases.map(\.folder) { try sandbox.shell("mkdir logs/\(folder)").requireSuccess() }
         // An index of about 300 KB: the backup copy fits in what is left, the new temporary does not.
         var archives: [String] = []
@@ -230,11 +237,8 @@ import Testing
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aDiskTooFullForTheIndexWriteStopsTheRunBeforeAnyUpload() throws {
         let sandbox = try Sandbox()
-        let mountPoint = sandbox.path("logs")
-        guard (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs logs").requireSuccess()) != nil else {
-            return  // No tmpfs here (a container without CAP_SYS_ADMIN): nothing to prove.
-        }
-        defer { _ = try? sandbox.shell("umount '\(mountPoint)'") }
+        guard Self.mountTinyDisk(at: "logs", in: sandbox) else { return }
+        defer { Self.unmount("logs", in: sandbox) }
         for folder in LogType.allCases.map(\.folder) + [".archive-index"] { try sandbox.shell("mkdir logs/\(folder)").requireSuccess() }
         try sandbox.write("logs/.archive-index.json", #"{"schema_version": "1.0", "archives": []}"#)
         let entries = (100..<199).filter { $0 != 123 }.map {
@@ -259,10 +263,8 @@ import Testing
     func fullStoreDuringTheUploadLeavesAPartialArchiveThatRetryCompletes() throws {
         let sandbox = try Sandbox()
         try sandbox.shell("mkdir .logarchive-store").requireSuccess()
-        guard (try? sandbox.shell("mount -t tmpfs -o size=1m tmpfs .logarchive-store").requireSuccess()) != nil else {
-            return  // No tmpfs here (a container without CAP_SYS_ADMIN): nothing to prove.
-        }
-        defer { _ = try? sandbox.shell("umount '\(sandbox.storeRoot)'") }
+        guard Self.mountTinyDisk(at: ".logarchive-store", in: sandbox) else { return }
+        defer { Self.unmount(".logarchive-store", in: sandbox) }
         let big = Sandbox.randomBytes(2_000_000)
         try sandbox.write("logs/builds/123-build.log", big)
         try sandbox.write("logs/debug/123-trace.log", "trace\n")
