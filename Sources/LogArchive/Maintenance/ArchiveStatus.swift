@@ -65,10 +65,7 @@ public struct ArchiveStatus: Sendable {
         if let entry = try store.entry(for: issue) { return entry }
         // A first archive in progress, or stopped before its index write with nothing to record:
         // its journal holds the entry it began with, and the statuses since.
-        let logsDirectory = Paths.parent(of: store.path)
-        if let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue) {
-            return UploadJournal.replay(onto: begun, logsDirectory: logsDirectory)
-        }
+        if let stopped = UploadJournal.stoppedRun(logsDirectory: Paths.parent(of: store.path), issue: issue) { return stopped }
         throw .failure("issue #\(issue) is not in the archive index \(store.path)")
     }
 

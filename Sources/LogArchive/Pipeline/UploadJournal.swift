@@ -107,9 +107,21 @@ final class UploadJournal: @unchecked Sendable {
     /// The entry a run's journal began with; nil for a journal without one (written by a version
     /// that kept the pending entry in the index) or none.
     static func pendingEntry(logsDirectory: String, issue: IssueNumber) -> ArchiveEntry? {
-        let path = path(logsDirectory: logsDirectory, issue: issue)
-        guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20),
-            let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first,
+        (try? FileSystem.readAll(path(logsDirectory: logsDirectory, issue: issue), limit: 64 << 20))
+            .flatMap { pendingEntry(in: $0, issue: issue) }
+    }
+
+    /// The entry a stopped run's journal began with, with the statuses it recorded since: what
+    /// `pendingEntry` and `replay` give, from one read of the journal.
+    static func stoppedRun(logsDirectory: String, issue: IssueNumber) -> ArchiveEntry? {
+        guard let bytes = try? FileSystem.readAll(path(logsDirectory: logsDirectory, issue: issue), limit: 64 << 20),
+            let begun = pendingEntry(in: bytes, issue: issue)
+        else { return nil }
+        return replay(onto: begun, journal: bytes)
+    }
+
+    private static func pendingEntry(in bytes: [UInt8], issue: IssueNumber) -> ArchiveEntry? {
+        guard let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first,
             case .object(let header)? = try? JSONParser.parse(Array(line)), let json = header[entryKey],
             let entry = try? ArchiveEntry(json: json, path: "journal"), entry.issueNumber == issue
         else { return nil }
@@ -188,6 +200,10 @@ final class UploadJournal: @unchecked Sendable {
     static func replay(onto entry: ArchiveEntry, logsDirectory: String) -> ArchiveEntry {
         let path = path(logsDirectory: logsDirectory, issue: entry.issueNumber)
         guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20) else { return entry }
+        return replay(onto: entry, journal: bytes)
+    }
+
+    private static func replay(onto entry: ArchiveEntry, journal bytes: [UInt8]) -> ArchiveEntry {
         var replayed = entry
         var positions: [String: Int] = [:]
         for (position, log) in entry.logs.enumerated() { positions[log.remotePath] = position }

@@ -18,10 +18,8 @@ public struct ValidateStage: PipelineStage {
         })
         // A stopped run's journal begins with the entry that run was writing (newer than the
         // index's, if any) and knows which of its files it stored since.
-        let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: request.issue)
-        let previous = try (begun ?? context.index.entry(for: request.issue)).map {
-            UploadJournal.replay(onto: $0, logsDirectory: logsDirectory)
-        }
+        let previous = try UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: request.issue)
+            ?? context.index.entry(for: request.issue).map { UploadJournal.replay(onto: $0, logsDirectory: logsDirectory) }
         switch request.mode {
         case .reindexOnly:
             let entry = try StoreReindexer(context: context).rebuild(issue: request.issue, previous: previous)
