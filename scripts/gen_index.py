@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 
-PER_SHARD = 100
+PER_SHARD = 25
 
 
 def entry(issue, logs):

@@ -63,12 +63,12 @@ import Testing
         #expect(!sandbox.exists("logs/.archive-index.json.tmp"))
 
         // The original workflow's own query, run over the root and the shards as the README gives it,
-        // finds the entry, in the shard of issues 100 to 199; the root holds no entry.
+        // finds the entry, in the shard of issues 100 to 124; the root holds no entry.
         let found = try sandbox.shell(
             "jq -e --arg issue 123 '.archives[] | select(.issue_number == $issue)' logs/.archive-index.json logs/.archive-index/*.json"
         ).requireSuccess()
         #expect(found.output.contains("\"123-build.log\""))
-        #expect(try sandbox.indexFiles() == ["logs/.archive-index/issues-000100-000199.json"])
+        #expect(try sandbox.indexFiles() == ["logs/.archive-index/issues-000100-000124.json"])
         try sandbox.shell("jq -e '.archives == []' logs/.archive-index.json").requireSuccess()
     }
 
@@ -377,13 +377,13 @@ import Testing
             try sandbox.write("logs/debug/\(issue)-x.log", "x\n")
             try LogArchiveBinary.run([issue], in: sandbox).requireSuccess()
         }
-        // 9 and 23 share the shard of 0 to 99, sorted in it; 100 opens the next.
+        // 9 and 23 share the shard of 0 to 24, sorted in it; 100 opens the next.
         func issues(in file: String) throws -> [String] {
             let index = try JSONSerialization.jsonObject(with: sandbox.read(file)) as? [String: Any] ?? [:]
             return (index["archives"] as? [[String: Any]] ?? []).compactMap { $0["issue_number"] as? String }
         }
-        #expect(try issues(in: "logs/.archive-index/issues-000000-000099.json") == ["23", "9"])
-        #expect(try issues(in: "logs/.archive-index/issues-000100-000199.json") == ["100"])
+        #expect(try issues(in: "logs/.archive-index/issues-000000-000024.json") == ["23", "9"])
+        #expect(try issues(in: "logs/.archive-index/issues-000100-000124.json") == ["100"])
     }
 
     @Test func indexWriteKilledAfterTheTemporaryFileLeavesTheOldIndexIntact() throws {
@@ -448,7 +448,7 @@ import Testing
         let files = try sandbox.shell("git show --name-status --format= HEAD").output
         #expect(
             files.split(separator: "\n").sorted() == [
-                "A\tlogs/.archive-index.json", "A\tlogs/.archive-index/issues-000100-000199.json", "D\tlogs/builds/123-build.log", "D\tlogs/debug/123-trace.log",
+                "A\tlogs/.archive-index.json", "A\tlogs/.archive-index/issues-000100-000124.json", "D\tlogs/builds/123-build.log", "D\tlogs/debug/123-trace.log",
                 "D\tlogs/deployments/123-staging.log", "D\tlogs/sessions/session-123-2025-01-15.md",
             ])
         let message = try sandbox.shell("git log -1 --format=%B").output

@@ -156,10 +156,10 @@ import Testing
         #expect(try remote.mergedFiles(inTrace: remote.sandbox.path("second.trace.json")).isEmpty)
 
         #expect(try remote.remoteIssues() == ["250", "100", "5"])
-        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000000-000099.json") == ["5"])
-        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000200-000299.json") == ["250"])
+        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000000-000024.json") == ["5"])
+        #expect(try remote.remoteIssues(in: "logs/.archive-index/issues-000250-000274.json") == ["250"])
         // The pushed commit is the second job's own: one new shard, nothing of the first job's.
-        #expect(try remote.remoteLastCommitFiles() == ["logs/.archive-index/issues-000200-000299.json"])
+        #expect(try remote.remoteLastCommitFiles() == ["logs/.archive-index/issues-000250-000274.json"])
     }
 
     @Test func jobsArchivingIssuesOfTheSameShardMergeThatShardAndKeepBothEntries() throws {
@@ -173,7 +173,7 @@ import Testing
         #expect(one.status == 0, "\(one.output)\(one.errorOutput)")
         let two = try remote.archive(7, in: second, push: true, trace: remote.sandbox.path("second.trace.json"))
         #expect(two.status == 0, "\(two.output)\(two.errorOutput)")
-        let shard = "logs/.archive-index/issues-000000-000099.json"
+        let shard = "logs/.archive-index/issues-000000-000024.json"
         let line = Self.commitLine(two)
         #expect(line.contains("after 1 rebase"), "\(two.output)")
         #expect(line.hasSuffix("merging \(shard) with their entries"), "\(line)")
@@ -224,7 +224,7 @@ import Testing
         let changed = try sandbox.shell("git show --name-status --format= HEAD").output
         #expect(
             changed.split(separator: "\n").sorted() == [
-                "A\tlogs/.archive-index.json", "A\tlogs/.archive-index/issues-000000-000099.json", "D\tlogs/builds/55-build.log",
+                "A\tlogs/.archive-index.json", "A\tlogs/.archive-index/issues-000050-000074.json", "D\tlogs/builds/55-build.log",
             ])
         let status = try sandbox.shell("git status --porcelain --untracked-files=no").output
         #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "M notes.txt")

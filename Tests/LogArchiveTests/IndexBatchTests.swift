@@ -69,7 +69,8 @@ import Testing
         #expect(
             expected.keys.sorted() == [
                 ".archive-index.json", "issue-101.json", "issue-130.json", "issue-140.json",
-                "issues-000000-000099.json", "issues-000100-000199.json", "issues-000200-000299.json",
+                "issues-000000-000024.json", "issues-000100-000124.json", "issues-000150-000174.json",
+                "issues-000175-000199.json", "issues-000200-000299.json",
             ])
         let written = try Self.files(batch)
         #expect(written.keys.sorted() == expected.keys.sorted())

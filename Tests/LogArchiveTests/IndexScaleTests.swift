@@ -48,8 +48,8 @@ import Testing
         #expect((root["archives"] as? [Any])?.isEmpty == true)
         #expect(root["x_team"] as? String == "kept")
         #expect(
-            try sandbox.indexFiles() == [0, 100, 200, 300, 700].map { first in
-                "logs/.archive-index/issues-\(String(format: "%06d", first))-\(String(format: "%06d", first + 99)).json"
+            try sandbox.indexFiles() == (Array(stride(from: 0, through: 350, by: 25)) + [775]).map { first in
+                "logs/.archive-index/issues-\(String(format: "%06d", first))-\(String(format: "%06d", first + 24)).json"
             })
         let found = try Self.issuesFoundByJq(in: sandbox)
         #expect(found.count == history.count + 1)
@@ -91,7 +91,7 @@ import Testing
 
     @Test func issuesAtShardBoundariesLandInTheirRange() throws {
         let sandbox = try Sandbox()
-        for issue in [99, 100, 199, 200] {
+        for issue in [99, 100, 124, 125] {
             try sandbox.write("logs/debug/\(issue)-x.log", "x\n")
             try LogArchiveBinary.run(["\(issue)", "--no-commit"], in: sandbox).requireSuccess()
         }
@@ -99,9 +99,28 @@ import Testing
             let index = try JSONSerialization.jsonObject(with: sandbox.read("logs/.archive-index/" + file)) as? [String: Any] ?? [:]
             return (index["archives"] as? [[String: Any]] ?? []).compactMap { $0["issue_number"] as? String }
         }
-        #expect(try issues("issues-000000-000099.json") == ["99"])
-        #expect(try issues("issues-000100-000199.json") == ["199", "100"])
-        #expect(try issues("issues-000200-000299.json") == ["200"])
+        #expect(try issues("issues-000075-000099.json") == ["99"])
+        #expect(try issues("issues-000100-000124.json") == ["124", "100"])
+        #expect(try issues("issues-000125-000149.json") == ["125"])
+    }
+
+    @Test func aShardOfTheFirstLayoutKeepsItsHundredNumbers() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/debug/150-x.log", "log of 150\n")
+        try LogArchiveBinary.run(["150", "--no-commit"], in: sandbox).requireSuccess()
+        // As the first sharded versions left it: one file for the numbers 100 to 199.
+        let legacy = "logs/.archive-index/issues-000100-000199.json"
+        try FileManager.default.moveItem(atPath: sandbox.path("logs/.archive-index/issues-000150-000174.json"), toPath: sandbox.path(legacy))
+        for issue in [120, 160, 200] {
+            try sandbox.write("logs/debug/\(issue)-x.log", "log of \(issue)\n")
+            try LogArchiveBinary.run(["\(issue)", "--no-commit"], in: sandbox).requireSuccess()
+        }
+        #expect(try sandbox.indexFiles() == [legacy, "logs/.archive-index/issues-000200-000224.json"])
+        #expect(try Self.issuesFoundByJq(in: sandbox).sorted() == ["120", "150", "160", "200"])
+        let status = try LogArchiveBinary.run(["status", "150"], in: sandbox)
+        #expect(status.status == 0 && status.output.contains("Issue #150"), "\(status.errorOutput)")
+        let again = try LogArchiveBinary.run(["160", "--no-commit"], in: sandbox)
+        #expect(again.status == 0 && again.output.contains("already archived"), "\(again.output)")
     }
 
     @Test func aCorruptShardIsRefusedNamingItAndOtherIssuesStayReadable() throws {
@@ -110,7 +129,7 @@ import Testing
             try sandbox.write("logs/debug/\(issue)-x.log", "log of \(issue)\n")
             try LogArchiveBinary.run(["\(issue)", "--no-commit"], in: sandbox).requireSuccess()
         }
-        let shard = "logs/.archive-index/issues-000100-000199.json"
+        let shard = "logs/.archive-index/issues-000150-000174.json"
         try sandbox.write(shard, "{\"archives\": [ truncated")
         try sandbox.write("logs/debug/151-x.log", "log of 151\n")
 
@@ -136,7 +155,7 @@ import Testing
             try sandbox.write("logs/debug/\(issue)-x.log", "log of \(issue)\n")
             try LogArchiveBinary.run(["\(issue)", "--no-commit"], in: sandbox).requireSuccess()
         }
-        try FileManager.default.removeItem(atPath: sandbox.path("logs/.archive-index/issues-000100-000199.json"))
+        try FileManager.default.removeItem(atPath: sandbox.path("logs/.archive-index/issues-000150-000174.json"))
         let missing = try LogArchiveBinary.run(["status", "150"], in: sandbox)
         #expect(missing.status == 1 && missing.errorOutput.contains("not in the archive index"))
         try LogArchiveBinary.run(["status", "42"], in: sandbox).requireSuccess()
@@ -165,7 +184,7 @@ import Testing
         #expect(((seven["logs"] as? [[String: Any]])?.first?["x_log"] as? Int) == 1)
     }
 
-    /// An issue of hundreds of logs gets a file of its own, so a shard of 100 such issues still fits.
+    /// An issue of hundreds of logs gets a file of its own, so a shard full of such issues still fits.
     @Test func anIssueTooLargeToShareAShardGetsItsOwnFile() throws {
         let sandbox = try Sandbox()
         for position in 0..<260 {
@@ -174,7 +193,7 @@ import Testing
         try sandbox.write("logs/debug/301-x.log", "x\n")
         try LogArchiveBinary.run(["301", "--no-commit"], in: sandbox).requireSuccess()
         try LogArchiveBinary.run(["305", "--no-commit"], in: sandbox).requireSuccess()
-        #expect(try sandbox.indexFiles() == ["logs/.archive-index/issue-305.json", "logs/.archive-index/issues-000300-000399.json"])
+        #expect(try sandbox.indexFiles() == ["logs/.archive-index/issue-305.json", "logs/.archive-index/issues-000300-000324.json"])
         #expect(try sandbox.entry("305")?["total_logs"] as? Int == 260)
         #expect(Set(try Self.issuesFoundByJq(in: sandbox)) == ["301", "305"])
         try LogArchiveBinary.run(["read", "305", "--file", "session-305-7.md", "--raw"], in: sandbox).requireSuccess()

@@ -68,7 +68,7 @@ import Testing
         #expect(try Self.entries(in: sandbox) == original)
         #expect(
             try sandbox.indexFiles() == [
-                "logs/.archive-index/issues-000000-000099.json", "logs/.archive-index/issues-000100-000199.json",
+                "logs/.archive-index/issues-000000-000024.json", "logs/.archive-index/issues-000150-000174.json",
             ])
         #expect(Set(try IndexScaleTests.issuesFoundByJq(in: sandbox)) == ["5", "150", "151"])
         let compressed = try Self.logs("5", in: sandbox).first { $0["filename"] as? String == "5-build.log" }
@@ -132,7 +132,7 @@ import Testing
         let sandbox = try Sandbox()
         try Self.archive([5, 6], in: sandbox)
         // Fields another tool added to the entry and to a log survive the rebuild.
-        let shard = "logs/.archive-index/issues-000000-000099.json"
+        let shard = "logs/.archive-index/issues-000000-000024.json"
         try sandbox.shell(
             "jq '(.archives[] | select(.issue_number == \"6\")) |= (.x_owner = \"ops\" | .logs[0].x_note = 1)' \(shard) > s.tmp && mv s.tmp \(shard)"
         ).requireSuccess()
@@ -297,7 +297,7 @@ import Testing
             })
         let manifest = folder + "/manifest.json"
         try sandbox.write(".logarchive-store/" + manifest, "{\"issue_number\": \"150\", \"logs\": [")
-        try FileManager.default.removeItem(atPath: sandbox.path("logs/.archive-index/issues-000000-000099.json"))
+        try FileManager.default.removeItem(atPath: sandbox.path("logs/.archive-index/issues-000000-000024.json"))
 
         let result = try Self.reindex(in: sandbox)
         #expect(result.status == 1, "\(result.output) \(result.errorOutput)")

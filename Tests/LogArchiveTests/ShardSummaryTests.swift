@@ -13,10 +13,10 @@ import Testing
     @Test func eachWrittenShardCarriesOneSummaryThatSaysWhatItsEntriesSay() throws {
         let sandbox = try Sandbox()
         let store = IndexStore(logsDirectory: sandbox.path("logs"))
-        for issue: Int64 in [101, 150, 199, 150] {
+        for issue: Int64 in [101, 110, 124, 110] {
             try store.upsert(IndexFileTextTests.entry(issue, logs: Int(issue % 7) + 1, title: "Issue \(issue) \"quoted\" é"))
         }
-        let path = Self.shardPath(sandbox, 150)
+        let path = Self.shardPath(sandbox, 110)
         let bytes = try FileSystem.readAll(path)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.components(separatedBy: "\"status_summary\"").count == 2, "rewritten in place, never added twice")
@@ -25,11 +25,24 @@ import Testing
         let summarised = try #require(ShardSummary.overview(readingPrefixOf: path))
         let skimmed = try IndexFileText(bytes, readingHeadlines: true)
         #expect(summarised.complete == skimmed.headlines.compactMap { $0 })
-        #expect(summarised.complete.map(\.issueNumber.description) == ["199", "150", "101"])
+        #expect(summarised.complete.map(\.issueNumber.description) == ["124", "110", "101"])
         #expect(summarised.lastUpdated == (try ArchiveIndex(fileBytes: bytes)).lastUpdated)
         // Derived data: decoding the file does not carry it along as an unknown field.
         #expect((try ArchiveIndex(fileBytes: bytes)).unknownFields[String(describing: ShardSummary.key)] == nil)
         #expect((try? FileSystem.readAll(sandbox.path("logs/.archive-index.json"))).map { String(decoding: $0, as: UTF8.self).contains("status_summary") } == false)
+    }
+
+    @Test func aSummaryLongerThanTheFirstReadIsStillTrusted() throws {
+        let sandbox = try Sandbox()
+        let store = IndexStore(logsDirectory: sandbox.path("logs"))
+        let issues = Array(Int64(100)...124)
+        try store.upsert(contentsOf: issues.map { IndexFileTextTests.entry($0, title: String(repeating: "a long title ", count: 80) + "\($0)") })
+        let path = Self.shardPath(sandbox, 100)
+        let bytes = try FileSystem.readAll(path)
+        let archivesKey = try #require(bytes.firstRange(of: Array("\"archives\"".utf8)))
+        #expect(archivesKey.lowerBound > 16 << 10, "the summary outgrows status's first read")
+        let summarised = try #require(ShardSummary.overview(readingPrefixOf: path))
+        #expect(summarised.complete.map(\.issueNumber.description) == issues.reversed().map(String.init))
     }
 
     @Test func aShardEditedByAnotherToolIsReadFromItsEntries() throws {

@@ -22,7 +22,12 @@ public struct IndexStore: Sendable {
     public var lockPath: String { root.lockPath }
     public var backupPath: String { root.backupPath }
 
-    func shard(for issue: IssueNumber) -> IndexFile { IndexFile(path: Paths.join(folder, IndexLayout.shardName(for: issue))) }
+    /// The shard of the issue's range: the legacy 100-number file where one exists (its range
+    /// stays there, so an entry is never in two shards), else the 25-number one.
+    func shard(for issue: IssueNumber) -> IndexFile {
+        let legacy = Paths.join(folder, IndexLayout.legacyShardName(for: issue))
+        return IndexFile(path: FileSystem.exists(legacy) ? legacy : Paths.join(folder, IndexLayout.shardName(for: issue)))
+    }
     func ownFile(for issue: IssueNumber) -> IndexFile { IndexFile(path: Paths.join(folder, IndexLayout.ownFileName(for: issue))) }
 
     /// The index's files that exist: the root, then the shards and own files in name order.
@@ -231,7 +236,14 @@ public struct IndexStore: Sendable {
         guard !issues.isEmpty else { return [:] }
         try prepareLayout()
         var byShard: [String: [IssueNumber]] = [:]
-        for issue in issues { byShard[shard(for: issue).path, default: []].append(issue) }
+        // Each range's file looked up once (`shard(for:)` checks for a legacy one).
+        var shardPaths: [String: String] = [:]
+        for issue in issues {
+            let range = IndexLayout.shardName(for: issue)
+            let path = shardPaths[range] ?? shard(for: issue).path
+            shardPaths[range] = path
+            byShard[path, default: []].append(issue)
+        }
         var written: [IssueNumber: ArchiveEntry?] = [:]
         for path in byShard.keys.sorted() {
             try updateShard(byShard[path]!, change, into: &written)

@@ -11,7 +11,8 @@
 ///     ]},
 enum ShardSummary {
     static let key: StaticString = "status_summary"
-    /// A summary of 100 entries with long titles stays well within this; a longer one is not trusted.
+    /// A summary of 100 entries (a legacy shard's) with long titles stays well within this; a
+    /// longer one is not trusted.
     static let prefixLimit = 256 << 10
 
     /// `bytes`, an index file's, with its summary written just before `archives` (an old one
@@ -75,17 +76,12 @@ enum ShardSummary {
         guard let file = try? PosixFile.openForReading(path) else { return nil }
         defer { try? file.close() }
         guard let size = try? file.status().size else { return nil }
-        let count = Int(min(size, Int64(prefixLimit)))
-        var prefix = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let read = prefix.withUnsafeMutableBytes { buffer in
-                try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
-            }
-            guard let read, read > 0 else { return nil }
-            filled += read
+        // A summary of 25 headlines is a few kilobytes: most files are read no further than that.
+        var found = readPrefix(of: file, count: Int(min(size, Int64(firstPrefix)))).flatMap(readSummary)
+        if case .cutShort? = found, size > firstPrefix {
+            found = readPrefix(of: file, count: Int(min(size, Int64(prefixLimit)))).flatMap(readSummary)
         }
-        guard let (summary, lastUpdated) = readSummary(prefix) else { return nil }
+        guard case .found(let summary, let lastUpdated)? = found else { return nil }
         guard case .object(let object) = summary, case .integer(let fileBytes)? = object["file_bytes"], fileBytes == size,
             case .array(let elements)? = object["headlines"]
         else { return nil }
@@ -98,28 +94,52 @@ enum ShardSummary {
         return overview
     }
 
+    /// What is read first of each file for `status`.
+    private static let firstPrefix = 16 << 10
+
+    private static func readPrefix(of file: PosixFile, count: Int) -> [UInt8]? {
+        var prefix = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let read = prefix.withUnsafeMutableBytes { buffer in
+                try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
+            }
+            guard let read, read > 0 else { return nil }
+            filled += read
+        }
+        return prefix
+    }
+
+    private enum PrefixSummary {
+        case found(JSONValue, lastUpdated: String?)
+        /// `archives` comes first, or the file is not an object: no summary to trust.
+        case absent
+        /// The prefix ends before the summary does: a longer one may hold it.
+        case cutShort
+    }
+
     /// The summary's value and `last_updated`, when both lie in `prefix` before `archives`.
-    private static func readSummary(_ prefix: [UInt8]) -> (JSONValue, String?)? {
-        prefix.withUnsafeBufferPointer { buffer -> (JSONValue, String?)? in
+    private static func readSummary(_ prefix: [UInt8]) -> PrefixSummary {
+        prefix.withUnsafeBufferPointer { buffer -> PrefixSummary in
             var skimmer = JSONSkimmer(buffer)
             var lastUpdated: String?
             do {
                 try skimmer.expect(UInt8(ascii: "{"), "an object")
                 repeat {
                     let key = try skimmer.skipKey()
-                    if skimmer.matches(key, "archives") { return nil }
+                    if skimmer.matches(key, "archives") { return .absent }
                     let value = try skimmer.skipValue()
                     if skimmer.matches(key, "last_updated"), case .string(let text)? = try? JSONParser.parse(Array(buffer[value])) {
                         lastUpdated = text
                     }
                     if skimmer.matches(key, ShardSummary.key) {
-                        return (try JSONParser.parse(Array(buffer[value])), lastUpdated)
+                        return .found(try JSONParser.parse(Array(buffer[value])), lastUpdated: lastUpdated)
                     }
                 } while try skimmer.nextFollows(closing: UInt8(ascii: "}"))
             } catch {
-                return nil
+                return .cutShort
             }
-            return nil
+            return .absent
         }
     }
 

@@ -30,11 +30,24 @@ struct JSONSkimmer {
     }
 
     mutating func skipWhitespace() {
-        // A pretty-printed index is one part indentation: eight spaces are skipped at a time.
-        while position + 8 <= bytes.count, loadWord(at: position) == JSONSkimmer.spaces { position += 8 }
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+        // Most calls stand on a token already (a colon, a comma, a quote).
+        guard position < bytes.count, bytes[position] <= 0x20 else { return }
+        // A pretty-printed index is one part indentation: eight bytes are looked at a time, and
+        // the first that is not a space is found from the word rather than byte by byte. A local
+        // index keeps the loop in registers.
+        var index = position
+        defer { position = index }
+        while index < bytes.count {
+            if index + 8 <= bytes.count {
+                let notSpaces = loadWord(at: index) ^ JSONSkimmer.spaces
+                if notSpaces == 0 {
+                    index += 8
+                    continue
+                }
+                index += JSONSkimmer.firstFlaggedByte(notSpaces)
+            }
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
             default: return
             }
         }
@@ -117,42 +130,57 @@ struct JSONSkimmer {
         position += 1
         let start = position
         var escaped = false
-        while position < bytes.count {
-            // Eight bytes at a time while none of them ends the string, escapes or is a control
-            // character: most of the index's bytes are inside strings.
-            while position + 8 <= bytes.count, !JSONSkimmer.mayStopString(loadWord(at: position)) { position += 8 }
-            guard position < bytes.count else { break }
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
+        while true {
+            position = firstStringStop(from: position)
+            guard let byte = current else { throw error("a string is not terminated") }
+            switch byte {
+            case UInt8(ascii: "\""):
                 position += 1
                 return (start..<position - 1, escaped)
-            }
-            if byte == UInt8(ascii: "\\") {
+            case UInt8(ascii: "\\"):
                 escaped = true
                 try skipEscape()
-                continue
+            default:
+                throw error("a control character inside a string must be escaped")
             }
-            if byte < 0x20 { throw error("a control character inside a string must be escaped") }
-            position += 1
         }
-        throw error("a string is not terminated")
+    }
+
+    /// Where the first quote, backslash or control byte at or after `start` lies (the end if
+    /// none). Eight bytes are looked at a time, and the word says which of its bytes is the first
+    /// such one: most of the index's bytes are inside strings.
+    private func firstStringStop(from start: Int) -> Int {
+        var index = start
+        while index + 8 <= bytes.count {
+            let stops = JSONSkimmer.stringStops(loadWord(at: index))
+            if stops != 0 { return index + JSONSkimmer.firstFlaggedByte(stops) }
+            index += 8
+        }
+        while index < bytes.count, bytes[index] >= 0x20, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
+            index += 1
+        }
+        return index
     }
 
     private static let spaces: UInt64 = 0x2020_2020_2020_2020
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
 
+    /// Eight bytes from `offset`, the first of them in the lowest bits whatever the machine's byte order.
     private func loadWord(at offset: Int) -> UInt64 {
-        UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+        UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
     }
 
-    /// Whether any byte of `word` is a quote, a backslash or below 0x20 (the classic SWAR tests:
-    /// `(x - 0x01…) & ~x & 0x80…` is non-zero when a byte of x is zero). False positives only
-    /// send the loop to the byte-wise check.
-    private static func mayStopString(_ word: UInt64) -> Bool {
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
-        let belowSpace = (word &- ones &* 0x20) & ~word & highBits != 0
-        return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+    /// How many bytes of a word come before the first one its mask flags.
+    private static func firstFlaggedByte(_ mask: UInt64) -> Int { mask.trailingZeroBitCount >> 3 }
+
+    /// A mask flagging (with its high bit) each byte of `word` that is a quote, a backslash or
+    /// below 0x20, by the classic SWAR tests: `(x - 0x01…) & ~x & 0x80…` flags the zero bytes of x.
+    /// A borrow can flag a byte above a flagged one, never below it, so the lowest flag is exact.
+    private static func stringStops(_ word: UInt64) -> UInt64 {
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highBits }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highBits
+        return belowSpace | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     /// Whether the raw bytes at `range` are exactly `text` (for keys without escapes).
