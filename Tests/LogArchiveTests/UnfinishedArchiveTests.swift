@@ -158,6 +158,31 @@ import Testing
         try CrashMatrixTests.requireConverged(originals: originals, in: sandbox, store: .local(sandbox))
     }
 
+    /// `status` of the whole index lists a run stopped before its index write, as its journal
+    /// tells it: complete when every upload was verified, partial with its retry command when not.
+    @Test(arguments: [false, true])
+    func statusOfTheWholeIndexListsARunStoppedBeforeItsIndexWrite(_ uploadsRecorded: Bool) throws {
+        let (sandbox, _) = try Self.projectWithFailedFinalIndexWrite()
+        if !uploadsRecorded {
+            // As a kill before the first upload's line leaves it: the entry it began with alone.
+            let lines = String(decoding: try sandbox.read(Self.journal), as: UTF8.self).split(separator: "\n")
+            try sandbox.write(Self.journal, lines[0] + "\n")
+        }
+        let status = try LogArchiveBinary.run(["status"], in: sandbox)
+        #expect(status.status == 0, "\(status.errorOutput)")
+        #expect(status.output.contains("(1 issue"), "\(status.output)")
+        if uploadsRecorded {
+            #expect(status.output.contains("1 complete archive"), "\(status.output)")
+        } else {
+            #expect(status.output.contains("1 partial archive"), "\(status.output)")
+            #expect(status.output.contains("0 of 4 logs in the store"), "\(status.output)")
+            #expect(status.output.contains("logarchive 123 --retry"), "\(status.output)")
+        }
+        let json = try LogArchiveBinary.run(["status", "--json"], in: sandbox)
+        #expect(json.status == 0 && json.output.contains("\"123\""), "\(json.output)")
+        #expect(sandbox.exists(Self.journal))
+    }
+
     /// While a run holds the issue's lock its journal is ahead by design: `status` leaves it alone.
     @Test func aRunInProgressKeepsItsJournal() throws {
         let (sandbox, _) = try Self.projectWithFailedFinalIndexWrite()

@@ -56,7 +56,17 @@ public struct ArchiveStatus: Sendable {
     /// Reads every file of the index of `store`; a missing index is an empty one. A corrupt file
     /// is listed in `unreadable`, and the entries of the others are still there.
     public static func read(_ store: IndexStore) -> ArchiveStatus {
-        ArchiveStatus(overview: store.overview(), indexPath: store.path)
+        var overview = store.overview()
+        // A first archive going on, or stopped before its one index write, is only in its journal:
+        // it is listed with what the journal says, as `status N` shows it.
+        let logsDirectory = Paths.parent(of: store.path)
+        let listed = Set(overview.complete.map(\.issueNumber) + overview.partial.map(\.issueNumber))
+        for issue in UploadJournal.issuesWithJournals(logsDirectory: logsDirectory) where !listed.contains(issue) {
+            if let stopped = UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) { overview.add(stopped) }
+        }
+        overview.complete.sort { $0.issueNumber > $1.issueNumber }
+        overview.partial.sort { $0.issueNumber > $1.issueNumber }
+        return ArchiveStatus(overview: overview, indexPath: store.path)
     }
 
     /// One issue's entry, reading only the files that can hold it, or a failure naming the index

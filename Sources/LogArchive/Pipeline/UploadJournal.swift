@@ -42,6 +42,15 @@ final class UploadJournal: @unchecked Sendable {
         Paths.join(logsDirectory, ".archive-journal-\(issue).jsonl")
     }
 
+    /// The issues that have a journal in `logsDirectory`: runs going on, or stopped.
+    static func issuesWithJournals(logsDirectory: String) -> [IssueNumber] {
+        let names = (try? FileSystem.contents(of: logsDirectory)) ?? []
+        return names.compactMap { name in
+            guard name.hasPrefix(".archive-journal-"), name.hasSuffix(".jsonl") else { return nil }
+            return try? IssueNumber(validating: String(name.dropFirst(".archive-journal-".count).dropLast(".jsonl".count)))
+        }
+    }
+
     /// Where a multipart upload of `key` keeps its part digests while it is unfinished (beside the
     /// journal, named by the key's hash: keys are paths).
     static func resumeRecordPath(logsDirectory: String, key: String) -> String {
