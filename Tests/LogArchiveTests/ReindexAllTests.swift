@@ -287,6 +287,32 @@ import Testing
         ]
     }
 
+    /// `--reindex-only` follows the same rules for one issue: a log the index has and the manifest
+    /// lacks is kept, and settled by what the store holds.
+    @Test func reindexOnlyKeepsALogTheIndexHasAndTheManifestLacks() throws {
+        let sandbox = try Sandbox()
+        try Self.archive([5], in: sandbox)
+        let folder = try #require((try Self.logs("5", in: sandbox).first?["remote_path"] as? String).map { ($0 as NSString).deletingLastPathComponent })
+        // Stored by a later run whose manifest was lost: in the index, in the store, in no manifest.
+        let stored = Self.log("5-later.log", key: folder + "/5-later.log", size: 6, bytes: "later\n")
+        let missing = Self.log("5-never.log", key: folder + "/5-never.log", size: 6, bytes: "never\n")
+        try sandbox.write(".logarchive-store/\(folder)/5-later.log", "later\n")
+        let added = String(decoding: try JSONSerialization.data(withJSONObject: [stored, missing]), as: UTF8.self)
+        let shard = "logs/.archive-index/issues-000000-000024.json"
+        try sandbox.shell(
+            "jq '(.archives[] | select(.issue_number == \"5\") | .logs) += \(added) | del(.status_summary)' \(shard) > s.tmp && mv s.tmp \(shard)"
+        ).requireSuccess()
+
+        let result = try LogArchiveBinary.run(["5", "--reindex-only", "--no-commit"], in: sandbox)
+        #expect(result.status == 3, "a log is not in the store: \(result.output) \(result.errorOutput)")
+        let logs = try Self.logs("5", in: sandbox)
+        #expect(logs.count == 4)
+        #expect(logs.first { $0["filename"] as? String == "5-later.log" }?["upload_status"] as? String == "uploaded")
+        let never = try #require(logs.first { $0["filename"] as? String == "5-never.log" })
+        #expect(never["upload_status"] as? String == "failed")
+        #expect((never["last_error"] as? String)?.contains("not in the store") == true)
+    }
+
     @Test func aCorruptManifestIsNamedTheOthersAreRebuiltAndTheRunFails() throws {
         let sandbox = try Sandbox()
         try Self.archive([5, 150, 151], in: sandbox)

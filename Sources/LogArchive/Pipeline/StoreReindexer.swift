@@ -5,33 +5,24 @@
 #endif
 
 /// `--reindex-only`: rebuilds an issue's index entry from what the store holds, for when the
-/// uploads succeeded and the index update did not. The issue's `manifest.json` gives the entry;
-/// every log in it is checked against the store (size and SHA-256) before it is recorded as
-/// uploaded.
+/// uploads succeeded and the index update did not. The issue's `manifest.json` gives the store's
+/// view, reconciled with the entry the index holds by the rules `reindex --all` uses
+/// (`EntryReconciler`): the newer of the two gives the fields, no log of the index is dropped, and
+/// every log is checked against the store (size and SHA-256) before it is recorded as uploaded.
 struct StoreReindexer {
     let context: PipelineContext
 
     func rebuild(issue: IssueNumber, previous: ArchiveEntry?) throws -> ArchiveEntry {
         let manifestKey = try findManifest(issue: issue, previous: previous)
-        var entry = try readManifest(manifestKey, issue: issue)
-        for position in entry.logs.indices {
-            let log = entry.logs[position]
-            let expected = Checksum(log.checksum)
-            let stored = try context.store.head(key: log.remotePath)
-            if let stored, stored.size == log.sizeBytes, stored.checksum == expected {
-                entry.logs[position].uploadStatus = .uploaded
-                entry.logs[position].lastError = nil
-                entry.logs[position].cloudURL = context.store.url(for: log.remotePath)
-            } else {
-                entry.logs[position].uploadStatus = .failed
-                entry.logs[position].lastError =
-                    stored == nil
-                    ? "not in the store at \(log.remotePath)"
-                    : "the stored object differs from the manifest (\(stored?.size ?? 0) bytes, \(stored?.checksum.description ?? "no checksum"))"
-            }
-        }
-        if let previous { entry.unknownFields.appendMissing(from: previous.unknownFields) }
-        let rebuilt = entry
+        let manifest = try readManifest(manifestKey, issue: issue)
+        // One listing of the manifest's folder gives the sizes the reconciler checks first.
+        let folder = String(manifestKey.dropLast("manifest.json".count))
+        let listed = try context.store.list(prefix: folder)
+        let store = context.store
+        let reconciler = EntryReconciler(
+            sizes: Dictionary(listed.map { ($0.key, $0.size) }, uniquingKeysWith: { first, _ in first }),
+            verifyChecksums: true, head: { try store.head(key: $0) }, url: { store.url(for: $0) })
+        let rebuilt = try reconciler.reconcile(current: previous, stored: manifest)
         try context.index.upsert(rebuilt)
         return rebuilt
     }
