@@ -2,17 +2,8 @@
 #define LOGARCHIVE_CZLIB_SHIM_H
 #include <zlib.h>
 
-/* deflateInit2 and inflateInit2 are macros that Swift cannot call: typed wrappers. */
-
-/* A gzip (not zlib) stream: windowBits 15 plus 16 asks zlib for the gzip header and trailer. */
-static inline int logarchive_deflate_init_gzip(z_streamp stream, int level) {
-    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-}
-
-/* Raw deflate, for block-parallel compression that writes its own gzip framing. */
-static inline int logarchive_deflate_init_raw(z_streamp stream, int level) {
-    return deflateInit2(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-}
+/* inflateInit2 is a macro that Swift cannot call: a typed wrapper. zlib only inflates here; libdeflate
+   compresses (ParallelGzipEncoder). */
 
 /* Accepts gzip and zlib streams (windowBits 15 plus 32 detects the header). */
 static inline int logarchive_inflate_init_auto(z_streamp stream) {

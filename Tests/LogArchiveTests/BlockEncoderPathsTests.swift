@@ -20,12 +20,15 @@ import Testing
         try FileManager.default.removeItem(atPath: sandbox.path("content.tmp"))
     }
 
-    @Test func archiveStoresTheBlockEncodersGzip() throws {
+    /// Over several blocks, and under one (a log just over the compression threshold).
+    @Test(arguments: [9_000_000, 1_500_000])
+    func archiveStoresTheBlockEncodersGzip(_ size: Int) throws {
         let sandbox = try Sandbox()
-        try sandbox.write("logs/builds/123-build.log", Sandbox.logText(bytes: 9_000_000, seed: 21))
+        try sandbox.write("logs/builds/123-build.log", Sandbox.logText(bytes: size, seed: 21))
         let result = try LogArchiveBinary.run(["123"], in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
+        #expect(logs.first?["compressed"] as? Bool == true)
         let key = try #require(logs.first?["remote_path"] as? String)
         try Self.requireWrittenByTheBlockEncoder(sandbox.storeRoot + "/" + key, in: sandbox)
     }

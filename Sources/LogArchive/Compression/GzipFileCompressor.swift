@@ -1,10 +1,10 @@
 import Crypto
 
-/// Streams a file through gzip into a new file, in fixed-size buffers whatever the input size,
-/// and checksums the compressed bytes as they are written: one read of the input does both.
-/// Files of `parallelThreshold` bytes and more are compressed in blocks on every core
-/// (`ParallelGzipEncoder`); smaller ones in one zlib stream, where threads would cost more than
-/// they save. The choice depends on the size alone, so a file always compresses to the same bytes.
+/// Compresses a file into a new gzip file through `ParallelGzipEncoder` (libdeflate blocks on
+/// every core), in blocks whatever the input size, and checksums the compressed bytes as they are
+/// written: one read of the input does both. Every file, small or large, goes through the same
+/// encoder, so its bytes depend on its content and the level alone, and a log compressed by
+/// `archive`, `rotate` or `db-archive` is the same gzip.
 public struct GzipFileCompressor: Sendable {
     public struct Result: Sendable {
         /// Bytes read from the source.
@@ -18,17 +18,11 @@ public struct GzipFileCompressor: Sendable {
     }
 
     public var level: Int32
-    /// Size of the read and write buffers; memory use is about twice this, independent of input.
-    public var bufferSize: Int
-
-    public var parallelThreshold: Int64
     /// Hears of each input chunk read, for a progress line.
     public var progress: ProgressMeter?
 
-    public init(level: Int32 = 6, bufferSize: Int = 256 * 1024, parallelThreshold: Int64 = 4 << 20) {
+    public init(level: Int32 = 6) {
         self.level = level
-        self.bufferSize = bufferSize
-        self.parallelThreshold = parallelThreshold
     }
 
     /// Compresses `source` to `destination` through a temporary file in the same folder, renamed
@@ -59,36 +53,12 @@ public struct GzipFileCompressor: Sendable {
             hasher.update(bufferPointer: chunk)
             compressedSize += Int64(chunk.count)
         }
-        let originalSize =
-            sourceStatus.size >= parallelThreshold
-            ? try compressInBlocks(input, sink: sink) : try compressInOneStream(input, sink: sink)
+        let originalSize = try compressInBlocks(input, sink: sink)
         try output.sync()
         try output.close()
         return Result(
             originalSize: originalSize, compressedSize: compressedSize,
             checksum: Checksum(digest: hasher.finalize()), sourceStatus: sourceStatus)
-    }
-
-    private func compressInOneStream(_ input: PosixFile, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        let deflater = try GzipDeflater(level: level)
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer {
-            readBuffer.deallocate()
-            writeBuffer.deallocate()
-        }
-        var originalSize: Int64 = 0
-        while true {
-            let count = try input.read(into: readBuffer)
-            if count == 0 { break }
-            originalSize += Int64(count)
-            progress?.advance(count)
-            try FaultPoint.compressMid.reach(afterStreaming: count, total: originalSize)
-            try deflater.deflate(
-                UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
-        }
-        try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, output: writeBuffer, sink: sink)
-        return originalSize
     }
 
     private func compressInBlocks(_ input: PosixFile, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
