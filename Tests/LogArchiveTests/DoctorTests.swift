@@ -142,8 +142,12 @@ import Testing
         let endpoint = try FaultProxy([], logPath: sandbox.path("gone.log")).endpoint
         let server = try S3TestServer.require()
         let run = try Self.doctor(
-            ["--store", "s3://some-bucket"], in: sandbox, environment: server.environment(through: endpoint))
+            ["--store", "s3://some-bucket"], in: sandbox,
+            environment: server.environment(through: endpoint, ["LOGARCHIVE_LOG_LEVEL": "debug"]))
         #expect(run.status == 1, "\(run.printed)")
+        // Said at once, not after the archive's backoff (14 s without a backoff scale).
+        #expect(run.printed.contains("retry: not retried attempt 1"), "\(run.printed)")
+        #expect(!run.printed.contains("retry: retrying"), "\(run.printed)")
         #expect(run.status(of: "store") == "failed", "\(run.printed)")
         #expect(run.detail(of: "store").contains(endpoint), "\(run.detail(of: "store"))")
         #expect(run.fix(of: "store").contains("AWS_ENDPOINT_URL_S3"), "\(run.fix(of: "store"))")

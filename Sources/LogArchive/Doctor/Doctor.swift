@@ -64,6 +64,14 @@ public struct Doctor: Sendable {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
+    /// The environment's retry policy with no retries: a check says at once what it found. An
+    /// endpoint that refuses connections would otherwise take 14 s of backoff to be reported.
+    static func retryPolicy(_ environment: [String: String]) throws(ArchiveError) -> RetryPolicy {
+        var policy = try RetryPolicy.fromEnvironment(environment)
+        policy.maximumRetrySeconds = 0
+        return policy
+    }
+
     public func run(_ request: DoctorRequest) -> DoctorReport {
         let settings: Settings
         do {

@@ -16,7 +16,8 @@ extension Doctor {
         var checks: [DoctorCheck] = []
         do {
             // Opened first: where its credentials came from is the opened store's to say.
-            let store = try settings.openStore(environment: context.environment, logger: context.logger)
+            let store = try settings.openStore(
+                environment: context.environment, logger: context.logger, retry: try Doctor.retryPolicy(context.environment))
             checks.append(probe(store, description: storeDescription(settings, store: store)))
         } catch {
             let description = storeDescription(settings, store: nil)
