@@ -55,6 +55,8 @@ extension LogArchiveCommand {
                 outcome = try capture.run { stream, bytes in
                     (stream == .output ? FileHandle.standardOutput : FileHandle.standardError).write(Data(bytes))
                 } started: { child in
+                    logging.logger.debug(
+                        "capture: \(command.map(ShellQuoting.quote).joined(separator: " ")) started as pid \(child.pid); its output goes to the issue's \(type.rawValue) log")
                     // Ctrl-C reaches the command through the terminal; we stay to log its end.
                     // A SIGTERM or SIGHUP sent to us alone is passed on.
                     signal(SIGINT, SIG_IGN)
@@ -70,6 +72,9 @@ extension LogArchiveCommand {
                 throw fail(error)
             }
             forwarders.forEach { $0.cancel() }
+            logging.logger.debug(
+                "capture: the command ended with status \(outcome.exitCode); \(outcome.lines) lines appended to \(outcome.logPath)",
+                metadata: ["started": "\(outcome.started.iso8601)", "ended": "\(outcome.ended.iso8601)"])
             let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
             if !quiet {
                 Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
@@ -123,8 +128,10 @@ extension LogArchiveCommand {
         func run() throws {
             let environment = ProcessEnvironment.current
             do {
+                let message = try text()
                 let path = try IssueLogAppender.append(
-                    try text(), issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
+                    message, issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
+                logging.logger.debug("log: \(message.split(separator: "\n", omittingEmptySubsequences: false).count) lines appended to \(path) in one write")
                 Terminal.output("\(Paths.relative(path, to: environment.currentDirectory) ?? path)\n")
             } catch let error as ArchiveError {
                 throw fail(error)

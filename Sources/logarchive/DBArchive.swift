@@ -65,7 +65,7 @@ extension LogArchiveCommand {
                 redactedColumns: redactColumn)
             let report: TableArchiveReport
             do {
-                report = try TableArchiver().archive(request)
+                report = try TableArchiver(logger: logging.logger).archive(request)
             } catch {
                 throw fail(error, json: json)
             }

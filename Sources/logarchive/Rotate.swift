@@ -35,6 +35,7 @@ extension LogArchiveCommand {
             let progress = ProgressDisplay.start(json: json || logging.isVerbose)
             var options = rotation.options(in: environment.currentDirectory)
             options.progress = progress?.meter
+            options.logger = logging.logger
             let rotator = LogRotator(options: options)
             let path = Paths.absolute(file, relativeTo: environment.currentDirectory)
             let outcome: LogRotator.Outcome

@@ -45,7 +45,8 @@ extension LogArchiveCommand {
 
         func run() throws {
             let environment = ProcessEnvironment.current
-            let options = rotation.options(in: environment.currentDirectory)
+            var options = rotation.options(in: environment.currentDirectory)
+            options.logger = logging.logger
             let json = json
             let watcher = LogWatcher(
                 directory: Paths.absolute(directory, relativeTo: environment.currentDirectory),

@@ -220,6 +220,34 @@ import Testing
         #expect(object?["exit_code"] as? Int == 64)
     }
 
+    /// The commands around the archive say what they decided too: rotate, db-archive, capture, log.
+    @Test func rotateDbArchiveCaptureAndLogSayWhatTheyDidUnderVerbose() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("small.log", "small\n")
+        let below = try LogArchiveBinary.run(["rotate", "small.log", "--threshold", "1MiB", "-v"], in: sandbox)
+        #expect(below.status == 0, "\(below.errorOutput)")
+        #expect(below.errorOutput.contains("not over the 1048576-byte threshold"), "\(below.errorOutput)")
+        try sandbox.write("app.log", Sandbox.logText(bytes: 2_000_000, seed: 3))
+        let rotated = try LogArchiveBinary.run(["rotate", "app.log", "--threshold", "1MiB", "-v"], in: sandbox)
+        #expect(rotated.status == 0, "\(rotated.errorOutput)")
+        for said in ["over the 1048576-byte threshold: rotating", "locking the log", "truncated to 0"] {
+            #expect(rotated.errorOutput.contains(said), "\(said): \(rotated.errorOutput)")
+        }
+
+        _ = try TableArchiveTests.makeDatabase(in: sandbox, rows: 200, padding: 200)
+        let table = try LogArchiveBinary.run(["db-archive", "agent.db", "--threshold", "0", "-v"], in: sandbox)
+        #expect(table.status == 0, "\(table.errorOutput)")
+        #expect(table.errorOutput.contains("rows written to"), "\(table.errorOutput)")
+        #expect(table.errorOutput.contains("rows purged from 'agent_logs'"), "\(table.errorOutput)")
+
+        let capture = try LogArchiveBinary.run(["capture", "5", "-v", "--", "sh", "-c", "echo one; echo two; exit 3"], in: sandbox)
+        #expect(capture.status == 3)
+        #expect(capture.errorOutput.contains("capture: sh -c 'echo one; echo two; exit 3' started as pid"), "\(capture.errorOutput)")
+        #expect(capture.errorOutput.contains("ended with status 3; 2 lines appended to"), "\(capture.errorOutput)")
+        let log = try LogArchiveBinary.run(["log", "5", "-v", "first\nsecond"], in: sandbox)
+        #expect(log.status == 0 && log.errorOutput.contains("log: 2 lines appended to"), "\(log.errorOutput)")
+    }
+
     /// The subcommands come from the root's own help, so a command added later is checked too.
     @Test func everySubcommandTakesVerboseAndSaysSo() throws {
         let sandbox = try Sandbox()

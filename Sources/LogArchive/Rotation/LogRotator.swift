@@ -1,4 +1,5 @@
 import Crypto
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,6 +35,9 @@ public struct LogRotator: Sendable {
         public var level: Int32 = 6
         /// Counts the bytes compressed, for a progress line.
         public var progress: ProgressMeter?
+        /// Hears each decision at debug (over or under the threshold, a resumed rotation, the
+        /// passes, the lock, late writers, the truncation).
+        public var logger = Logger.discarding
         public init() {}
     }
 
@@ -98,7 +102,16 @@ public struct LogRotator: Sendable {
         // the log's first bytes are in that archive already, so they are neither archived again
         // nor lost; only what came after them is rotated, whatever the threshold.
         let resumed = RotationState.read(state, matching: path, status: status)
-        guard resumed != nil || status.size > options.threshold else { return .belowThreshold(size: status.size) }
+        let logger = options.logger
+        guard resumed != nil || status.size > options.threshold else {
+            logger.debug("rotate: \(path) left as it is: \(status.size) bytes, not over the \(options.threshold)-byte threshold")
+            return .belowThreshold(size: status.size)
+        }
+        if let resumed {
+            logger.debug("rotate: \(path): resuming a rotation stopped before its truncation; its first \(resumed.bytes) bytes are in \(resumed.archive)")
+        } else {
+            logger.debug("rotate: \(path) is \(status.size) bytes, over the \(options.threshold)-byte threshold: rotating")
+        }
 
         // One missing folder is made; a missing path of several is more likely a typo than a plan.
         if !FileSystem.isDirectory(archiveDirectory) {
@@ -132,6 +145,7 @@ public struct LogRotator: Sendable {
             defer { options.progress?.end() }
             try job.copyWhileGrowing()
             try archive.sync()
+            logger.debug("rotate: \(path): \(job.consumed) bytes compressed in \(job.passes) passes while writers went on; locking the log")
 
             try job.lockSource()
             try job.copyToEnd()
@@ -139,6 +153,7 @@ public struct LogRotator: Sendable {
             try archive.sync()
             let final = try ArchiveName.link(temporary, in: archiveDirectory, stem: stem, suffix: ".gz")
             linked = final
+            logger.debug("rotate: \(path): \(job.consumed) bytes archived as \(final) (\(job.compressedBytes) bytes), synced")
             FileSystem.removeIfPresent(temporary)
             try FileSystem.syncDirectory(archiveDirectory)
             guard FileSystem.isSameFile(path, as: status) else { throw RotationError.replaced }
@@ -151,6 +166,9 @@ public struct LogRotator: Sendable {
             try FaultPoint.rotateBeforeTruncate.reach()
             try job.truncateWhenSettled(recording: record)
             FileSystem.removeIfPresent(state)
+            logger.debug(
+                "rotate: \(path) truncated to 0 once its size was what the archive holds",
+                metadata: ["late_members": "\(job.lateMembers)", "bytes": "\(job.consumed)"])
             return .rotated(
                 Rotation(
                     source: path, archive: final, originalBytes: job.consumed - (resumed?.bytes ?? 0), compressedBytes: job.compressedBytes,
@@ -162,6 +180,7 @@ public struct LogRotator: Sendable {
                 // The record names the removed archive: the log's bytes are not archived after all.
                 if RotationState.read(state, matching: path, status: status)?.archive == linked { FileSystem.removeIfPresent(state) }
             }
+            logger.debug("rotate: \(path): the rotation failed (\(error)); its archive was removed and the log left as it was")
             if let reason = error as? RotationError {
                 throw reason.archiveError(path)
             }

@@ -35,7 +35,10 @@ public final class LogWatcher: Sendable {
             throw .badInput("cannot watch \(directory): it is not a folder")
         }
         while !stopping.isCancelled {
-            for path in candidates() { schedule(path) }
+            let over = candidates()
+            rotator.options.logger.debug(
+                "watch: checked \(directory): \(over.count) over the \(rotator.options.threshold)-byte threshold; next check in \(interval) s")
+            for path in over { schedule(path) }
             _ = wake.wait(timeout: .now() + interval)
         }
         rotationsDone.wait()
@@ -61,7 +64,10 @@ public final class LogWatcher: Sendable {
     }
 
     private func schedule(_ path: String) {
-        guard busy.withLock({ $0.insert(path).inserted }) else { return }
+        guard busy.withLock({ $0.insert(path).inserted }) else {
+            rotator.options.logger.debug("watch: \(path) is still being rotated: skipped this time")
+            return
+        }
         rotationsDone.enter()
         rotations.async { [self] in
             defer {

@@ -1,4 +1,5 @@
 import Crypto
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -16,9 +17,13 @@ import Crypto
 /// rowids); if another process changed them, nothing is purged and the archive is removed.
 public struct TableArchiver: Sendable {
     private let now: @Sendable () -> UTCTimestamp
+    /// Hears each decision at debug: the table's size against the threshold, the rows archived,
+    /// the check of the archive, the purge.
+    private let logger: Logger
 
-    public init(now: @escaping @Sendable () -> UTCTimestamp = UTCTimestamp.now) {
+    public init(now: @escaping @Sendable () -> UTCTimestamp = UTCTimestamp.now, logger: Logger = .discarding) {
         self.now = now
+        self.logger = logger
     }
 
     public func archive(_ request: TableArchiveRequest) throws(ArchiveError) -> TableArchiveReport {
@@ -56,6 +61,7 @@ public struct TableArchiver: Sendable {
         let directory = request.archiveDirectory ?? Paths.parent(of: databasePath)
         let recordPath = PurgeRecord.path(directory: directory, databasePath: databasePath, table: request.table)
         if let record = PurgeRecord.read(recordPath) {
+            logger.debug("db-archive: a purge stopped before it committed left \(recordPath): finishing it first")
             if let finished = try finishInterruptedPurge(record, recordPath: recordPath, table: table, request: request, tableBytes: tableBytes) {
                 return finished
             }
@@ -65,7 +71,13 @@ public struct TableArchiver: Sendable {
             threshold: request.threshold)
         report.olderThan = cutoffTime
         report.redactedColumns = redactedPresent
-        guard tableBytes > request.threshold else { return report }
+        guard tableBytes > request.threshold else {
+            logger.debug("db-archive: table '\(request.table)' is \(tableBytes) bytes, not over the \(request.threshold)-byte threshold: nothing to do")
+            return report
+        }
+        logger.debug(
+            "db-archive: table '\(request.table)' is \(tableBytes) bytes, over the \(request.threshold)-byte threshold: archiving rows \(cutoffTime.map { "older than \($0.iso8601)" } ?? "up to the newest")",
+            metadata: ["redacted_columns": "\(redactedPresent.joined(separator: ","))"])
 
         try FileSystem.createDirectories(directory)
         let baseName = Self.archiveBaseName(table: request.table, at: now())
@@ -85,6 +97,7 @@ public struct TableArchiver: Sendable {
             let path = try Self.placeWithoutReplacing(temporary, in: directory, baseName: baseName)
             finalPath = path
             try Self.verify(path, against: written)
+            logger.debug("db-archive: \(written.rows) rows written to \(path) (\(written.compressedBytes) bytes) and read back whole; purging them")
             try PurgeRecord(
                 archive: path, maxRowid: written.predicate.maxRowid, cutoffSeconds: written.predicate.cutoff?.seconds,
                 rows: written.rows, rowidSum: written.rowidSum
@@ -92,6 +105,7 @@ public struct TableArchiver: Sendable {
             try FaultPoint.beforeTablePurge.reach()
             try table.purge(rowsMatching: written.predicate, expected: written)
             FileSystem.removeIfPresent(recordPath)
+            logger.debug("db-archive: \(written.rows) rows purged from '\(request.table)'")
             report = TableArchiveReport(
                 outcome: .archived, databasePath: databasePath, table: request.table, tableBytes: tableBytes,
                 threshold: request.threshold, archivePath: path, rows: written.rows, originalBytes: written.jsonBytes,
@@ -99,6 +113,7 @@ public struct TableArchiver: Sendable {
                 maxRowid: written.maxRowid, olderThan: cutoffTime, redactedColumns: redactedPresent)
             return report
         } catch {
+            logger.debug("db-archive: stopped (\(error)); every row is still in the table and the archive was removed")
             // The rows are all still in the table: an archive of them would only be a duplicate.
             FileSystem.removeIfPresent(temporary)
             if let finalPath {
