@@ -5,6 +5,7 @@
 # - actionlint on that workflow as users copy it, on the same workflow calling this folder's
 #   action (`uses: ./`, so the inputs it passes are checked against action.yml), and on
 #   action.yml's own steps as a workflow (node20 actions, expressions, shellcheck of each run:);
+# - the release workflow (.github/workflows/release.yml) against the workflow schema and actionlint;
 # - shellcheck on the action's and the release's scripts;
 # - docs/ci.md shows exactly the workflow file.
 # `bash scripts/lint.sh [ROOT]` checks the files under ROOT (default: this repository); the tests
@@ -39,6 +40,10 @@ check "action.yml matches GitHub's action schema" \
 check "$workflow matches GitHub's workflow schema" \
     check-jsonschema --builtin-schema vendor.github-workflows "$workflow"
 check "actionlint $workflow" actionlint "$workflow"
+release=".github/workflows/release.yml"
+check "$release matches GitHub's workflow schema" \
+    check-jsonschema --builtin-schema vendor.github-workflows "$release"
+check "actionlint $release" actionlint "$release"
 
 # A project holding the action and the workflow calling it as `./`. actionlint reads local
 # actions only inside a git repository, so it is one.
