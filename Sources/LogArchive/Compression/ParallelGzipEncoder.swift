@@ -115,24 +115,39 @@ public final class ParallelGzipEncoder {
     }
 
     private func submit(last: Bool) throws {
-        if inFlight.count >= maximumInFlight { try emitOldest() }
+        // With the most blocks in flight, the oldest is waited for, but handed to `output` only
+        // once the new block is on its way: the worker it freed starts at once, instead of idling
+        // while the output is written and hashed.
+        let oldest = inFlight.count >= maximumInFlight ? waitForOldest() : nil
         let block = filling
         block.isLast = last
         inFlight.append(block)
-        let next = spare.popLast() ?? Block(blockSize: blockSize, outputCapacity: outputCapacity)
-        next.reset()
-        filling = next
         let deflaters = deflaters
         block.done = DispatchSemaphore(value: 0)
         workers.async { [block] in
             block.compress(using: deflaters)
             block.done.signal()
         }
+        // The next block to fill is the oldest, once emitted (three blocks in all, as before).
+        defer {
+            let next = spare.popLast() ?? Block(blockSize: blockSize, outputCapacity: outputCapacity)
+            next.reset()
+            filling = next
+        }
+        if let oldest { try emit(oldest) }
     }
 
     private func emitOldest() throws {
+        try emit(waitForOldest())
+    }
+
+    private func waitForOldest() -> Block {
         let block = inFlight.removeFirst()
         block.done.wait()
+        return block
+    }
+
+    private func emit(_ block: Block) throws {
         defer { spare.append(block) }
         if let failure = block.failure { throw failure }
         try output(UnsafeRawBufferPointer(rebasing: block.compressed[0..<block.compressedCount]))
