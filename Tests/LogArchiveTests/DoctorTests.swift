@@ -229,6 +229,20 @@ import Testing
         #expect(open.status == 0 && open.status(of: "github_read") == "warning", "\(open.printed)")
     }
 
+    /// GitHub lists the user's role, not what a fine-grained token was given: a warning, not a pass.
+    @Test func aFineGrainedTokenOfAWriterIsAWarningToCheckItsIssuesPermission() throws {
+        let sandbox = try Sandbox()
+        let github = try FakeGitHub(state: Self.writableState, in: sandbox, token: "github_pat_11AAAAAAA0test")
+        var environment = github.environment
+        environment["GITHUB_TOKEN"] = "github_pat_11AAAAAAA0test"
+        let run = try Self.doctor(["--issue", "123"], in: sandbox, environment: environment)
+        #expect(run.status == 0, "\(run.printed)")
+        #expect(run.status(of: "github_comment") == "warning", "\(run.printed)")
+        #expect(run.detail(of: "github_comment").contains("fine-grained"), "\(run.detail(of: "github_comment"))")
+        #expect(run.fix(of: "github_comment").contains("Issues read and write"), "\(run.fix(of: "github_comment"))")
+        #expect(!run.printed.contains("11AAAAAAA0test"), "the token is never printed")
+    }
+
     @Test func aReadOnlyTokenFailsTheCommentCheckUnlessCommentsAreOff() throws {
         let sandbox = try Sandbox()
         let state = """

@@ -99,6 +99,9 @@ extension Doctor {
         }
     }
 
+    /// Fine-grained personal access tokens start so (classic ones `ghp_`, GitHub Actions' `ghs_`).
+    static let fineGrainedTokenPrefix = "github_pat_"
+
     /// Whether the token may comment, from what GitHub says about it: a classic token's scopes
     /// (`X-OAuth-Scopes`), else the user's permissions on the repository. GitHub Actions'
     /// installation token shows neither: then only the workflow's `permissions:` can tell.
@@ -121,6 +124,14 @@ extension Doctor {
         }
         if let permissions = access.permissions {
             let granted = ["admin", "maintain", "push", "triage"].filter { permissions[$0] == true }
+            if let best = granted.first, settings.github.token?.hasPrefix(Self.fineGrainedTokenPrefix) == true {
+                // The permissions GitHub lists are the user's role, not what the fine-grained token
+                // was given, and GitHub says nothing of that: an Issues read-only token looks the same.
+                return .warning(
+                    "github_comment",
+                    "the token's user may comment (\(best) permission on \(repository)), but GitHub does not say whether this fine-grained token was given Issues write",
+                    fix: "check the token's repository permissions: Issues read and write (and Contents read and write for --push)")
+            }
             if let best = granted.first {
                 return .ok("github_comment", "the token may comment (\(best) permission on \(repository))")
             }
