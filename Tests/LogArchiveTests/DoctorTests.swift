@@ -353,6 +353,12 @@ import Testing
             "\(ready.printed)")
         #expect(
             ready.status(of: "git_identity") == "ok" && ready.detail(of: "git_identity").contains("test@example.com"))
+        #expect(ready.status(of: "git_push") == "ok", "\(ready.printed)")
+        // A dry run: the remote has nothing new.
+        let remoteHead = try sandbox.shell("git --git-dir=remote.git rev-parse main").requireSuccess().output
+        try sandbox.shell("git commit -q --allow-empty -m local").requireSuccess()
+        #expect(try Self.doctor(["--push"], in: sandbox).status(of: "git_push") == "ok")
+        #expect(try sandbox.shell("git --git-dir=remote.git rev-parse main").output == remoteHead)
 
         // Without --push nothing about the branch is asked.
         let noPush = try Self.doctor([], in: sandbox)
@@ -365,6 +371,19 @@ import Testing
             detached.status(of: "git_branch") == "failed" && detached.detail(of: "git_branch").contains("detached"),
             "\(detached.printed)")
         #expect(detached.fix(of: "git_branch").contains("check out"))
+    }
+
+    /// The push is tried (`--dry-run`): a remote that cannot be pushed to fails with git's reason,
+    /// the credentials in its URL left out.
+    @Test func aRemoteThatRefusesThePushFailsThePushCheckWithoutShowingItsCredentials() throws {
+        let sandbox = try Self.repositoryWithOrigin()
+        try sandbox.shell("git remote set-url origin 'http://ci:s3cr3t-token@127.0.0.1:1/org/repo.git'").requireSuccess()
+        let run = try Self.doctor(["--push"], in: sandbox)
+        #expect(run.status == 1, "\(run.printed)")
+        #expect(run.status(of: "git_push") == "failed", "\(run.printed)")
+        #expect(run.detail(of: "git_push").contains("git push --dry-run to origin failed"), "\(run.detail(of: "git_push"))")
+        #expect(run.fix(of: "git_push").contains("contents: write"), "\(run.fix(of: "git_push"))")
+        #expect(!run.printed.contains("s3cr3t-token"), "\(run.printed)")
     }
 
     @Test func pushWithoutAGitIdentityFails() throws {

@@ -280,6 +280,10 @@ import Testing
         #expect(
             LogRedaction.url("https://x-access-token:\(Self.githubToken)@github.com/org/repo.git")
                 == "https://<redacted>@github.com/org/repo.git")
+        #expect(
+            LogRedaction.text("fatal: unable to access 'https://x-access-token:\(Self.githubToken)@github.com/org/repo.git/': 403\nretry")
+                == "fatal: unable to access 'https://<redacted>@github.com/org/repo.git/': 403\nretry")
+        #expect(LogRedaction.text("no address here") == "no address here")
         #expect(LogRedaction.header(name: "Authorization", value: "Bearer \(Self.githubToken)") == "<redacted>")
         #expect(LogRedaction.header(name: "x-amz-security-token", value: Self.sessionToken) == "<redacted>")
         #expect(LogRedaction.header(name: "content-type", value: "text/plain") == "text/plain")

@@ -70,6 +70,24 @@ public enum LogRedaction {
 
     static let argumentLimit = 120
 
+    /// Free text (a tool's message) with every URL in it redacted as `url(_:)` does: words are
+    /// split at whitespace and quotes, as git and curl quote the URLs they name.
+    public static func text(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        var result = ""
+        var word = ""
+        for character in text {
+            if character.isWhitespace || character == "'" || character == "\"" {
+                result += word.contains("://") ? url(word) : word
+                word = ""
+                result.append(character)
+            } else {
+                word.append(character)
+            }
+        }
+        return result + (word.contains("://") ? url(word) : word)
+    }
+
     /// An error as a log line may show it: a transfer error's URL redacted.
     public static func error(_ error: any Error) -> String {
         guard let transport = error as? HTTPTransportError else { return "\(error)" }

@@ -15,7 +15,11 @@ extension Doctor {
         if settings.push {
             let branch = currentBranch(git)
             checks.append(branch.check)
-            if let name = branch.name { checks.append(upstreamCheck(git, branch: name)) }
+            if let name = branch.name {
+                let upstream = upstreamCheck(git, branch: name)
+                checks.append(upstream)
+                if upstream.status == .ok { checks.append(pushAccessCheck(git, branch: name)) }
+            }
         }
         checks.append(identityCheck(git, pushing: settings.push))
         return checks
@@ -57,6 +61,30 @@ extension Doctor {
         return .failed(
             "git_upstream", "\(branch) has no upstream and there is no remote 'origin': --push has nowhere to go",
             fix: "git remote add origin URL, or git branch --set-upstream-to REMOTE/BRANCH")
+    }
+
+    /// `git push --dry-run` of the branch to where `--push` sends it: git connects and
+    /// authenticates for a push as the real one would (credentials, the remote's existence, its
+    /// permission), and changes nothing. A remote that moved on is fine: the archive rebases.
+    private func pushAccessCheck(_ git: GitRepository, branch: String) -> DoctorCheck {
+        let remote = Self.gitOutput(git, ["config", "--get", "branch.\(branch).remote"]) ?? "origin"
+        let ref = Self.gitOutput(git, ["config", "--get", "branch.\(branch).merge"]) ?? "refs/heads/\(branch)"
+        // Never a password prompt: a check that waits on a person is no check.
+        let result = try? git.run(
+            ["push", "--dry-run", "--porcelain", remote, "HEAD:\(ref)"], environment: ["GIT_TERMINAL_PROMPT": "0"])
+        guard let result else {
+            return .failed("git_push", "cannot run git push --dry-run", fix: "check that git is installed")
+        }
+        let detail = LogRedaction.text((result.output + result.errorOutput).trimmingWhitespace())
+        if result.succeeded {
+            return .ok("git_push", "git push --dry-run to \(remote) is accepted: the credentials may push")
+        }
+        if GitRepository.remoteMovedOn(detail) {
+            return .ok("git_push", "git push --dry-run to \(remote) authenticated; the remote has moved on, which --push handles by rebasing")
+        }
+        return .failed(
+            "git_push", "git push --dry-run to \(remote) failed: \(GitRepository.gist(of: detail))",
+            fix: "give the job push access (actions/checkout with persist-credentials and permissions: contents: write, or a deploy key), or drop --push")
     }
 
     /// `git var GIT_COMMITTER_IDENT` fails as `git commit` would when git has no identity.
