@@ -329,6 +329,26 @@ import Testing
         #expect(badVersion.result.status == 64)
     }
 
+    /// GitHub sometimes leaves `github.action_repository` empty in a composite action: the release
+    /// is then found from where the runner put the action (`_actions/OWNER/NAME/REF`).
+    @Test func theActionRepositoryComesFromTheActionPathWhenGitHubLeavesItEmpty() throws {
+        let sandbox = try Sandbox()
+        let source = try Self.actionSource(in: sandbox, version: "9.8.7")
+        try FileManager.default.createDirectory(
+            atPath: sandbox.path("work/_actions/acme/logarchive"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: sandbox.path("work/_actions/acme/logarchive/v1"), withDestinationPath: source)
+        let release = try Self.step(
+            "resolve.sh", in: sandbox,
+            environment: [
+                "GITHUB_ACTION_PATH": sandbox.path("work/_actions/acme/logarchive/v1"), "RUNNER_OS": "Linux",
+                "ACTION_REPOSITORY": "", "INPUT_INSTALL": "release",
+            ])
+        #expect(release.result.status == 0, "\(release.result.output) \(release.result.errorOutput)")
+        #expect(
+            release.outputs["url"]
+                == "https://github.com/acme/logarchive/releases/download/v9.8.7/logarchive-9.8.7-linux-\(Self.machine).tar.gz")
+    }
+
     @Test func autoDownloadsWhenTheReleaseIsPublishedAndBuildsWhenItIsNot() throws {
         let sandbox = try Sandbox()
         let source = try Self.actionSource(in: sandbox, version: "9.8.7")

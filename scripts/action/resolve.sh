@@ -7,7 +7,8 @@
 #
 # Inputs (environment): INPUT_VERSION (empty: the action's own), INPUT_INSTALL (auto, release,
 # build), INPUT_RELEASE_URL (the folder holding the tarballs; empty: the action repository's GitHub
-# release v<version>), ACTION_REPOSITORY, GITHUB_SERVER_URL, GITHUB_ACTION_PATH, RUNNER_TEMP.
+# release v<version>), ACTION_REPOSITORY (empty: from GITHUB_ACTION_PATH), GITHUB_SERVER_URL,
+# GITHUB_ACTION_PATH, RUNNER_TEMP.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=lib.sh
@@ -28,6 +29,18 @@ arch="$(machine_arch)"
 tarball="logarchive-$version-linux-$arch.tar.gz"
 
 repository="${ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+if [ -z "$repository" ]; then
+    # Inside a composite action github.action_repository can be empty (actions/runner#2473); the
+    # runner keeps a downloaded action at .../_actions/OWNER/NAME/REF[/subfolder].
+    case "$action_path" in
+    */_actions/*/*/*)
+        rest="${action_path##*/_actions/}"
+        repository="${rest%%/*}"
+        rest="${rest#*/}"
+        repository="$repository/${rest%%/*}"
+        ;;
+    esac
+fi
 release_url="${INPUT_RELEASE_URL:-}"
 if [ -z "$release_url" ] && [ -n "$repository" ]; then
     release_url="${GITHUB_SERVER_URL:-https://github.com}/$repository/releases/download/v$version"
