@@ -101,15 +101,16 @@ public struct ArchivePipeline: Sendable {
     }
 
     /// The issue's run lock (`IssueRunLock`); says so when it has to wait.
-    private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> IndexLock? {
+    private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> FileLock? {
         guard FileSystem.isDirectory(context.settings.logsDirectory) else { return nil }  // validate reports it
-        let path = IssueRunLock.path(logsDirectory: context.settings.logsDirectory, issue: issue)
+        let logsDirectory = context.settings.logsDirectory
+        if let lock = try? IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 0.05) { return lock }
+        let path = IssueRunLock.path(logsDirectory: logsDirectory, issue: issue)
         let what = IssueRunLock.what(issue)
-        if let lock = try? IndexLock.acquire(at: path, timeoutSeconds: 0.05, guarding: what) { return lock }
         let holder = (try? FileSystem.readAll(path, limit: 64)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? ""
         context.note("run.waiting", by: "pipeline", about: what, "another logarchive run\(holder.isEmpty ? "" : " (pid \(holder))") is archiving it")
         notice("waiting for another run on issue #\(issue)\(holder.isEmpty ? "" : " (pid \(holder))") to finish")
-        return try IndexLock.acquire(at: path, timeoutSeconds: 1800, guarding: what)
+        return try IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 1800)
     }
 
     /// Writes the run's trace to `--trace FILE`, and beside the manifest when the run reached the

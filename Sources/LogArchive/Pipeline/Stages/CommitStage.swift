@@ -43,7 +43,7 @@ public struct CommitStage: PipelineStage {
         do {
             try FaultPoint.beforePush.reach()
             let pushed = try repository.push(
-                mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: CommitStage.mergeIndexVersions,
+                mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: IndexMerge.mergeFiles,
                 pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
             if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
@@ -86,17 +86,6 @@ public struct CommitStage: PipelineStage {
         return { path in
             path == root || (Paths.parent(of: path) == folder && IndexLayout.isIndexFile(Paths.lastComponent(of: path)))
         }
-    }
-
-    /// A file of the index that both this job and another that pushed first changed: every entry
-    /// of both is kept. Jobs that archived issues of different shards never need this.
-    static func mergeIndexVersions(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
-        guard let local else { throw ArchiveError.failure("the local commit removed the index") }
-        let merged = IndexMerge.merge(
-            base: try base.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
-            upstream: try upstream.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
-            local: try ArchiveIndex(fileBytes: local))
-        return merged.fileBytes
     }
 
     /// A second or so, growing with each attempt and jittered so that jobs that collided once do

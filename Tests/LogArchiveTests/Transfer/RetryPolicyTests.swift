@@ -134,36 +134,3 @@ import Testing
         #expect(RetryPolicy.classifyS3(HTTPTransportError(kind: .connection, message: "", url: "")) == .network)
     }
 }
-
-@Suite struct S3AddressingTests {
-    @Test func queryIsSortedWithEmptyValuesWrittenAsKeyEquals() {
-        #expect(S3Addressing.canonicalQuery([("uploads", "")]) == "?uploads=")
-        #expect(S3Addressing.canonicalQuery([("uploadId", "a/b"), ("partNumber", "2")]) == "?partNumber=2&uploadId=a%2Fb")
-        #expect(S3Addressing.canonicalQuery([("prefix", "x y"), ("list-type", "2")]) == "?list-type=2&prefix=x%20y")
-        #expect(S3Addressing.canonicalQuery([]) == "")
-    }
-
-    @Test func customEndpointsUsePathStyleAndKeysAreEncodedPerSegment() {
-        let local = S3Addressing(endpoint: "http://127.0.0.1:8333", region: "us-east-1", bucket: "logs")
-        #expect(local.url(key: "archive/logs/2025/01/123/a b+c.log") == "http://127.0.0.1:8333/logs/archive/logs/2025/01/123/a%20b%2Bc.log")
-        #expect(local.url(key: "", query: [("list-type", "2")]) == "http://127.0.0.1:8333/logs?list-type=2")
-        let aws = S3Addressing(endpoint: nil, region: "eu-west-1", bucket: "logs")
-        #expect(aws.url(key: "k") == "https://logs.s3.eu-west-1.amazonaws.com/k")
-    }
-
-    @Test func xmlValuesAndEntities() {
-        let xml: Substring = "<R><Contents><Key>a&amp;b</Key><Size>3</Size></Contents><Contents><Key>c&#x41;</Key></Contents><IsTruncated>false</IsTruncated></R>"
-        #expect(S3XML.elements("Contents", in: xml).count == 2)
-        #expect(S3XML.values("Key", in: xml) == ["a&b", "cA"])
-        #expect(S3XML.value("IsTruncated", in: xml) == "false")
-        #expect(S3XML.escape("<a & 'b'>") == "&lt;a &amp; &apos;b&apos;&gt;")
-    }
-
-    @Test func checksumsConvertBetweenHexAndBase64() throws {
-        let checksum = Checksum.of(Array("hello".utf8))
-        #expect(checksum.hex == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
-        #expect(checksum.base64 == "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=")
-        #expect(Checksum(base64: checksum.base64) == checksum)
-        #expect(Checksum(base64: "not base64!") == nil)
-    }
-}
