@@ -72,7 +72,7 @@ extension LogArchiveCommand {
             forwarders.forEach { $0.cancel() }
             let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
             if !quiet {
-                Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
+                Terminal.error("logarchive: \(Wording.count(outcome.lines, "line")) logged to \(shown) (exit \(outcome.exitCode))")
             }
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }

@@ -71,16 +71,13 @@ public enum FaultPoint: String, Sendable, CaseIterable {
 }
 
 /// Counts how often the armed point was reached, across threads.
-private final class FaultCounter: @unchecked Sendable {
-    private var count = 0
-    private var lock = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&lock, nil) }
+private final class FaultCounter: Sendable {
+    private let count = Locked(0)
 
     func increment() -> Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        count += 1
-        return count
+        count.withLock { count in
+            count += 1
+            return count
+        }
     }
 }

@@ -1,6 +1,5 @@
 /// Small pieces of the sentences the summaries print, worded one way everywhere.
 public enum Wording {
-    /// `1 log`, `3 logs`, `2 retries`.
     /// How much smaller `after` is than `before`, in words that stay true when it grew:
     /// "72% smaller", "333% larger", "the same size".
     public static func sizeChange(from before: Int64, to after: Int64) -> String {
@@ -26,6 +25,7 @@ public enum Wording {
         return "cloud storage"
     }
 
+    /// `1 log`, `3 logs`, `2 retries` (with `plural: "retries"`).
     public static func count(_ count: Int, _ word: String, plural: String? = nil) -> String {
         "\(count) \(count == 1 ? word : plural ?? word + "s")"
     }

@@ -46,7 +46,7 @@ public struct CommitStage: PipelineStage {
                 mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: IndexMerge.mergeFiles,
                 pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
-            if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
+            if pushed.attempts > 1 { detail += " after \(Wording.count(pushed.attempts - 1, "rebase")) onto jobs that pushed first" }
             if !pushed.mergedFiles.isEmpty { detail += ", merging \(pushed.mergedFiles.joined(separator: ", ")) with their entries" }
             for file in pushed.mergedFiles {
                 context.note("commit.merged", by: "commit", about: file, "another job pushed a change to it first; every entry of both is kept")
@@ -106,7 +106,7 @@ public struct CommitStage: PipelineStage {
         """
             Archive logs for issue #\(entry.issueNumber)
 
-            - Archived \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs") to \(entry.logs.isEmpty ? "the archive" : Wording.storeName(of: entry))
+            - Archived \(Wording.count(entry.totalLogs, "log")) to \(entry.logs.isEmpty ? "the archive" : Wording.storeName(of: entry))
             - Updated archive index
             - Freed \(ByteCount.format(freedBytes)) locally
 
