@@ -37,12 +37,16 @@ let package = Package(
         ),
         // memmem and memrchr, which Swift's Glibc module leaves out; no library to link.
         .systemLibrary(name: "CStringSearch"),
+        // pipe2, mkostemp and posix_spawn's chdir and closefrom actions for ChildProcess, which
+        // Swift's Glibc module leaves out; no library to link.
+        .systemLibrary(name: "CProcessSpawn"),
         .target(
             name: "LogArchive",
             dependencies: [
                 "CZlib",
                 "CLibdeflate",
                 "CStringSearch",
+                "CProcessSpawn",
                 "CCurl",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),

@@ -71,21 +71,14 @@ public struct GzipFileCompressor: Sendable {
 
     private func compressInOneStream(_ input: PosixFile, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
         let deflater = try GzipDeflater(level: level)
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         let writeBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer {
-            readBuffer.deallocate()
-            writeBuffer.deallocate()
-        }
+        defer { writeBuffer.deallocate() }
         var originalSize: Int64 = 0
-        while true {
-            let count = try input.read(into: readBuffer)
-            if count == 0 { break }
-            originalSize += Int64(count)
-            progress?.advance(count)
-            try FaultPoint.compressMid.reach(afterStreaming: count, total: originalSize)
-            try deflater.deflate(
-                UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]), finish: false, output: writeBuffer, sink: sink)
+        try input.stream(chunkSize: bufferSize) { chunk in
+            originalSize += Int64(chunk.count)
+            progress?.advance(chunk.count)
+            try FaultPoint.compressMid.reach(afterStreaming: chunk.count, total: originalSize)
+            try deflater.deflate(chunk, finish: false, output: writeBuffer, sink: sink)
         }
         try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), finish: true, output: writeBuffer, sink: sink)
         return originalSize

@@ -138,14 +138,7 @@ public enum FileSystem {
 
     /// Hands a file's bytes to `sink` in chunks of `chunkSize`, never holding more.
     public static func stream(_ path: String, chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let file = try PosixFile.openForReading(path)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try file.read(into: buffer)
-            if count == 0 { break }
-            try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        try PosixFile.openForReading(path).stream(chunkSize: chunkSize, into: sink)
     }
 
     /// The whole file, refused up front when its size is over `limit` (a huge or sparse file is

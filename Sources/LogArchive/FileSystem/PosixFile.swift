@@ -55,6 +55,18 @@ public final class PosixFile {
         }
     }
 
+    /// Hands the rest of the file to `sink` in chunks of up to `chunkSize` bytes, never holding
+    /// more: the one loop that streams a file (`FileSystem.stream`, checksums, copies, gzip).
+    public func stream(chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { break }
+            try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
     /// Reads up to `buffer.count` bytes at `offset`, leaving the file position alone; 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
         while true {

@@ -31,13 +31,16 @@ public struct Checksum: Sendable, Equatable, CustomStringConvertible {
         let before = try file.status()
         var hasher = SHA256()
         var size: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try file.read(into: buffer)
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            size += Int64(count)
+        do {
+            try file.stream(chunkSize: 1 << 18) { chunk in
+                hasher.update(bufferPointer: chunk)
+                size += Int64(chunk.count)
+            }
+        } catch let error as FileSystemError {
+            throw error
+        } catch {
+            // Unreached: the sink does not throw, and a read fails only as a FileSystemError.
+            throw FileSystemError("read", path: path)
         }
         return (Checksum(digest: hasher.finalize()), size, before)
     }

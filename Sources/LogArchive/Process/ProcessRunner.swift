@@ -1,3 +1,4 @@
+import CProcessSpawn
 import Foundation
 import Logging
 
@@ -8,11 +9,11 @@ import Logging
 #endif
 
 /// Runs a program to completion and captures its output; used for git.
-/// `executable` is a path, or a name looked up on `PATH`.
+/// `executable` is a path, or a name looked up on the `PATH` of `environment`.
 ///
-/// Output is captured in unlinked temporary files rather than pipes: a pipe's write end can be
-/// inherited by an unrelated child started at the same moment on another thread, and reading to
-/// end-of-file would then wait for that child to exit.
+/// Started by `ChildProcess`, in a process group of its own and with no descriptor of ours but
+/// its standard ones. Output is captured in unlinked temporary files rather than pipes, so that
+/// nothing waits on an end of file that another process could hold back.
 public struct ProcessRunner: Sendable {
     public struct Result: Sendable {
         public let status: Int32
@@ -50,36 +51,33 @@ public struct ProcessRunner: Sendable {
     }
 
     private func launch(_ executable: String, _ arguments: [String], in directory: String) throws -> Result {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment
+        // Through env, so that a bare name is looked up on the child's PATH rather than ours.
+        let command = executable.contains("/") ? [executable] + arguments : ["/usr/bin/env", executable] + arguments
         let output = try CaptureFile()
         let errors = try CaptureFile()
-        process.standardOutput = output.handle
-        process.standardError = errors.handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: output.contents(), errorOutput: errors.contents())
+        let child = try ChildProcess(
+            command, environment: environment, directory: directory, nullInput: true,
+            output: .descriptor(output.handle.fileDescriptor), errors: .descriptor(errors.handle.fileDescriptor),
+            ownProcessGroup: true, closingInheritedDescriptors: true)
+        // The status as Foundation's Process gave it: the exit code, or the signal that ended it.
+        let status: Int32 =
+            switch child.waitForTermination() {
+            case .exited(let code): code
+            case .signalled(let signal): signal
+            }
+        return Result(status: status, output: output.contents(), errorOutput: errors.contents())
     }
 }
 
-/// A temporary file that exists only as an open descriptor (unlinked at once).
+/// A temporary file that exists only as an open descriptor (unlinked at once), close-on-exec from
+/// the start.
 private final class CaptureFile {
     let handle: FileHandle
 
     init() throws {
         var template = Array((NSTemporaryDirectory() + "/logarchive-output-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let descriptor = template.withUnsafeMutableBufferPointer { logarchive_mkstemp_cloexec($0.baseAddress!) }
         guard descriptor >= 0 else { throw FileSystemError("create a temporary file in", path: NSTemporaryDirectory()) }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
