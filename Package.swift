@@ -1,9 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Each file imports the modules whose members it uses: none compiles only because another file
+// of the module imported Foundation.
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
+// Linux only (glibc): the library calls Linux's file, process and flock APIs directly (kept in
+// Sources/LogArchive/FileSystem and Process), and no machine here builds or tests for another OS.
 let package = Package(
     name: "logarchive",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "logarchive", targets: ["logarchive"]),
         .library(name: "LogArchive", targets: ["LogArchive"]),
@@ -51,7 +56,8 @@ let package = Package(
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "logarchive",
@@ -59,28 +65,34 @@ let package = Package(
                 "LogArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         // Benchmark programs: built with the package, not installed.
         .executableTarget(
             name: "logarchive-bench-writer",
-            dependencies: ["LogArchive"]
+            dependencies: ["LogArchive"],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "logarchive-bench-trace",
-            dependencies: ["LogArchive"]
+            dependencies: ["LogArchive"],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "logarchive-bench-json",
-            dependencies: ["LogArchive"]
+            dependencies: ["LogArchive"],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "logarchive-bench-gzip",
-            dependencies: ["LogArchive"]
+            dependencies: ["LogArchive"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LogArchiveTests",
-            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]
+            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"],
+            swiftSettings: swiftSettings
         ),
     ],
     swiftLanguageModes: [.v6]

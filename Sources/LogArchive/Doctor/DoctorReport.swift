@@ -1,3 +1,5 @@
+import Foundation
+
 /// One finding of `logarchive doctor`: what was checked, how it went, and what to do about it.
 public struct DoctorCheck: Sendable, Equatable {
     public enum Status: String, Sendable {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 extension Doctor {
     /// A clock this far from the store's is worth a warning: still signed fine, but drifting.

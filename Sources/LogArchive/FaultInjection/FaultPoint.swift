@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Named points where tests stop or disturb a run, to prove that a crash or a change at that
 /// instant loses nothing. Set `LOGARCHIVE_FAULT_POINT` to a point's name and

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Gives a finished temporary file its final name without ever replacing an existing file:
 /// `stem + suffix`, else `stem-1 + suffix`, `stem-2 + suffix`, … `link(2)` fails when the name is

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A file that appears whole or not at all: bytes go to a temporary file beside it, and only
 /// `commit` (fsync, rename, folder fsync) gives it its name. `read --output FILE` writes through

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// An exclusive `flock` on a lock file that holds the owner's pid: an index file's (`IndexLock`)
 /// or an issue's run (`IssueRunLock`). The kernel drops a flock when its process dies, so a lock

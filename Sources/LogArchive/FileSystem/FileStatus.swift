@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// The parts of `stat` the archive relies on. Two statuses with the same identity describe the
 /// same, unchanged file: that is how a log that changed mid-run is caught.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Directory and rename operations that must reach the disk before the archive moves on.
 public enum FileSystem {
@@ -32,9 +28,9 @@ public enum FileSystem {
 
     /// Makes a rename or a new entry in `directory` durable.
     public static func syncDirectory(_ directory: String) throws(FileSystemError) {
-        let descriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemError("open folder", path: directory) }
-        defer { _ = Glibc.close(descriptor) }
+        defer { _ = close(descriptor) }
         guard fsync(descriptor) == 0 else { throw FileSystemError("sync folder", path: directory) }
     }
 
@@ -109,7 +105,7 @@ public enum FileSystem {
     /// file system without hard links gets a synced copy instead.
     public static func linkOrCopy(_ source: String, to destination: String) throws(FileSystemError) {
         FileSystem.removeIfPresent(destination)
-        if Glibc.link(source, destination) == 0 { return }
+        if link(source, destination) == 0 { return }
         switch errno {
         case EPERM, ENOTSUP, EXDEV, EMLINK: try copyFile(source, to: destination)
         default: throw FileSystemError("link", path: destination)

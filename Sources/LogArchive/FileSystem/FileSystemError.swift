@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A failed system call on a path, with the operation and the system's reason.
 public struct FileSystemError: Error, Sendable, CustomStringConvertible {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// String path helpers: the archive works with POSIX paths, not URLs, because file names may be
 /// any bytes but `/` and NUL.

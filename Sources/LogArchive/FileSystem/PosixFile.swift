@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// An open file descriptor with the few operations the archive needs, each turning a failed
 /// system call into a `FileSystemError` that names the path. Closed on `deinit` if not before.

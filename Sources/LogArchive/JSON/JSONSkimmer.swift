@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Walks a JSON text without building its values: it checks the grammar as `JSONParser` does and
 /// says where each value begins and ends, so that a caller can decode only the part it needs and

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// How far long work has got (compressing, uploading, downloading, searching): bytes done of a

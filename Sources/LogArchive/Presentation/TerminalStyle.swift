@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Colour for text a person reads on a terminal, and nothing at all anywhere else: a pipe, a file,
 /// a CI log, or whenever `NO_COLOR` is set (https://no-color.org) or `TERM` is `dumb`.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Rows of cells printed in aligned columns. Cells are padded before they are styled, so escape
 /// codes never upset the alignment.

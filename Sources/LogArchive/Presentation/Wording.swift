@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small pieces of the sentences the summaries print, worded one way everywhere.
 public enum Wording {
     /// How much smaller `after` is than `before`, in words that stay true when it grew:

@@ -1,10 +1,6 @@
 import CProcessSpawn
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A command started with `posix_spawn`: the one way the library starts a program (`capture`'s
 /// command, git through `ProcessRunner`).

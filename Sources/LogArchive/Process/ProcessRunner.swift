@@ -2,11 +2,7 @@ import CProcessSpawn
 import Foundation
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Runs a program to completion and captures its output; used for git.
 /// `executable` is a path, or a name looked up on the `PATH` of `environment`.

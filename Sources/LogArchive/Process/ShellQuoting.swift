@@ -1,3 +1,5 @@
+import Foundation
+
 /// Arguments as a shell takes them back: left bare when every character is plainly safe, else
 /// single-quoted. Used for the retry command a partial archive prints and the command line
 /// `capture` logs.

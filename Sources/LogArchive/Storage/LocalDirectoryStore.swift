@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import Crypto
 
 /// The embedded store: objects are files under a root folder, at their key's path. Each object is

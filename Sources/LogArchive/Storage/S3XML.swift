@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the few small XML documents S3 answers with (errors, listings, multipart replies). They are
 /// flat enough that finding elements by name is exact; entities are decoded.
 public enum S3XML {

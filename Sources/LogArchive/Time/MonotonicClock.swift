@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A monotonic clock for durations: wall time can jump, stage timings must not.
 public enum MonotonicClock {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// A wall-clock instant to the millisecond, for names and log lines that must sort in the order
 /// they were made within one second.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Wall-clock instants as the index writes them: `2025-01-15T14:00:00Z`, always UTC.
 public struct UTCTimestamp: Sendable, Equatable, Comparable {

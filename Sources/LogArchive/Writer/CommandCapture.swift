@@ -1,11 +1,7 @@
 import Dispatch
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Runs a command and logs its output into the log for a type, line by line with
 /// timestamps, while handing every byte on to the caller to show (`capture`).

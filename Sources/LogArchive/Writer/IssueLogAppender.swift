@@ -1,11 +1,7 @@
 import Dispatch
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// `logarchive log`: one timestamped line into the log for a type (a session's most
 /// recent file, or a new one).

@@ -1,11 +1,7 @@
 import Dispatch
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Reads a descriptor to its end, handing on each chunk as read and each complete line (a last
 /// line without a newline too), without the newline.

@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// scripts/lint.sh, the test command's check of action.yml and the workflow docs/ci.md shows,

@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// The README's table of examples, run as a new user would: on a copy of the repository's sample

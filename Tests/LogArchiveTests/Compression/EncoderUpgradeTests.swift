@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// An archive left partial by the version whose block encoder was zlib's finishes under the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LogArchive
 import Testing
 
 /// The real executable on real temporary trees: what a user sees.

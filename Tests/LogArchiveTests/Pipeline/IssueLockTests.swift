@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// Two runs for the same issue at once: one archives, the other waits for it and then finds the

@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// The decision trace of a real archive: why each file was or was not compressed, each upload

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LogArchive
 import Testing
 
 /// One SIGKILL of `logarchive 123` at a named fault point (after `skip` passes).

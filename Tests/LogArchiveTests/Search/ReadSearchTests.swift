@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// `logarchive read` and `search` on a store holding real archives made by `logarchive <n>`, with

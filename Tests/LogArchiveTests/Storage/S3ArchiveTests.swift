@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LogArchive
 import Testing
 
 /// `logarchive` against a real S3-compatible server (`S3TestServer`: SeaweedFS on loopback, checking

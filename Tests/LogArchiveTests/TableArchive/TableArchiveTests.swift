@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// `logarchive db-archive` on real SQLite files made with the sqlite3 CLI, checked with gzip and
