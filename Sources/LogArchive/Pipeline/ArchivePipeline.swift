@@ -48,7 +48,7 @@ public struct ArchivePipeline: Sendable {
             }
             context.github = GitHubClient(
                 apiURL: settings.github.apiURL, repository: repository, token: token,
-                retry: try RetryPolicy.fromEnvironment(environment), logger: logger)
+                retry: try settings.retryPolicy(), logger: logger)
         }
         return ArchivePipeline(context: context)
     }
@@ -179,7 +179,8 @@ public struct ArchivePipeline: Sendable {
         try FaultPoint.afterChecksum.reach()
         let uploaded = try runner.run(UploadStage(), checksummed)
         report.storeFolder = uploaded.storeFolder
-        let indexed = try runner.run(IndexStage(), uploaded)
+        let manifest = ManifestWrite.start(for: uploaded, to: context.store)
+        let indexed = try runner.run(IndexStage(manifest: manifest), uploaded)
         report.entry = indexed.entry
         report.indexPath = context.index.filePath(holding: request.issue)
         try FaultPoint.afterIndex.reach()

@@ -9,7 +9,7 @@ extension Settings {
         case .local(let path):
             return LocalDirectoryStore(root: path)
         case .s3(let bucket, let prefix):
-            let retry = try RetryPolicy.fromEnvironment(environment)
+            let retry = try retryPolicy()
             return try S3Store(bucket: bucket, prefix: prefix, settings: s3, retry: retry, logger: logger)
         }
     }

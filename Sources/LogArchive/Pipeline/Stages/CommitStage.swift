@@ -44,7 +44,7 @@ public struct CommitStage: PipelineStage {
             try FaultPoint.beforePush.reach()
             let pushed = try repository.push(
                 mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: IndexMerge.mergeFiles,
-                pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
+                pause: CommitStage.pause(scale: (try? context.settings.retryPolicy().scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
             if pushed.attempts > 1 { detail += " after \(Wording.count(pushed.attempts - 1, "rebase")) onto jobs that pushed first" }
             if !pushed.mergedFiles.isEmpty { detail += ", merging \(pushed.mergedFiles.joined(separator: ", ")) with their entries" }
