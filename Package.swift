@@ -1,10 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Each file imports the modules whose members it uses: none compiles only because another file
-// of the module imported Foundation.
-let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
-
 // Linux only (glibc): the library calls Linux's file, process and flock APIs directly (kept in
 // Sources/LogArchive/FileSystem and Process), and no machine here builds or tests for another OS.
 let package = Package(
@@ -56,8 +52,7 @@ let package = Package(
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
         .executableTarget(
             name: "logarchive",
@@ -65,35 +60,35 @@ let package = Package(
                 "LogArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
         // Benchmark programs: built with the package, not installed.
         .executableTarget(
             name: "logarchive-bench-writer",
-            dependencies: ["LogArchive"],
-            swiftSettings: swiftSettings
+            dependencies: ["LogArchive"]
         ),
         .executableTarget(
             name: "logarchive-bench-trace",
-            dependencies: ["LogArchive"],
-            swiftSettings: swiftSettings
+            dependencies: ["LogArchive"]
         ),
         .executableTarget(
             name: "logarchive-bench-json",
-            dependencies: ["LogArchive"],
-            swiftSettings: swiftSettings
+            dependencies: ["LogArchive"]
         ),
         .executableTarget(
             name: "logarchive-bench-gzip",
-            dependencies: ["LogArchive"],
-            swiftSettings: swiftSettings
+            dependencies: ["LogArchive"]
         ),
         .testTarget(
             name: "LogArchiveTests",
-            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"],
-            swiftSettings: swiftSettings
+            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Each file imports the modules whose members it uses: none compiles only because another file
+// of its module imported Foundation.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

@@ -26,7 +26,7 @@ guard let source, let input = FileHandle(forReadingAtPath: source) else {
     exit(64)
 }
 let output = destination.flatMap { path -> FileHandle? in
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     return FileHandle(forWritingAtPath: path)
 }
 var compressedBytes = 0
