@@ -139,7 +139,7 @@ public struct ArchivePipeline: Sendable {
             report.outcome = .alreadyArchived
             report.entry = entry
             report.localDrift = LocalDrift.of(entry, logsDirectory: context.settings.logsDirectory)
-            let committed = request.dryRun ? nil : CommitStage.commitLeftIndexChange(of: entry, in: context)
+            let committed = request.dryRun ? nil : LeftIndexCommit.commit(of: entry, in: context)
             for name in StageName.allCases.dropFirst() {
                 runner.skip(name, name == .commit ? committed ?? "already archived" : "already archived")
             }

@@ -57,22 +57,6 @@ public struct CommitStage: PipelineStage {
         }
     }
 
-    /// For an issue already archived: commits the index if a run stopped before its commit left it
-    /// changed (with the removal of the entry's cleaned logs that git tracks). Nil when there was
-    /// nothing to commit, commits are off, or the logs dir is not in a work tree.
-    static func commitLeftIndexChange(of entry: ArchiveEntry, in context: PipelineContext) -> String? {
-        guard context.settings.commit,
-            let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment, logger: context.logger),
-            let lock = try? IndexLock.acquire(at: context.index.lockPath)
-        else { return nil }
-        defer { lock.release() }
-        let cleaned = entry.logs.compactMap { context.absoluteLocalPath($0.localPath) }.filter { !FileSystem.exists($0) }
-        let outcome = try? repository.commitOnly(
-            context.index.path, globs: [indexFilesGlob(context)], removing: cleaned, message: message(for: entry, freedBytes: 0))
-        guard case .committed(let sha) = outcome else { return nil }
-        return "the index change a stopped run left was committed as \(sha.prefix(12))"
-    }
-
     /// The shards and own files of the index: a commit takes them all, so that a migration, or a
     /// file that another local run wrote, is committed with the root.
     static func indexFilesGlob(_ context: PipelineContext) -> String {
