@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only (glibc): the library calls Linux's file, process and flock APIs directly (kept in
+// Sources/LogArchive/FileSystem and Process), and no machine here builds or tests for another OS.
 let package = Package(
     name: "logarchive",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "logarchive", targets: ["logarchive"]),
         .library(name: "LogArchive", targets: ["LogArchive"]),
@@ -37,12 +38,16 @@ let package = Package(
         ),
         // memmem and memrchr, which Swift's Glibc module leaves out; no library to link.
         .systemLibrary(name: "CStringSearch"),
+        // pipe2, mkostemp and posix_spawn's chdir and closefrom actions for ChildProcess, which
+        // Swift's Glibc module leaves out; no library to link.
+        .systemLibrary(name: "CProcessSpawn"),
         .target(
             name: "LogArchive",
             dependencies: [
                 "CZlib",
                 "CLibdeflate",
                 "CStringSearch",
+                "CProcessSpawn",
                 "CCurl",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
@@ -81,3 +86,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Each file imports the modules whose members it uses: none compiles only because another file
+// of its module imported Foundation.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

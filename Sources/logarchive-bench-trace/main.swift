@@ -48,13 +48,8 @@ func percentile(_ sorted: [UInt64], _ fraction: Double) -> UInt64 {
 
 func peakResidentMebibytes() -> Int {
     var usage = rusage()
-    #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss / 1024  // kilobytes on Linux
-    #else
-        getrusage(RUSAGE_SELF, &usage)
-        return usage.ru_maxrss / (1024 * 1024)  // bytes on macOS
-    #endif
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024  // kilobytes on Linux
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))

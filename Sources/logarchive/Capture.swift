@@ -77,7 +77,7 @@ extension LogArchiveCommand {
                 metadata: ["started": "\(outcome.started.iso8601)", "ended": "\(outcome.ended.iso8601)"])
             let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
             if !quiet {
-                Terminal.error("logarchive: \(outcome.lines) \(outcome.lines == 1 ? "line" : "lines") logged to \(shown) (exit \(outcome.exitCode))")
+                Terminal.error("logarchive: \(Wording.count(outcome.lines, "line")) logged to \(shown) (exit \(outcome.exitCode))")
             }
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }

@@ -126,7 +126,7 @@ extension LogArchiveCommand {
             if !outcome.failures.isEmpty { throw ExitCode(1) }
             if let unfinished { throw ExitCode(unfinished.exitCode) }
             if outcome.matches == 0 {
-                Terminal.error("logarchive: no match for '\(query)' in \(outcome.logsSearched) \(outcome.logsSearched == 1 ? "log" : "logs")")
+                Terminal.error("logarchive: no match for '\(query)' in \(Wording.count(outcome.logsSearched, "log"))")
                 throw ExitCode(1)
             }
         }

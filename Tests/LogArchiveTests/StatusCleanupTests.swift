@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Testing
 
 /// `logarchive status` and `logarchive cleanup`, run as a user runs them, on real trees.

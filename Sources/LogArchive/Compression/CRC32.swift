@@ -9,16 +9,13 @@ public enum CRC32 {
 
     /// The CRC of the first `length` bytes of the file; nil if it is shorter or cannot be read.
     public static func ofFile(_ path: String, length: Int64) -> UInt32? {
-        guard let file = try? PosixFile.openForReading(path) else { return nil }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         var crc: UInt = 0
-        var offset: Int64 = 0
-        while offset < length {
-            let wanted = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), length - offset))])
-            guard let count = try? file.read(into: wanted, at: offset), count > 0 else { return nil }
-            crc = crc32(crc, wanted.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(count))
-            offset += Int64(count)
+        do {
+            try FileSystem.streamRange(path, offset: 0, length: length) { chunk in
+                crc = crc32(crc, chunk.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(chunk.count))
+            }
+        } catch {
+            return nil
         }
         return UInt32(truncatingIfNeeded: crc)
     }

@@ -18,17 +18,11 @@ public enum GzipInflater {
     public static func inflateFile(
         _ path: String, bufferSize: Int = 256 * 1024, decompressed: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Result {
-        let input = try PosixFile.openForReading(path)
         let inflater = try GzipChunkInflater(bufferSize: bufferSize)
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer { readBuffer.deallocate() }
         var hasher = SHA256()
         var compressedSize: Int64 = 0
-        while true {
-            let count = try input.read(into: readBuffer)
-            if count == 0 { break }
-            compressedSize += Int64(count)
-            let chunk = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
+        try FileSystem.stream(path, chunkSize: bufferSize) { chunk in
+            compressedSize += Int64(chunk.count)
             hasher.update(bufferPointer: chunk)
             try inflater.inflate(chunk, decompressed: decompressed)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `logarchive init`: writes the commented template, never over an existing file unless asked.
 public enum ConfigWriter {
     public static func writeTemplate(to path: String, replacing: Bool) throws(ArchiveError) {

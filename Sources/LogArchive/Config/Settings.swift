@@ -17,6 +17,10 @@ public struct Settings: Sendable {
     public var configFile: String?
     /// No flag, variable or config named the store: it is the embedded default.
     public var storeIsDefault = false
+    /// `LOGARCHIVE_BACKOFF_SCALE` as given: what every wait between attempts is multiplied by (the
+    /// tests make waits tiny). Checked where a retry policy is made (`retryPolicy()`), so that a
+    /// command that never retries is not refused over it.
+    public var backoffScale: String?
 
     public static let defaultCompressionThreshold: Int64 = 1 << 20
     public static let defaultCompressionLevel: Int32 = 6

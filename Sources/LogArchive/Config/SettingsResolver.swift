@@ -93,6 +93,7 @@ public struct SettingsResolver: Sendable {
             uploadConcurrency: uploadConcurrency,
             configFile: file?.path)
         settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
+        settings.backoffScale = nonEmpty("LOGARCHIVE_BACKOFF_SCALE")
         return settings
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a log line may say about a request or a command: secrets replaced before the text leaves
 /// the library. Secrets reach HTTP only as the `Authorization` header, `x-amz-security-token` and
 /// libcurl's SigV4 credentials (never logged), but a URL from elsewhere (a configured endpoint, a

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Foundation
+import Glibc
 import Logging
 
 /// What `logarchive doctor` was asked to check.
@@ -66,8 +63,8 @@ public struct Doctor: Sendable {
 
     /// The environment's retry policy with no retries: a check says at once what it found. An
     /// endpoint that refuses connections would otherwise take 14 s of backoff to be reported.
-    static func retryPolicy(_ environment: [String: String]) throws(ArchiveError) -> RetryPolicy {
-        var policy = try RetryPolicy.fromEnvironment(environment)
+    static func retryPolicy(_ settings: Settings) throws(ArchiveError) -> RetryPolicy {
+        var policy = try settings.retryPolicy()
         policy.maximumRetrySeconds = 0
         return policy
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension Doctor {
     /// For `--push` (or `push: true`): a branch rather than a detached HEAD, where the commit
     /// goes, and an identity to commit with. Without it, only the identity the index commit needs.

@@ -25,7 +25,7 @@ extension Doctor {
         }
         let retry: RetryPolicy
         do {
-            retry = try Doctor.retryPolicy(context.environment)
+            retry = try Doctor.retryPolicy(settings)
         } catch {
             checks.append(.failed("github_read", error.message, fix: "correct the variable the message names"))
             return checks

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One finding of `logarchive doctor`: what was checked, how it went, and what to do about it.
 public struct DoctorCheck: Sendable, Equatable {
     public enum Status: String, Sendable {
@@ -71,8 +73,8 @@ public struct DoctorReport: Sendable {
             lines.append(style.good("Ready: every check passed."))
         } else {
             var parts: [String] = []
-            if failed > 0 { parts.append("\(failed) \(failed == 1 ? "problem" : "problems")") }
-            if warned > 0 { parts.append("\(warned) \(warned == 1 ? "warning" : "warnings")") }
+            if failed > 0 { parts.append(Wording.count(failed, "problem")) }
+            if warned > 0 { parts.append(Wording.count(warned, "warning")) }
             let verdict = failed > 0 ? "fix the problems above before the first archive" : "the archive can run"
             lines.append("\(parts.joined(separator: ", ")): \(verdict).")
         }
@@ -89,7 +91,7 @@ public struct DoctorReport: Sendable {
         if !failures.isEmpty {
             // The members every command's --json failure carries, for scripts that read only those.
             let names = failures.map(\.title).joined(separator: ", ")
-            object["error"] = .string("\(failures.count) \(failures.count == 1 ? "check" : "checks") failed: \(names)")
+            object["error"] = .string("\(Wording.count(failures.count, "check")) failed: \(names)")
             object["kind"] = .string(ArchiveError.Kind.failure.name)
         }
         object["failed"] = .integer(Int64(failures.count))

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 extension Doctor {
     /// A clock this far from the store's is worth a warning: still signed fine, but drifting.
@@ -17,7 +13,7 @@ extension Doctor {
         do {
             // Opened first: where its credentials came from is the opened store's to say.
             let store = try settings.openStore(
-                environment: context.environment, logger: context.logger, retry: try Doctor.retryPolicy(context.environment))
+                environment: context.environment, logger: context.logger, retry: try Doctor.retryPolicy(settings))
             checks.append(probe(store, description: storeDescription(settings, store: store)))
         } catch {
             let description = storeDescription(settings, store: nil)

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Foundation
+import Glibc
 
 import Logging
 
@@ -155,7 +152,7 @@ public struct GitHubClient: Sendable {
 
     static func classify(_ error: any Error) -> RetryPolicy.FailureClass {
         if let error = error as? GitHubError { return error.failureClass }
-        return RetryPolicy.classifyS3(error)
+        return RetryPolicy.classifyTransport(error)
     }
 
     /// `owner/name` from a remote URL: `https://github.com/o/r(.git)` or `git@github.com:o/r(.git)`.

@@ -22,7 +22,7 @@ public enum IssueComment {
             }
         }
         lines.append("")
-        lines.append("**Total**: \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs"), \(ByteCount.format(entry.totalSizeBytes)) stored")
+        lines.append("**Total**: \(Wording.count(entry.totalLogs, "log")), \(ByteCount.format(entry.totalSizeBytes)) stored")
         lines.append("")
         let archived = UTCTimestamp(iso8601: entry.archivedAt)?.readable ?? entry.archivedAt
         lines.append("Archived: \(archived)")

@@ -1,10 +1,6 @@
 import CCurl
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Keeps connections open between requests, for S3 and GitHub alike.
 ///

@@ -1,11 +1,7 @@
 import CCurl
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Performs HTTP requests with libcurl: easy handles (and their open connections) borrowed from a
 /// `ConnectionPool`, TLS verification on, request bodies streamed from files and response bodies

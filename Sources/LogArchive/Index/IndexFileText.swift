@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// An index file's bytes and where each of its entries lies, found by one skim of the text with
 /// no value decoded. One issue's entry is decoded alone, and a write replaces only that entry's

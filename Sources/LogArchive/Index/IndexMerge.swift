@@ -44,4 +44,15 @@ public enum IndexMerge {
         case (let first?, let second?): return max(first, second)
         }
     }
+
+    /// A file of the index that both this job and another that pushed first changed: every entry
+    /// of both is kept. Jobs that archived issues of different shards never need this.
+    public static func mergeFiles(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
+        guard let local else { throw ArchiveError.failure("the local commit removed the index") }
+        let merged = IndexMerge.merge(
+            base: try base.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
+            upstream: try upstream.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
+            local: try ArchiveIndex(fileBytes: local))
+        return merged.fileBytes
+    }
 }

@@ -1,9 +1,6 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import Crypto
+import Foundation
 
 /// A SHA-256 content checksum in the index's form, `sha256:<64 hex digits>`.
 public struct Checksum: Sendable, Equatable, CustomStringConvertible {
@@ -30,13 +27,16 @@ public struct Checksum: Sendable, Equatable, CustomStringConvertible {
         let before = try file.status()
         var hasher = SHA256()
         var size: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try file.read(into: buffer)
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            size += Int64(count)
+        do {
+            try file.stream(chunkSize: 1 << 18) { chunk in
+                hasher.update(bufferPointer: chunk)
+                size += Int64(chunk.count)
+            }
+        } catch let error as FileSystemError {
+            throw error
+        } catch {
+            // Unreached: the sink does not throw, and a read fails only as a FileSystemError.
+            throw FileSystemError("read", path: path)
         }
         return (Checksum(digest: hasher.finalize()), size, before)
     }
@@ -55,11 +55,11 @@ extension Checksum {
     }
 
     /// Base64 of the digest bytes: the form of S3's `x-amz-checksum-sha256`.
-    public var base64: String { Base64.encode(bytes) }
+    public var base64: String { Data(bytes).base64EncodedString() }
 
     public init?(base64 text: String) {
-        guard let bytes = Base64.decode(text), bytes.count == 32 else { return nil }
-        self.init(digestBytes: bytes)
+        guard let data = Data(base64Encoded: text), data.count == 32 else { return nil }
+        self.init(digestBytes: Array(data))
     }
 
     init(digestBytes bytes: [UInt8]) {
@@ -82,46 +82,5 @@ extension Checksum {
 
     public static func of(_ bytes: [UInt8]) -> Checksum {
         Checksum(digest: SHA256.hash(data: bytes))
-    }
-}
-
-/// RFC 4648 base64, without Foundation.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
-            for position in 0..<4 {
-                if position <= chunk.count {
-                    output.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 0x3F)])
-                } else {
-                    output.append(UInt8(ascii: "="))
-                }
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        var values: [UInt8] = []
-        for byte in text.utf8 where byte != UInt8(ascii: "=") {
-            guard let value = alphabet.firstIndex(of: byte) else { return nil }
-            values.append(UInt8(value))
-        }
-        var output: [UInt8] = []
-        var index = 0
-        while index + 1 < values.count {
-            let group = values[index..<min(index + 4, values.count)]
-            let value = group.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (18 - 6 * UInt32($1.offset)) }
-            for position in 0..<(group.count - 1) { output.append(UInt8((value >> (16 - 8 * UInt32(position))) & 0xFF)) }
-            index += 4
-        }
-        return output
     }
 }

@@ -149,11 +149,10 @@ public struct IndexRebuild: Sendable {
         // Locked once every entry is reconciled: no run waits on this one's HEADs.
         var toWrite: [IssueStep] = []
         var busy: [IssueStep] = []
-        var locks: [IndexLock] = []
+        var locks: [FileLock] = []
         defer { for lock in locks { lock.release() } }
         for step in changed {
-            let lockPath = IssueRunLock.path(logsDirectory: logsDirectory, issue: step.issue)
-            guard let lock = try? IndexLock.acquire(at: lockPath, timeoutSeconds: 0) else {
+            guard let lock = try? IssueRunLock.acquire(logsDirectory: logsDirectory, issue: step.issue, timeoutSeconds: 0) else {
                 busy.append(step)
                 continue
             }
@@ -214,12 +213,11 @@ public struct IndexRebuild: Sendable {
                 report.record(issue, before: step.indexed, after: planned)
                 return true
             }
-            let lockPath = IssueRunLock.path(logsDirectory: logsDirectory, issue: issue)
             // First pass: an issue another run holds is left for the second, which waits.
             let lock =
                 lockWait == 0
-                ? try? IndexLock.acquire(at: lockPath, timeoutSeconds: 0)
-                : try IndexLock.acquire(at: lockPath, timeoutSeconds: lockWait, guarding: IssueRunLock.what(issue))
+                ? try? IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 0)
+                : try IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: lockWait)
             guard let lock else { return false }
             defer { lock.release() }
             var before: ArchiveEntry?

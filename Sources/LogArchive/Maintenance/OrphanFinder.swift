@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// The original workflow's orphan rules, applied to the logs dir:
 /// - a `.gz` older than 7 days that no index entry claims (no log's local path plus `.gz`), that

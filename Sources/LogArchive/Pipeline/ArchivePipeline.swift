@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 import Logging
 
@@ -52,7 +48,7 @@ public struct ArchivePipeline: Sendable {
             }
             context.github = GitHubClient(
                 apiURL: settings.github.apiURL, repository: repository, token: token,
-                retry: try RetryPolicy.fromEnvironment(environment), logger: logger)
+                retry: try settings.retryPolicy(), logger: logger)
         }
         return ArchivePipeline(context: context)
     }
@@ -101,15 +97,16 @@ public struct ArchivePipeline: Sendable {
     }
 
     /// The issue's run lock (`IssueRunLock`); says so when it has to wait.
-    private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> IndexLock? {
+    private func lockIssue(_ issue: IssueNumber) throws(ArchiveError) -> FileLock? {
         guard FileSystem.isDirectory(context.settings.logsDirectory) else { return nil }  // validate reports it
-        let path = IssueRunLock.path(logsDirectory: context.settings.logsDirectory, issue: issue)
+        let logsDirectory = context.settings.logsDirectory
+        if let lock = try? IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 0.05) { return lock }
+        let path = IssueRunLock.path(logsDirectory: logsDirectory, issue: issue)
         let what = IssueRunLock.what(issue)
-        if let lock = try? IndexLock.acquire(at: path, timeoutSeconds: 0.05, guarding: what) { return lock }
         let holder = (try? FileSystem.readAll(path, limit: 64)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? ""
         context.note("run.waiting", by: "pipeline", about: what, "another logarchive run\(holder.isEmpty ? "" : " (pid \(holder))") is archiving it")
         notice("waiting for another run on issue #\(issue)\(holder.isEmpty ? "" : " (pid \(holder))") to finish")
-        return try IndexLock.acquire(at: path, timeoutSeconds: 1800, guarding: what)
+        return try IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 1800)
     }
 
     /// Writes the run's trace to `--trace FILE`, and beside the manifest when the run reached the
@@ -142,7 +139,7 @@ public struct ArchivePipeline: Sendable {
             report.outcome = .alreadyArchived
             report.entry = entry
             report.localDrift = LocalDrift.of(entry, logsDirectory: context.settings.logsDirectory)
-            let committed = request.dryRun ? nil : CommitStage.commitLeftIndexChange(of: entry, in: context)
+            let committed = request.dryRun ? nil : LeftIndexCommit.commit(of: entry, in: context)
             for name in StageName.allCases.dropFirst() {
                 runner.skip(name, name == .commit ? committed ?? "already archived" : "already archived")
             }
@@ -182,7 +179,8 @@ public struct ArchivePipeline: Sendable {
         try FaultPoint.afterChecksum.reach()
         let uploaded = try runner.run(UploadStage(), checksummed)
         report.storeFolder = uploaded.storeFolder
-        let indexed = try runner.run(IndexStage(), uploaded)
+        let manifest = ManifestWrite.start(for: uploaded, to: context.store)
+        let indexed = try runner.run(IndexStage(manifest: manifest), uploaded)
         report.entry = indexed.entry
         report.indexPath = context.index.filePath(holding: request.issue)
         try FaultPoint.afterIndex.reach()

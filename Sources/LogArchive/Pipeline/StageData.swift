@@ -84,6 +84,9 @@ public struct UploadedArchive: Sendable {
     public let storeFolder: String
     /// A failure of the upload journal (its knowledge only; the index says `pending`); the index stage reports it.
     public let journalFailure: ArchiveError?
+
+    /// The entry with this run's records: what the index stage writes and the manifest holds.
+    public var completedEntry: ArchiveEntry { entry.entry(with: logs.map(\.record), retries: retries) }
 }
 
 /// Index's output: the entry as it now stands in the index, and this run's logs.

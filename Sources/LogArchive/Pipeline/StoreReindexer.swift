@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// `--reindex-only`: rebuilds an issue's index entry from what the store holds, for when the
 /// uploads succeeded and the index update did not. The issue's `manifest.json` gives the store's

@@ -87,8 +87,7 @@ public struct UnfinishedArchive: Sendable {
     /// nothing to finish, or when a run holds the issue's lock (its journal is ahead by design).
     public func finish(_ issue: IssueNumber, localCopies: LocalCopies) throws(ArchiveError) -> Finished? {
         guard FileSystem.exists(UploadJournal.path(logsDirectory: logsDirectory, issue: issue)) else { return nil }
-        let lockPath = IssueRunLock.path(logsDirectory: logsDirectory, issue: issue)
-        guard let lock = try? IndexLock.acquire(at: lockPath, timeoutSeconds: 0.05, guarding: IssueRunLock.what(issue))
+        guard let lock = try? IssueRunLock.acquire(logsDirectory: logsDirectory, issue: issue, timeoutSeconds: 0.05)
         else {
             return nil
         }

@@ -16,25 +16,30 @@ import Foundation
 /// touches the issue. Losing the last lines to a crash loses only knowledge the next run finds
 /// again by asking the store; so lines are synced in groups (every `syncEvery` lines or
 /// `syncInterval` seconds, and at the end), not one fsync each.
-final class UploadJournal: @unchecked Sendable {
+final class UploadJournal: Sendable {
     static let syncEvery = 64
     static let syncInterval: UInt64 = 250_000_000
 
-    private let lock = NSLock()
+    private struct State {
+        /// This run's logs, in the order of its uploads.
+        var logs: [ArchivedLog]
+        var retryCount: Int64 = 0
+        var file: PosixFile?
+        var unsynced = 0
+        var lastSync = MonotonicClock.nanoseconds()
+        var writeFailure: ArchiveError?
+    }
+
     private let entry: ArchiveEntryBuilder
-    /// This run's logs, in the order of its uploads.
-    private var logs: [ArchivedLog]
-    private var retryCount: Int64 = 0
     let path: String
-    private var file: PosixFile?
-    private var unsynced = 0
-    private var lastSync = MonotonicClock.nanoseconds()
-    private(set) var writeFailure: ArchiveError?
+    private let state: Locked<State>
+
+    var writeFailure: ArchiveError? { state.withLock { $0.writeFailure } }
 
     /// A journal of `records`, this run's logs as they stand before any upload, for the entry `entry` builds.
     init(for entry: ArchiveEntryBuilder, records: [ArchivedLog], logsDirectory: String) {
         self.entry = entry
-        logs = records
+        state = Locked(State(logs: records))
         path = UploadJournal.path(logsDirectory: logsDirectory, issue: entry.issue)
     }
 
@@ -59,16 +64,12 @@ final class UploadJournal: @unchecked Sendable {
 
     /// This run's records as they stand now.
     var records: [ArchivedLog] {
-        lock.lock()
-        defer { lock.unlock() }
-        return logs
+        state.withLock { $0.logs }
     }
 
     /// How many retries this run's uploads needed so far.
     var retries: Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return retryCount
+        state.withLock { $0.retryCount }
     }
 
     /// Starts the journal with the entry as it stands (every file of this run `pending`), synced,
@@ -87,17 +88,18 @@ final class UploadJournal: @unchecked Sendable {
         } catch {
             throw .failure("\(error)")
         }
+        var opened: PosixFile?
         do {
             FileSystem.removeIfPresent(path)
             let file = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC)
-            self.file = file
+            opened = file
             let header = JSONValue.object(JSONObject([(UploadJournal.entryKey, pending.json)]))
             try file.write(Array((JSONWriter.compact(header) + "\n").utf8))
             try file.sync()
+            state.withLock { $0.file = file }
             return
         } catch {
-            try? file?.close()
-            file = nil
+            try? opened?.close()
             FileSystem.removeIfPresent(path)
         }
         do {
@@ -107,7 +109,8 @@ final class UploadJournal: @unchecked Sendable {
         } catch {
             throw .failure("\(error)")
         }
-        writeFailure = .failure("cannot start the upload journal \(path); the index records the run's files as pending instead")
+        let failure = ArchiveError.failure("cannot start the upload journal \(path); the index records the run's files as pending instead")
+        state.withLock { $0.writeFailure = failure }
     }
 
     /// The key of the journal's first line, which holds the entry the run began with.
@@ -139,28 +142,26 @@ final class UploadJournal: @unchecked Sendable {
 
     /// Changes this run's log number `position` and appends its new state to the journal.
     func update(_ position: Int, countsAsRetry: Bool = false, _ change: (inout ArchivedLog) -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        change(&logs[position])
-        logs[position].uploadTimestamp = UTCTimestamp.now().iso8601
-        if countsAsRetry { retryCount += 1 }
-        append(logs[position])
+        state.withLock { state in
+            change(&state.logs[position])
+            state.logs[position].uploadTimestamp = UTCTimestamp.now().iso8601
+            if countsAsRetry { state.retryCount += 1 }
+            append(state.logs[position], to: &state)
+        }
     }
 
     func log(_ position: Int) -> ArchivedLog {
-        lock.lock()
-        defer { lock.unlock() }
-        return logs[position]
+        state.withLock { $0.logs[position] }
     }
 
     /// Syncs and closes the journal; it stays until the index stage has written the entry.
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let file else { return }
-        if unsynced > 0 { sync(file) }
-        try? file.close()
-        self.file = nil
+        state.withLock { state in
+            guard let file = state.file else { return }
+            if state.unsynced > 0 { UploadJournal.sync(file, in: &state) }
+            try? file.close()
+            state.file = nil
+        }
     }
 
     /// The journal is no longer needed once the entry it completes is in the index.
@@ -168,8 +169,8 @@ final class UploadJournal: @unchecked Sendable {
         FileSystem.removeIfPresent(path(logsDirectory: logsDirectory, issue: issue))
     }
 
-    private func append(_ log: ArchivedLog) {
-        guard let file else { return }
+    private func append(_ log: ArchivedLog, to state: inout State) {
+        guard let file = state.file else { return }
         let line = JSONValue.object(
             JSONObject([
                 ("remote_path", .string(log.remotePath)), ("checksum", .string(log.checksum)),
@@ -181,19 +182,19 @@ final class UploadJournal: @unchecked Sendable {
             // One write of one whole line with O_APPEND: a kill leaves at most a torn last line.
             try file.write(Array((JSONWriter.compact(line) + "\n").utf8))
         } catch {
-            writeFailure = writeFailure ?? .failure("cannot append to the upload journal \(path): \(error)")
+            state.writeFailure = state.writeFailure ?? .failure("cannot append to the upload journal \(path): \(error)")
             return
         }
-        unsynced += 1
-        if unsynced >= UploadJournal.syncEvery || MonotonicClock.nanoseconds() - lastSync >= UploadJournal.syncInterval {
-            sync(file)
+        state.unsynced += 1
+        if state.unsynced >= UploadJournal.syncEvery || MonotonicClock.nanoseconds() - state.lastSync >= UploadJournal.syncInterval {
+            UploadJournal.sync(file, in: &state)
         }
     }
 
-    private func sync(_ file: PosixFile) {
+    private static func sync(_ file: PosixFile, in state: inout State) {
         try? file.sync()
-        unsynced = 0
-        lastSync = MonotonicClock.nanoseconds()
+        state.unsynced = 0
+        state.lastSync = MonotonicClock.nanoseconds()
     }
 
     /// The stored keys of `entry` whose last journal line says `uploaded`.

@@ -2,11 +2,7 @@ import Crypto
 import Logging
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Size-triggered archival of one growing log: the file is streamed through gzip into
 /// `<archive-dir>/<UTC timestamp>_<name>.gz` (`20251115T140000.123Z_app.log.gz`) and then truncated to 0 (not deleted: writers keep

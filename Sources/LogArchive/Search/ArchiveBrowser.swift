@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What `read` and `search` start from: the index, the logs dir and the store that settings name.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import CStringSearch
 
 /// Decides whether a line matches: a literal found with `memmem` (on ASCII-lowered bytes when case

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import CStringSearch
 
 /// One line of search output: a match or a context line, with its number in the file.

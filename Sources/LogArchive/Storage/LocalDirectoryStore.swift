@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import Crypto
 
 /// The embedded store: objects are files under a root folder, at their key's path. Each object is
@@ -131,18 +127,13 @@ public struct LocalDirectoryStore: ObjectStore {
         let output = try PosixFile.createExclusive(destination)
         var hasher = SHA256()
         var size: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try input.read(into: buffer)
-            if count == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        try input.stream(chunkSize: 1 << 18) { chunk in
             hasher.update(bufferPointer: chunk)
             try output.write(chunk)
-            size += Int64(count)
+            size += Int64(chunk.count)
             if isUpload {
-                progress?.advance(count)
-                try FaultPoint.uploadMid.reach(afterStreaming: count, total: size)
+                progress?.advance(chunk.count)
+                try FaultPoint.uploadMid.reach(afterStreaming: chunk.count, total: size)
             }
         }
         try output.sync()

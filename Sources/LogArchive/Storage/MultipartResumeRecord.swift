@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 import Crypto
 
 /// What a multipart upload needs to resume after its run stopped (killed, or failed and run again

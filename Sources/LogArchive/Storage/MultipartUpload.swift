@@ -312,47 +312,46 @@ private final class PartCrew: @unchecked Sendable {
 }
 
 /// Hands out part indexes to the workers and collects their results; the first error stops the rest.
-private final class PartQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nextIndex = 0
-    private var results: [MultipartUpload.UploadedPart?]
-    private var firstError: (any Error)?
+private final class PartQueue: Sendable {
+    private struct State {
+        var nextIndex = 0
+        var results: [MultipartUpload.UploadedPart?]
+        var firstError: (any Error)?
+    }
+
+    private let state: Locked<State>
 
     init(count: Int) {
-        results = Array(repeating: nil, count: count)
+        state = Locked(State(results: Array(repeating: nil, count: count)))
     }
 
     func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard firstError == nil, nextIndex < results.count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
+        state.withLock { state in
+            guard state.firstError == nil, state.nextIndex < state.results.count else { return nil }
+            state.nextIndex += 1
+            return state.nextIndex - 1
+        }
     }
 
     /// Parts not yet handed out.
     var unclaimed: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return firstError == nil ? results.count - nextIndex : 0
+        state.withLock { $0.firstError == nil ? $0.results.count - $0.nextIndex : 0 }
     }
 
     func finish(_ index: Int, with part: MultipartUpload.UploadedPart) {
-        lock.lock()
-        results[index] = part
-        lock.unlock()
+        state.withLock { $0.results[index] = part }
     }
 
     func fail(_ error: any Error) {
-        lock.lock()
-        if firstError == nil { firstError = error }
-        lock.unlock()
+        state.withLock { state in
+            if state.firstError == nil { state.firstError = error }
+        }
     }
 
     func result() throws -> [MultipartUpload.UploadedPart] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let firstError { throw firstError }
-        return results.compactMap { $0 }
+        try state.withLock { state in
+            if let firstError = state.firstError { throw firstError }
+            return state.results.compactMap { $0 }
+        }
     }
 }

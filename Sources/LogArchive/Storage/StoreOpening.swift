@@ -13,7 +13,7 @@ extension Settings {
             return LocalDirectoryStore(root: path)
         case .s3(let bucket, let prefix):
             let policy: RetryPolicy
-            if let retry { policy = retry } else { policy = try RetryPolicy.fromEnvironment(environment) }
+            if let retry { policy = retry } else { policy = try retryPolicy() }
             return try S3Store(bucket: bucket, prefix: prefix, settings: s3, retry: policy, logger: logger)
         }
     }

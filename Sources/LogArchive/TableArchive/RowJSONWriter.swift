@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes table rows as one JSON array, one row object per line (`[\n{…},\n{…}\n]\n`), straight
 /// from SQLite's column buffers into a fixed byte buffer that is handed to `sink` whenever it
 /// fills: no Swift string per row or per value, and memory bounded by the buffer whatever the
@@ -220,33 +222,18 @@ final class RowJSONWriter {
         } while magnitude > 0
     }
 
-    private static let base64Alphabet: [UInt8] = Array(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// Standard base64 with padding, in pieces so a large blob never outgrows the buffer.
+    /// Standard base64 with padding (Foundation's), in pieces of whole 3-byte groups so a large
+    /// blob never outgrows the buffer and the pieces join into one encoding.
     private func appendBase64(_ blob: UnsafeRawBufferPointer) throws {
-        let bytes = blob.bindMemory(to: UInt8.self)
-        let alphabet = Self.base64Alphabet
         reserve(1)
         appendByte(UInt8(ascii: "\""))
         var index = 0
-        while index < bytes.count {
-            let pieceEnd = min(bytes.count, index + 3 * Self.pieceSize)
-            reserve((pieceEnd - index + 2) / 3 * 4 + 1)
-            let output = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            while index < pieceEnd {
-                let remaining = pieceEnd - index
-                let first = UInt32(bytes[index])
-                let second = remaining > 1 ? UInt32(bytes[index + 1]) : 0
-                let third = remaining > 2 ? UInt32(bytes[index + 2]) : 0
-                let triple = first << 16 | second << 8 | third
-                output[used] = alphabet[Int(triple >> 18 & 63)]
-                output[used + 1] = alphabet[Int(triple >> 12 & 63)]
-                output[used + 2] = remaining > 1 ? alphabet[Int(triple >> 6 & 63)] : UInt8(ascii: "=")
-                output[used + 3] = remaining > 2 ? alphabet[Int(triple & 63)] : UInt8(ascii: "=")
-                used += 4
-                index += 3
-            }
+        while index < blob.count {
+            let pieceEnd = min(blob.count, index + 3 * Self.pieceSize)
+            let encoded = Data(UnsafeRawBufferPointer(rebasing: blob[index..<pieceEnd])).base64EncodedData()
+            reserve(encoded.count + 1)
+            encoded.withUnsafeBytes { copyIn($0) }
+            index = pieceEnd
             try flushIfNearlyFull()
         }
         reserve(1)

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A failed SQLite call, naming the database and the SQLite message.
 public struct SQLiteError: Error, Sendable, CustomStringConvertible {

@@ -1,11 +1,7 @@
 import Crypto
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Keeps an SQLite log table from bloating: when the table is over the threshold, streams the rows
 /// up to a cutoff into a gzip-compressed JSON array beside the database, proves the archive reads

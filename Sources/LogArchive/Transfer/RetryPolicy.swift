@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 import Logging
 
@@ -39,9 +35,9 @@ public struct RetryPolicy: Sendable {
         self.random = random
     }
 
-    /// The policy with `LOGARCHIVE_BACKOFF_SCALE` from the environment applied.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ArchiveError) -> RetryPolicy {
-        guard let text = environment["LOGARCHIVE_BACKOFF_SCALE"], !text.isEmpty else { return RetryPolicy() }
+    /// The policy with `LOGARCHIVE_BACKOFF_SCALE` (`Settings.backoffScale`) applied.
+    public static func scaled(by text: String?) throws(ArchiveError) -> RetryPolicy {
+        guard let text, !text.isEmpty else { return RetryPolicy() }
         guard let scale = Double(text), scale >= 0, scale.isFinite else {
             throw .badInput("invalid LOGARCHIVE_BACKOFF_SCALE '\(text)': use a number such as 0.001 or 1")
         }

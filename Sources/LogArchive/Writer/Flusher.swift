@@ -1,10 +1,6 @@
 import Dispatch
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// The `LogWriter`'s writing side, run by its one flusher thread: which buffers to write when, the
 /// pool of open descriptors, and the counts. Other threads only queue requests and read counts.

@@ -1,10 +1,6 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Glibc
 
 /// Open `O_APPEND` descriptors of the writer's files, at most `limit` at once. Used by the
 /// flusher thread alone; the counts may be read from anywhere.
@@ -66,7 +62,7 @@ final class HandlePool: @unchecked Sendable {
     private func evictLeastRecentlyUsed(_ count: Int) {
         let victims = open.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(count)
         for (path, handle) in victims {
-            Glibc.close(handle.descriptor)
+            close(handle.descriptor)
             open[path] = nil
             evictionCount.add(1, ordering: .relaxed)
         }
@@ -76,14 +72,14 @@ final class HandlePool: @unchecked Sendable {
     func closeIdle() {
         let cutoff = MonotonicClock.nanoseconds() &- UInt64(idleTimeout * 1e9)
         for (path, handle) in open where handle.lastUse < cutoff {
-            Glibc.close(handle.descriptor)
+            close(handle.descriptor)
             open[path] = nil
         }
         openGauge.store(open.count, ordering: .relaxed)
     }
 
     func closeAll() {
-        for handle in open.values { Glibc.close(handle.descriptor) }
+        for handle in open.values { close(handle.descriptor) }
         open = [:]
         openGauge.store(0, ordering: .relaxed)
     }

@@ -30,6 +30,6 @@ public struct ChecksumStage: PipelineStage {
         if logs.isEmpty { return .skipped(archive, "no logs") }
         let reused = logs.count - computed
         return .completed(
-            archive, "SHA-256 of \(logs.count) \(logs.count == 1 ? "file" : "files")" + (reused > 0 ? " (\(reused) from the compression pass)" : ""))
+            archive, "SHA-256 of \(Wording.count(logs.count, "file"))" + (reused > 0 ? " (\(reused) from the compression pass)" : ""))
     }
 }

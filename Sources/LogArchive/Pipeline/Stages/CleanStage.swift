@@ -43,6 +43,6 @@ public struct CleanStage: PipelineStage {
         let cleaned = CleanedArchive(entry: indexed.entry, freedBytes: freed, deletedPaths: deleted, keptPaths: kept)
         if !problems.isEmpty { return .warning(cleaned, problems.joined(separator: "; ")) }
         if deleted.isEmpty { return .skipped(cleaned, "nothing to delete") }
-        return .completed(cleaned, "\(ByteCount.format(freed)) freed (\(deleted.count) \(deleted.count == 1 ? "file" : "files"))")
+        return .completed(cleaned, "\(ByteCount.format(freed)) freed (\(Wording.count(deleted.count, "file")))")
     }
 }

@@ -14,6 +14,6 @@ public struct CollectStage: PipelineStage {
             let count = logs.filter { $0.type == type }.count
             return count == 0 ? nil : "\(count) \(type.rawValue)"
         }
-        return .completed(archive, "\(logs.count) \(logs.count == 1 ? "log" : "logs") (\(byType.joined(separator: ", ")))")
+        return .completed(archive, "\(Wording.count(logs.count, "log")) (\(byType.joined(separator: ", ")))")
     }
 }

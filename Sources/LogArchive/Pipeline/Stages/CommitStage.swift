@@ -43,10 +43,10 @@ public struct CommitStage: PipelineStage {
         do {
             try FaultPoint.beforePush.reach()
             let pushed = try repository.push(
-                mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: CommitStage.mergeIndexVersions,
-                pause: CommitStage.pause(scale: (try? RetryPolicy.fromEnvironment(context.environment).scale) ?? 1))
+                mergingConflictsIn: CommitStage.isIndexFile(in: repository, context), with: IndexMerge.mergeFiles,
+                pause: CommitStage.pause(scale: (try? context.settings.retryPolicy().scale) ?? 1))
             detail += "; pushed to \(pushed.remote)"
-            if pushed.attempts > 1 { detail += " after \(pushed.attempts - 1) rebase\(pushed.attempts == 2 ? "" : "s") onto jobs that pushed first" }
+            if pushed.attempts > 1 { detail += " after \(Wording.count(pushed.attempts - 1, "rebase")) onto jobs that pushed first" }
             if !pushed.mergedFiles.isEmpty { detail += ", merging \(pushed.mergedFiles.joined(separator: ", ")) with their entries" }
             for file in pushed.mergedFiles {
                 context.note("commit.merged", by: "commit", about: file, "another job pushed a change to it first; every entry of both is kept")
@@ -55,22 +55,6 @@ public struct CommitStage: PipelineStage {
         } catch {
             return .warning(CommittedArchive(cleaned: cleaned, commit: outcome, push: nil), "\(detail); not pushed: \(error)")
         }
-    }
-
-    /// For an issue already archived: commits the index if a run stopped before its commit left it
-    /// changed (with the removal of the entry's cleaned logs that git tracks). Nil when there was
-    /// nothing to commit, commits are off, or the logs dir is not in a work tree.
-    static func commitLeftIndexChange(of entry: ArchiveEntry, in context: PipelineContext) -> String? {
-        guard context.settings.commit,
-            let repository = GitRepository.containing(context.settings.logsDirectory, environment: context.environment, logger: context.logger),
-            let lock = try? IndexLock.acquire(at: context.index.lockPath)
-        else { return nil }
-        defer { lock.release() }
-        let cleaned = entry.logs.compactMap { context.absoluteLocalPath($0.localPath) }.filter { !FileSystem.exists($0) }
-        let outcome = try? repository.commitOnly(
-            context.index.path, globs: [indexFilesGlob(context)], removing: cleaned, message: message(for: entry, freedBytes: 0))
-        guard case .committed(let sha) = outcome else { return nil }
-        return "the index change a stopped run left was committed as \(sha.prefix(12))"
     }
 
     /// The shards and own files of the index: a commit takes them all, so that a migration, or a
@@ -86,17 +70,6 @@ public struct CommitStage: PipelineStage {
         return { path in
             path == root || (Paths.parent(of: path) == folder && IndexLayout.isIndexFile(Paths.lastComponent(of: path)))
         }
-    }
-
-    /// A file of the index that both this job and another that pushed first changed: every entry
-    /// of both is kept. Jobs that archived issues of different shards never need this.
-    static func mergeIndexVersions(base: [UInt8]?, upstream: [UInt8]?, local: [UInt8]?) throws -> [UInt8] {
-        guard let local else { throw ArchiveError.failure("the local commit removed the index") }
-        let merged = IndexMerge.merge(
-            base: try base.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
-            upstream: try upstream.map { bytes throws(ArchiveIndexFormatError) in try ArchiveIndex(fileBytes: bytes) },
-            local: try ArchiveIndex(fileBytes: local))
-        return merged.fileBytes
     }
 
     /// A second or so, growing with each attempt and jittered so that jobs that collided once do
@@ -117,7 +90,7 @@ public struct CommitStage: PipelineStage {
         """
             Archive logs for issue #\(entry.issueNumber)
 
-            - Archived \(entry.totalLogs) \(entry.totalLogs == 1 ? "log" : "logs") to \(entry.logs.isEmpty ? "the archive" : Wording.storeName(of: entry))
+            - Archived \(Wording.count(entry.totalLogs, "log")) to \(entry.logs.isEmpty ? "the archive" : Wording.storeName(of: entry))
             - Updated archive index
             - Freed \(ByteCount.format(freedBytes)) locally
 

@@ -39,7 +39,7 @@ public struct CompressStage: PipelineStage {
         let after = compressed.reduce(Int64(0)) { $0 + $1.uploadSize }
         return .completed(
             archive,
-            "\(compressed.count) \(compressed.count == 1 ? "log" : "logs") (\(ByteCount.format(before)) → \(ByteCount.format(after)))"
+            "\(Wording.count(compressed.count, "log")) (\(ByteCount.format(before)) → \(ByteCount.format(after)))"
         )
     }
 

@@ -1,37 +1,22 @@
-import Foundation
-
 /// Builds the issue's entry from this run's records (with `ArchiveEntryBuilder`, as the journal
 /// built the pending one) and records it in the issue's index file (atomically, under the lock;
-/// the run's second and last index write), while writing the issue's `manifest.json` to the store
-/// so that the entry can be rebuilt from the store alone.
+/// the run's second and last index write). The manifest the store keeps of the same entry is
+/// `ManifestWrite`'s, under way meanwhile; this stage reports how it went.
 public struct IndexStage: PipelineStage {
     public static let name = StageName.index
 
-    public init() {}
+    /// The manifest's write, started beside this stage's index write; nil when none was.
+    public let manifest: ManifestWrite?
+
+    public init(manifest: ManifestWrite? = nil) {
+        self.manifest = manifest
+    }
 
     public func run(_ uploaded: UploadedArchive, in context: PipelineContext) throws -> StageResult<IndexedArchive> {
-        let entry = uploaded.entry.entry(with: uploaded.logs.map(\.record), retries: uploaded.retries)
-        // The manifest goes to the store while the index file is written: over a network its
-        // round trip hides behind the local write instead of adding to it. Neither waits on the
-        // other's outcome; a manifest that could not be stored is a note, as before.
-        let manifestStored = Locked<Result<Void, any Error>?>(nil)
-        let manifestDone = DispatchSemaphore(value: 0)
-        if uploaded.logs.isEmpty {
-            manifestDone.signal()
-        } else {
-            let manifest = Array(JSONWriter.pretty(entry.json).utf8)
-            let key = StoreLayout.manifestKey(issueFolder: uploaded.storeFolder)
-            let store = context.store
-            BlockingThreads.start {
-                let result = Result { try store.put(bytes: manifest, key: key) }
-                manifestStored.withLock { $0 = result }
-                manifestDone.signal()
-            }
-        }
+        let entry = uploaded.completedEntry
         let indexResult = Result { try context.index.upsert(entry) }
-        manifestDone.wait()
         var manifestNote = ""
-        switch manifestStored.withLock({ $0 }) {
+        switch manifest?.wait() {
         case .success?: manifestNote = ", manifest stored"
         case .failure(let error)?: manifestNote = ", manifest not stored (\(error))"
         case nil: break

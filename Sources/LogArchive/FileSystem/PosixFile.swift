@@ -1,0 +1,137 @@
+import Glibc
+
+/// An open file descriptor with the few operations the archive needs, each turning a failed
+/// system call into a `FileSystemError` that names the path. Closed on `deinit` if not before.
+public final class PosixFile {
+    public let path: String
+    public private(set) var descriptor: Int32
+
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+    }
+
+    /// Opens for reading without following a symlink at the last component unless asked, and
+    /// without blocking on a FIFO.
+    public static func openForReading(_ path: String, followSymlinks: Bool = true) throws(FileSystemError) -> PosixFile {
+        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+        if !followSymlinks { flags |= O_NOFOLLOW }
+        let descriptor = Glibc.open(path, flags)
+        guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
+        let file = PosixFile(path: path, descriptor: descriptor)
+        // Reads should block normally once we know it is a regular file.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        return file
+    }
+
+    /// Creates a new file that must not exist yet (`O_EXCL`), so two writers never share a temporary.
+    public static func createExclusive(_ path: String, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw FileSystemError("create", path: path) }
+        return PosixFile(path: path, descriptor: descriptor)
+    }
+
+    public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
+        let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
+        return PosixFile(path: path, descriptor: descriptor)
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 means end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileSystemError) -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw FileSystemError("read", path: path)
+        }
+    }
+
+    /// Hands the rest of the file to `sink` in chunks of up to `chunkSize` bytes, never holding
+    /// more: the one loop that streams a file (`FileSystem.stream`, checksums, copies, gzip).
+    public func stream(chunkSize: Int = 1 << 20, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { break }
+            try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`, leaving the file position alone; 0 at the end.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw FileSystemError("read", path: path)
+        }
+    }
+
+    /// Writes all of `bytes`, retrying short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path: path)
+            }
+            offset += count
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(FileSystemError) {
+        var failure: FileSystemError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(FileSystemError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` at `offset` (`pwrite`, retrying short writes and EINTR), leaving the
+    /// file position alone. On an `O_APPEND` descriptor Linux appends instead: open without it.
+    public func write(_ bytes: [UInt8], at offset: Int64) throws(FileSystemError) {
+        var failure: FileSystemError?
+        bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let count = pwrite(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = FileSystemError("write", path: path)
+                    return
+                }
+                done += count
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    public func sync() throws(FileSystemError) {
+        guard fsync(descriptor) == 0 else { throw FileSystemError("sync", path: path) }
+    }
+
+    public func status() throws(FileSystemError) -> FileStatus {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileSystemError("inspect", path: path) }
+        return FileStatus(info)
+    }
+
+    public func truncate(to length: Int64) throws(FileSystemError) {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw FileSystemError("truncate", path: path) }
+    }
+
+    public func close() throws(FileSystemError) {
+        guard descriptor >= 0 else { return }
+        let result = Glibc.close(descriptor)
+        descriptor = -1
+        // close after a successful fsync reports deferred write errors (NFS, full disks).
+        guard result == 0 else { throw FileSystemError("close", path: path) }
+    }
+}
