@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LogArchive
+import Logging
 
 extension LogArchiveCommand {
     struct Capture: ParsableCommand {

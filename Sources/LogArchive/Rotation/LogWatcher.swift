@@ -1,4 +1,5 @@
 import Dispatch
+import Logging
 
 /// Watches a folder and rotates every log in it that grows over the threshold.
 ///
