@@ -101,8 +101,7 @@ import Testing
     /// (libdeflate's level 6 is the same size as zlib's, give or take), and level 7 is no larger.
     @Test func levelSixIsAboutGzipSixAndLevelSevenNoLarger() throws {
         let sandbox = try Sandbox()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/gen_jsonl.py").path
+        let script = Repository.root + "/scripts/gen_jsonl.py"
         try sandbox.shell("python3 '\(script)' bench.jsonl 9").requireSuccess()
         try sandbox.write("build.log", Sandbox.logText(bytes: 9_000_000, seed: 5))
         for name in ["bench.jsonl", "build.log"] {
