@@ -55,5 +55,5 @@ fi
 if [ $# -eq 0 ] && [ "${LOGARCHIVE_SKIP_TSAN:-0}" != 1 ]; then
     swift build --build-tests --sanitize=thread --build-path .build-tsan
     swift test --skip-build --sanitize=thread --build-path .build-tsan \
-        --filter 'LogWriterTests|TraceCollectorTests|ParallelGzipEncoderTests|CaptureTests'
+        --filter 'LogWriterTests|TraceCollectorTests|ParallelGzipEncoderTests|DeflateJointTests|CaptureTests'
 fi
