@@ -19,8 +19,8 @@ extension Doctor {
             checks.append(branch.check)
             if let name = branch.name {
                 let upstream = upstreamCheck(git, branch: name)
-                checks.append(upstream)
-                if upstream.status == .ok { checks.append(pushAccessCheck(git, branch: name)) }
+                checks.append(upstream.check)
+                if let target = upstream.target { checks.append(pushAccessCheck(git, remote: target.remote, ref: target.ref)) }
             }
         }
         checks.append(identityCheck(git, pushing: settings.push))
@@ -45,32 +45,36 @@ extension Doctor {
     }
 
     /// The branch's upstream, or `origin` under the same name, which is where the push goes.
-    private func upstreamCheck(_ git: GitRepository, branch: String) -> DoctorCheck {
+    /// Also where the push goes (remote and ref), when it goes anywhere.
+    private func upstreamCheck(_ git: GitRepository, branch: String)
+        -> (check: DoctorCheck, target: (remote: String, ref: String)?)
+    {
         let remote = Self.gitOutput(git, ["config", "--get", "branch.\(branch).remote"])
         let merge = Self.gitOutput(git, ["config", "--get", "branch.\(branch).merge"])
         if let remote, let merge {
             let url =
                 Self.gitOutput(git, ["remote", "get-url", remote]).map { " (\(Self.withoutCredentials($0)))" } ?? ""
-            return .ok(
+            let check = DoctorCheck.ok(
                 "git_upstream",
                 "\(branch) pushes to \(remote)\(url) \(merge.replacingOccurrences(of: "refs/heads/", with: ""))")
+            return (check, (remote, merge))
         }
         if let origin = git.originURL() {
-            return .ok(
+            let check = DoctorCheck.ok(
                 "git_upstream",
                 "\(branch) has no upstream: it pushes to origin (\(Self.withoutCredentials(origin))) \(branch)")
+            return (check, ("origin", "refs/heads/\(branch)"))
         }
-        return .failed(
+        let check = DoctorCheck.failed(
             "git_upstream", "\(branch) has no upstream and there is no remote 'origin': --push has nowhere to go",
             fix: "git remote add origin URL, or git branch --set-upstream-to REMOTE/BRANCH")
+        return (check, nil)
     }
 
     /// `git push --dry-run` of the branch to where `--push` sends it: git connects and
     /// authenticates for a push as the real one would (credentials, the remote's existence, its
     /// permission), and changes nothing. A remote that moved on is fine: the archive rebases.
-    private func pushAccessCheck(_ git: GitRepository, branch: String) -> DoctorCheck {
-        let remote = Self.gitOutput(git, ["config", "--get", "branch.\(branch).remote"]) ?? "origin"
-        let ref = Self.gitOutput(git, ["config", "--get", "branch.\(branch).merge"]) ?? "refs/heads/\(branch)"
+    private func pushAccessCheck(_ git: GitRepository, remote: String, ref: String) -> DoctorCheck {
         // Never a password prompt: a check that waits on a person is no check.
         let result = try? git.run(
             ["push", "--dry-run", "--porcelain", remote, "HEAD:\(ref)"], environment: ["GIT_TERMINAL_PROMPT": "0"])

@@ -188,16 +188,7 @@ public enum FileSystem {
 
     /// At most the first `count` bytes: for a header (front matter) of a file of any size.
     public static func readPrefix(_ path: String, count: Int) throws(FileSystemError) -> [UInt8] {
-        let file = try PosixFile.openForReading(path)
-        var bytes: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
-        defer { buffer.deallocate() }
-        while bytes.count < count {
-            let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count - bytes.count)]))
-            if read == 0 { break }
-            bytes.append(contentsOf: buffer[0..<read])
-        }
-        return bytes
+        try PosixFile.openForReading(path).readPrefix(count)
     }
 
     /// Writes a whole small file durably: tmp name, fsync, rename, folder fsync.

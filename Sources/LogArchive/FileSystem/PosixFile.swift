@@ -73,6 +73,19 @@ public final class PosixFile {
         }
     }
 
+    /// The file's first `count` bytes, or fewer when it is shorter; the file position is left alone.
+    public func readPrefix(_ count: Int) throws(FileSystemError) -> [UInt8] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < count {
+            let read = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
+            if read == 0 { break }
+            filled += read
+        }
+        return Array(buffer[0..<filled])
+    }
+
     /// Writes all of `bytes`, retrying short writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         var offset = 0

@@ -77,9 +77,9 @@ enum ShardSummary {
         defer { try? file.close() }
         guard let size = try? file.status().size else { return nil }
         // A summary of 25 headlines is a few kilobytes: most files are read no further than that.
-        var found = readPrefix(of: file, count: Int(min(size, Int64(firstPrefix)))).flatMap(readSummary)
+        var found = prefix(of: file, size: size, limit: firstPrefix).map(readSummary)
         if case .cutShort? = found, size > firstPrefix {
-            found = readPrefix(of: file, count: Int(min(size, Int64(prefixLimit)))).flatMap(readSummary)
+            found = prefix(of: file, size: size, limit: prefixLimit).map(readSummary)
         }
         guard case .found(let summary, let lastUpdated)? = found else { return nil }
         guard case .object(let object) = summary, case .integer(let fileBytes)? = object["file_bytes"], fileBytes == size,
@@ -97,17 +97,11 @@ enum ShardSummary {
     /// What is read first of each file for `status`.
     private static let firstPrefix = 16 << 10
 
-    private static func readPrefix(of file: PosixFile, count: Int) -> [UInt8]? {
-        var prefix = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let read = prefix.withUnsafeMutableBytes { buffer in
-                try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
-            }
-            guard let read, read > 0 else { return nil }
-            filled += read
-        }
-        return prefix
+    /// The file's first `limit` bytes (all of a smaller file); nil when it reads short of its size.
+    private static func prefix(of file: PosixFile, size: Int64, limit: Int) -> [UInt8]? {
+        let count = Int(min(size, Int64(limit)))
+        guard let bytes = try? file.readPrefix(count), bytes.count == count else { return nil }
+        return bytes
     }
 
     private enum PrefixSummary {

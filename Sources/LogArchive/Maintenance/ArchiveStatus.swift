@@ -60,8 +60,10 @@ public struct ArchiveStatus: Sendable {
         // A first archive going on, or stopped before its one index write, is only in its journal:
         // it is listed with what the journal says, as `status N` shows it.
         let logsDirectory = Paths.parent(of: store.path)
+        let journals = UploadJournal.issuesWithJournals(logsDirectory: logsDirectory)
+        guard !journals.isEmpty else { return ArchiveStatus(overview: overview, indexPath: store.path) }
         let listed = Set(overview.complete.map(\.issueNumber) + overview.partial.map(\.issueNumber))
-        for issue in UploadJournal.issuesWithJournals(logsDirectory: logsDirectory) where !listed.contains(issue) {
+        for issue in journals where !listed.contains(issue) {
             if let stopped = UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) { overview.add(stopped) }
         }
         overview.complete.sort { $0.issueNumber > $1.issueNumber }

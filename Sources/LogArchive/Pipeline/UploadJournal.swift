@@ -44,15 +44,19 @@ final class UploadJournal: Sendable {
     }
 
     static func path(logsDirectory: String, issue: IssueNumber) -> String {
-        Paths.join(logsDirectory, ".archive-journal-\(issue).jsonl")
+        Paths.join(logsDirectory, namePrefix + issue.description + nameSuffix)
     }
+
+    /// A journal's name is these around its issue number.
+    private static let namePrefix = ".archive-journal-"
+    private static let nameSuffix = ".jsonl"
 
     /// The issues that have a journal in `logsDirectory`: runs going on, or stopped.
     static func issuesWithJournals(logsDirectory: String) -> [IssueNumber] {
         let names = (try? FileSystem.contents(of: logsDirectory)) ?? []
         return names.compactMap { name in
-            guard name.hasPrefix(".archive-journal-"), name.hasSuffix(".jsonl") else { return nil }
-            return try? IssueNumber(validating: String(name.dropFirst(".archive-journal-".count).dropLast(".jsonl".count)))
+            guard name.hasPrefix(namePrefix), name.hasSuffix(nameSuffix) else { return nil }
+            return try? IssueNumber(validating: String(name.dropFirst(namePrefix.count).dropLast(nameSuffix.count)))
         }
     }
 
