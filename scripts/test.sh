@@ -47,7 +47,7 @@ if [ $# -eq 0 ] && [ "${LOGARCHIVE_SKIP_SECOND_S3:-0}" != 1 ]; then
     rm -rf "$LOGARCHIVE_TEST_MOTO_DIR"
     bash scripts/moto.sh start "$LOGARCHIVE_TEST_MOTO_DIR" >/dev/null
     LOGARCHIVE_TEST_S3_SERVER=moto swift test --skip-build --filter \
-        'S3ArchiveTests|S3ObjectOptionsTests|TransferTests|MultipartResumeTests|CrashMatrixTests/killedArchiveOnS3|ConcurrencyTests|PipelineTraceTests|ReadSearchTests|ReindexAllTests|StatusCleanupTests'
+        'S3ArchiveTests|S3ObjectOptionsTests|TransferTests|StreamedUploadTests|MultipartResumeTests|CrashMatrixTests/killedArchiveOnS3|ConcurrencyTests|PipelineTraceTests|ReadSearchTests|ReindexAllTests|StatusCleanupTests'
 fi
 
 # The concurrency suites again under Thread Sanitizer, in a build folder of their own. Skipped

@@ -28,11 +28,12 @@ public struct GzipFileCompressor: Sendable {
     /// Compresses `source` to `destination` through a temporary file in the same folder, renamed
     /// into place once complete and synced. On any failure the temporary file is removed and
     /// `destination` is left as it was.
-    public func compress(_ source: String, to destination: String) throws -> Result {
+    /// `observer` hears the bytes as they reach the temporary file.
+    public func compress(_ source: String, to destination: String, observer: (any CompressedOutputObserver)? = nil) throws -> Result {
         let temporary = destination + ".tmp"
         FileSystem.removeIfPresent(temporary)
         do {
-            let result = try compressUnchecked(source, into: temporary)
+            let result = try compressUnchecked(source, into: temporary, observer: observer)
             try FaultPoint.afterCompress.reach()
             try FileSystem.rename(temporary, to: destination)
             return result
@@ -42,16 +43,18 @@ public struct GzipFileCompressor: Sendable {
         }
     }
 
-    private func compressUnchecked(_ source: String, into temporary: String) throws -> Result {
+    private func compressUnchecked(_ source: String, into temporary: String, observer: (any CompressedOutputObserver)?) throws -> Result {
         let input = try PosixFile.openForReading(source)
         let sourceStatus = try input.status()
         let output = try PosixFile.createExclusive(temporary)
+        try observer?.started(writing: temporary)
         var hasher = SHA256()
         var compressedSize: Int64 = 0
         let sink = { (chunk: UnsafeRawBufferPointer) throws in
             try output.write(chunk)
             hasher.update(bufferPointer: chunk)
             compressedSize += Int64(chunk.count)
+            observer?.wrote(chunk)
         }
         let originalSize = try compressInBlocks(input, sink: sink)
         try output.sync()
@@ -74,6 +77,20 @@ public struct GzipFileCompressor: Sendable {
         return try encoder.finish().inputBytes
     }
 
+    /// Whether the first `sample` bytes of `path` gzip to under 90% of their size at this level. A
+    /// log sent while it is compressed must shrink: one that does not is sent as it is, and parts
+    /// already sent would be sent twice. The first MiB costs a few milliseconds to tell.
+    public func shrinksAtStart(_ path: String, sample: Int = 1 << 20) -> Bool {
+        guard let input = try? PosixFile.openForReading(path), let head = try? input.readPrefix(sample), !head.isEmpty else {
+            return false
+        }
+        var compressed = 0
+        guard let encoder = try? ParallelGzipEncoder(level: level, blockSize: head.count, workers: 1, output: { compressed += $0.count }),
+            (try? head.withUnsafeBytes { try encoder.write($0) }) != nil, (try? encoder.finish()) != nil
+        else { return false }
+        return compressed * 10 < head.count * 9
+    }
+
     /// gzip files start with 1f 8b; such a log is uploaded as it is, never compressed twice.
     public static func isGzip(_ path: String) -> Bool {
         guard let file = try? PosixFile.openForReading(path) else { return false }
@@ -81,4 +98,11 @@ public struct GzipFileCompressor: Sendable {
         let count = magic.withUnsafeMutableBytes { (try? file.read(into: $0)) ?? 0 }
         return count == 2 && magic == [0x1F, 0x8B]
     }
+}
+
+/// Hears a compressed file as it is written: its temporary path once it exists, then each chunk
+/// once it is in the file, in order (a `StreamedMultipartUpload` sends it in parts as it grows).
+public protocol CompressedOutputObserver: AnyObject {
+    func started(writing temporary: String) throws
+    func wrote(_ chunk: UnsafeRawBufferPointer)
 }

@@ -63,11 +63,11 @@ extension Doctor {
                     "store", "\(description): the probe object was written but the store does not have it",
                     fix: "check that the endpoint is S3-compatible and keeps what it accepts")
             }
-            guard stored.size == Int64(bytes.count), stored.checksum == Checksum.of(bytes) else {
+            guard stored.holds(size: Int64(bytes.count), checksum: Checksum.of(bytes), parts: nil) else {
                 try? store.delete(key: key)
                 return .failed(
                     "store",
-                    "\(description): the probe object read back differs (\(stored.size) bytes, \(stored.checksum))",
+                    "\(description): the probe object read back differs (\(stored.size) bytes, \(stored.checksumDescription))",
                     fix: "check the endpoint is S3-compatible and nothing rewrites objects on the way")
             }
             step = "delete (DELETE)"

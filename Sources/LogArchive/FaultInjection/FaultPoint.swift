@@ -17,6 +17,8 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case beforeUpload = "before-upload"
     case uploadMid = "upload-mid"
     case uploadAfterPart = "upload-after-part"
+    /// Before each part of a log sent while it is compressed.
+    case streamPart = "stream-part"
     case afterUpload = "after-upload"
     case indexAfterBackup = "index-after-backup"
     case indexAfterTemporaryWrite = "index-after-tmp-write"

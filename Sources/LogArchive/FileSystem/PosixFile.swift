@@ -148,3 +148,17 @@ public final class PosixFile {
         guard result == 0 else { throw FileSystemError("close", path: path) }
     }
 }
+
+/// A file open for reading that several threads read at once, each at its own offset (`pread`
+/// keeps no shared position). It stays readable after the file is renamed or unlinked: parts of a
+/// `.gz` still being written are sent from its temporary name, which is renamed when it is done.
+/// Closed when the last holder lets go.
+public final class SharedReadFile: @unchecked Sendable {
+    let file: PosixFile
+
+    public init(_ path: String) throws(FileSystemError) {
+        file = try PosixFile.openForReading(path)
+    }
+
+    public var path: String { file.path }
+}

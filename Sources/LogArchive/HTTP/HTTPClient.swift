@@ -178,6 +178,12 @@ private final class Transfer {
             sourceRemaining = length
             sourceStart = offset
             sourceLength = length
+        case .openFile(let shared, let offset, let length):
+            sourceFile = shared.file
+            sourceOffset = offset
+            sourceRemaining = length
+            sourceStart = offset
+            sourceLength = length
         }
     }
 

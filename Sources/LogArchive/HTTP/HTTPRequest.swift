@@ -38,12 +38,14 @@ public enum HTTPRequestBody: Sendable {
     case bytes([UInt8])
     /// A byte range of a file, streamed from disk as it is sent: multipart parts never sit in memory.
     case file(path: String, offset: Int64, length: Int64)
+    /// A byte range of a file already open, read the same way: it may have been renamed since.
+    case openFile(SharedReadFile, offset: Int64, length: Int64)
 
     var length: Int64 {
         switch self {
         case .empty: 0
         case .bytes(let bytes): Int64(bytes.count)
-        case .file(_, _, let length): length
+        case .file(_, _, let length), .openFile(_, _, let length): length
         }
     }
 }

@@ -123,6 +123,9 @@ public struct ArchivedLog: Sendable, Equatable {
     public var compressed: Bool
     /// SHA-256 of the uploaded bytes.
     public var checksum: String
+    /// For an object sent in parts while it was compressed (`parts_sha256`): the composite of its
+    /// parts' digests, by which the store knows it (it keeps no SHA-256 of the whole object).
+    public var partsChecksum: CompositeChecksum?
     public var created: String?
     public var archived: String?
     public var uploadStatus: UploadStatus
@@ -147,6 +150,7 @@ public struct ArchivedLog: Sendable, Equatable {
         self.originalSizeBytes = originalSizeBytes
         self.compressed = compressed
         self.checksum = checksum
+        self.partsChecksum = nil
         self.created = created
         self.archived = archived
         self.uploadStatus = uploadStatus

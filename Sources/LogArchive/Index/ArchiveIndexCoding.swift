@@ -124,6 +124,14 @@ extension ArchivedLog {
         compressed = try reader.optionalBool("compressed") ?? false
         originalSizeBytes = try reader.optionalInteger("original_size_bytes") ?? sizeBytes
         checksum = try reader.optionalString("checksum") ?? ""
+        if let parts = try reader.optionalString("parts_sha256") {
+            guard let composite = CompositeChecksum(parts) else {
+                throw JSONObjectReader.ShapeError(path: "\(path).parts_sha256", reason: "\"\(parts)\" is not <base64 SHA-256>-<part count>")
+            }
+            partsChecksum = composite
+        } else {
+            partsChecksum = nil
+        }
         created = try reader.optionalString("created")
         archived = try reader.optionalString("archived")
         // Entries written by the original workflow predate per-file status: they were only
@@ -183,6 +191,7 @@ extension ArchivedLog {
         object["original_size_bytes"] = .integer(originalSizeBytes)
         object["compressed"] = .bool(compressed)
         object["checksum"] = .string(checksum)
+        if let partsChecksum { object["parts_sha256"] = .string(partsChecksum.description) }
         object["created"] = JSONValue(created)
         object["archived"] = JSONValue(archived)
         object["upload_status"] = .string(uploadStatus.rawValue)

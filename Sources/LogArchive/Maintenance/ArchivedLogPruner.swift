@@ -99,7 +99,7 @@ public struct ArchivedLogPruner: Sendable {
             return "the store could not confirm its copy: \(error)"
         }
         guard let stored else { return "the store does not hold \(log.remotePath)" }
-        guard stored.size == log.sizeBytes, stored.checksum == Checksum(log.checksum) else {
+        guard stored.holds(log) else {
             return "the store's copy of \(log.remotePath) does not match the index (size or SHA-256)"
         }
         return nil

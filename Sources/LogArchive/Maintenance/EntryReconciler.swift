@@ -78,8 +78,7 @@ struct EntryReconciler {
         let anyClaimsStored = records.contains { $0.uploadStatus == .uploaded || $0.sizeBytes == listed }
         let stored = anyClaimsStored ? try head(key) : nil
         if let stored,
-            let match = records.first(where: { Checksum($0.checksum) == stored.checksum && $0.sizeBytes == stored.size }
-            )
+            let match = records.first(where: { stored.holds($0) })
         {
             var verified = match
             verified.unknownFields = record.unknownFields
@@ -93,7 +92,7 @@ struct EntryReconciler {
         record.uploadStatus = .failed
         record.lastError =
             if let stored {
-                "the stored object differs from the entry (\(stored.size) bytes, \(stored.checksum); the entry says \(record.sizeBytes) bytes, \(record.checksum))"
+                "the stored object differs from the entry (\(stored.size) bytes, \(stored.checksumDescription); the entry says \(record.sizeBytes) bytes, \(record.checksum))"
             } else {
                 "not in the store at \(key)"
             }

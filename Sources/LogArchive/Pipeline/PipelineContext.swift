@@ -20,6 +20,9 @@ public struct PipelineContext: Sendable {
     public var notice: @Sendable (String) -> Void = { _ in }
     /// Counts the bytes compressed and sent, when someone shows progress.
     public var progress: ProgressMeter?
+    /// The run's transfer slots (`upload_concurrency`): parts sent while a log is compressed and
+    /// the upload stage's objects and parts all take theirs from here.
+    public let transfers: TransferBudget
 
     public init(
         settings: Settings, store: any ObjectStore, now: UTCTimestamp = .now(), runID: String,
@@ -28,6 +31,7 @@ public struct PipelineContext: Sendable {
         self.settings = settings
         self.store = store
         self.index = IndexStore(logsDirectory: settings.logsDirectory)
+        self.transfers = TransferBudget(limit: settings.uploadConcurrency)
         self.github = nil
         self.logger = logger
         self.trace = TraceCollector(logger: logger)

@@ -39,15 +39,30 @@ public struct PreparedLog: Sendable {
     public let decision: String
     /// Stored as gzip already (a piece `rotate` cut): recorded compressed, never compressed again.
     public var alreadyGzip = false
+    /// Sent to the store in parts while it was compressed; the upload stage completes it.
+    public var streamed: StreamedLog?
 
     public var compressed: Bool { compressedPath != nil || alreadyGzip }
     /// The stored object's file name: `123-build.log.gz` for a log this run gzipped.
     public var storedName: String { compressedPath != nil ? log.filename + ".gz" : log.filename }
 }
 
+/// A log's upload begun during compression: its parts, queued as the `.gz` was written, and the
+/// composite of their digests, by which the store will know the object.
+public struct StreamedLog: Sendable {
+    public let upload: StreamedMultipartUpload
+    public let parts: CompositeChecksum
+}
+
 public struct CompressedArchive: Sendable {
     public let validated: ValidatedArchive
     public let logs: [PreparedLog]
+
+    /// Frees what the store holds of uploads begun during compression, for a run that stops
+    /// before the upload stage completes them.
+    public func abandonStreamedUploads() {
+        for log in logs { log.streamed?.upload.abort() }
+    }
 }
 
 /// A log with the checksum of exactly the bytes that will be uploaded.

@@ -66,9 +66,16 @@ struct StoredKeys {
         case .holdsThisLog:
             return "the store already holds \(key) with \(checksum) (listed at \(size) bytes, recorded as verified)"
         case .unknown:
-            guard let stored = try? store.head(key: key), stored.size == size, stored.checksum == parsed else { return nil }
-            return "the store already holds \(key) with \(checksum)"
+            return asked(store, whether: key, holds: parsed, size: size)
         }
+    }
+
+    /// A HEAD's answer: why the store holds `key` with these bytes, or nil. An object sent in parts
+    /// as it was compressed is known by the composite of its parts the earlier record keeps.
+    func asked(_ store: any ObjectStore, whether key: String, holds checksum: Checksum, size: Int64) -> String? {
+        let parts = earlier[key].flatMap { $0.checksum == checksum.description ? $0.partsChecksum : nil }
+        guard let stored = try? store.head(key: key), stored.holds(size: size, checksum: checksum, parts: parts) else { return nil }
+        return "the store already holds \(key) with \(checksum)"
     }
 
     /// `archive/logs/{yyyy}/{mm}/{issue}/` of a key in the store layout.

@@ -31,19 +31,10 @@ struct MultipartUpload {
         let length: Int64
     }
 
-    struct UploadedPart: Sendable {
-        let number: Int
-        let etag: String
-        let checksum: Checksum
-    }
+    typealias UploadedPart = MultipartRequests.UploadedPart
+    typealias ListedPart = MultipartRequests.ListedPart
 
-    /// A part the store holds in an upload in progress, as ListParts describes it.
-    struct ListedPart: Sendable, Equatable {
-        let number: Int
-        let etag: String
-        let size: Int64
-        let sha256: String?
-    }
+    var requests: MultipartRequests { MultipartRequests(store: store, key: key) }
 
     var parts: [Part] {
         let partSize = store.settings.partSize
@@ -64,7 +55,7 @@ struct MultipartUpload {
         var kept: [Int: UploadedPart] = [:]
         if let resumeRecord, let saved = MultipartResumeRecord.read(from: resumeRecord), let savedID = saved.uploadID,
             saved.describes(key: key, size: size, partSize: store.settings.partSize, expected: expected),
-            let listed = try? listParts(uploadID: savedID)
+            let listed = try? requests.listParts(uploadID: savedID)
         {
             record = saved
             uploadID = savedID
@@ -73,7 +64,7 @@ struct MultipartUpload {
         // Uploads of this key this run will not complete can never complete, yet their parts stay
         // billed: before, those a stopped run left (unless resumed); after, one this run started
         // without hearing the answer (a create retried after its response was lost).
-        abortStaleUploads(except: uploadID)
+        requests.abortStaleUploads(except: uploadID)
         if uploadID == nil { forgetRecord() }
         var resumable = uploadID != nil
         do {
@@ -84,34 +75,36 @@ struct MultipartUpload {
                         key: key, size: size, partSize: store.settings.partSize, expected: expected, uploadID: nil, parts: digests)
                     resumable = (try? record?.write(to: resumeRecord)) != nil
                 }
-                uploadID = try create()
+                uploadID = try requests.create(wholeObject: expected)
                 if resumable, let resumeRecord {
                     record?.uploadID = uploadID
                     resumable = (try? record?.write(to: resumeRecord)) != nil
                 }
             }
         } catch {
-            abortStaleUploads(except: nil)
+            requests.abortStaleUploads(except: nil)
             forgetRecord()
             throw error
         }
         guard let uploadID else { throw StoreError.verificationFailed(key: key, reason: "the store started no multipart upload") }
-        defer { abortStaleUploads(except: uploadID) }
+        defer { requests.abortStaleUploads(except: uploadID) }
         do {
             let uploaded = try uploadParts(parts, uploadID: uploadID, digests: record?.parts, kept: kept)
-            try complete(uploadID: uploadID, parts: uploaded)
+            try requests.complete(uploadID: uploadID, parts: uploaded, onRetry: onRetry)
+            let confirmed: Bool
             do {
-                try verifyComposite(of: uploaded)
+                confirmed = try requests.verifyComposite(of: uploaded)
             } catch {
                 resumable = false  // the assembled object is wrong: resuming would assemble it again
                 throw error
             }
             forgetRecord()
-            return StoredObject(key: key, size: size, checksum: expected)
+            // The store verified each part's SHA-256 and assembled exactly those parts: as good as a read-back.
+            return StoredObject(key: key, size: size, checksum: expected, confirmedByStore: confirmed)
         } catch {
             if !resumable {
                 // Best effort: the upload failed already, the abort only frees the stored parts.
-                _ = try? store.perform("abort multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", uploadID)])
+                requests.abort(uploadID: uploadID)
                 forgetRecord()
             }
             throw error
@@ -136,19 +129,6 @@ struct MultipartUpload {
         if let resumeRecord { FileSystem.removeIfPresent(resumeRecord) }
     }
 
-    private func create() throws -> String {
-        let created = try store.perform(
-            "start multipart upload of \(key)", "POST", key: key, query: [("uploads", "")],
-            headers: [
-                ("content-type", S3Store.contentType(for: key)), ("x-amz-checksum-algorithm", "SHA256"),
-                ("x-amz-meta-sha256", expected.hex),
-            ] + store.settings.objectOptions.headers)
-        guard let uploadID = S3XML.value("UploadId", in: Substring(created.bodyText)) else {
-            throw StoreError.verificationFailed(key: key, reason: "the store started no multipart upload: \(created.bodyText.prefix(200))")
-        }
-        return uploadID
-    }
-
     /// The parts of an upload in progress that can stay: the right size, and the store's digest
     /// of them is the recorded one (its SHA-256 where ListParts gives it, else its ETag, S3's MD5
     /// of the part).
@@ -167,36 +147,6 @@ struct MultipartUpload {
             if matches { kept[stored.number] = UploadedPart(number: stored.number, etag: stored.etag, checksum: digest.sha256) }
         }
         return kept
-    }
-
-    /// ListParts of `uploadID`, every page; throws when the upload is gone.
-    private func listParts(uploadID: String) throws -> [ListedPart] {
-        var listed: [ListedPart] = []
-        var marker: String?
-        for _ in 0..<100 {
-            // Sorted by name: libcurl signs the query exactly as given.
-            let query = ([("uploadId", uploadID)] + (marker.map { [("part-number-marker", $0)] } ?? [])).sorted { $0.0 < $1.0 }
-            let response = try store.perform("list the stored parts of \(key)", "GET", key: key, query: query)
-            let xml = Substring(response.bodyText)
-            for part in S3XML.elements("Part", in: xml) {
-                guard let number = S3XML.value("PartNumber", in: part).flatMap(Int.init), let etag = S3XML.value("ETag", in: part),
-                    let size = S3XML.value("Size", in: part).flatMap(Int64.init)
-                else { continue }
-                listed.append(ListedPart(number: number, etag: etag, size: size, sha256: S3XML.value("ChecksumSHA256", in: part)))
-            }
-            guard S3XML.value("IsTruncated", in: xml) == "true", let next = S3XML.value("NextPartNumberMarker", in: xml) else { break }
-            marker = next
-        }
-        return listed
-    }
-
-    /// Uploads of this key in progress other than `kept` can never complete, yet their parts stay
-    /// billed. The run lock keeps other runs off this key, so they are aborted; failing
-    /// that only leaves them as they were.
-    private func abortStaleUploads(except kept: String?) {
-        for stale in (try? store.inProgressUploads(of: key)) ?? [] where stale != kept {
-            _ = try? store.perform("abort a stopped run's multipart upload of \(key)", "DELETE", key: key, query: [("uploadId", stale)])
-        }
     }
 
     /// Sends the parts not in `kept`, each with its recorded SHA-256 where there is a record (the
@@ -220,53 +170,9 @@ struct MultipartUpload {
 
     private func upload(_ part: Part, uploadID: String, checksum recorded: Checksum?) throws -> UploadedPart {
         let checksum = try recorded ?? Checksum.ofRange(path, offset: part.offset, length: part.length)
-        let response = try store.perform(
-            "upload part \(part.number) of \(key)", "PUT", key: key,
-            query: [("partNumber", String(part.number)), ("uploadId", uploadID)],
-            headers: [("x-amz-checksum-sha256", checksum.base64)],
-            body: .file(path: path, offset: part.offset, length: part.length), payloadHash: checksum.hex, onRetry: onRetry,
-            progress: progress)
-        guard let etag = response.header("etag") else {
-            throw StoreError.verificationFailed(key: key, reason: "part \(part.number) got no ETag")
-        }
-        return UploadedPart(number: part.number, etag: etag, checksum: checksum)
-    }
-
-    /// The server's checksum of a multipart object is SHA-256 over the parts' digests: it proves
-    /// the server assembled exactly the parts it verified, in order.
-    private func verifyComposite(of parts: [UploadedPart]) throws {
-        let response = try store.perform("inspect \(key)", "HEAD", key: key, query: [], headers: [("x-amz-checksum-mode", "ENABLED")])
-        guard let composite = response.header("x-amz-checksum-sha256") else { return }  // not every server keeps one
-        let digest = Checksum.of(parts.flatMap(\.checksum.bytes)).base64
-        guard Self.composite(composite, matches: digest, partCount: parts.count) else {
-            throw StoreError.verificationFailed(
-                key: key, reason: "the store's composite checksum \(composite) is not the parts' \(digest)-\(parts.count)")
-        }
-    }
-
-    /// AWS writes a composite checksum as "digest-N"; other servers give the digest alone. The
-    /// digest must match; the part count only where the server states one.
-    static func composite(_ stored: String, matches digest: String, partCount: Int) -> Bool {
-        guard let dash = stored.lastIndex(of: "-") else { return stored == digest }
-        return stored[..<dash] == digest && stored[stored.index(after: dash)...] == String(partCount)
-    }
-
-    private func complete(uploadID: String, parts: [UploadedPart]) throws {
-        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-        for part in parts {
-            xml += "<Part><ETag>\(S3XML.escape(part.etag))</ETag><PartNumber>\(part.number)</PartNumber>"
-            xml += "<ChecksumSHA256>\(part.checksum.base64)</ChecksumSHA256></Part>"
-        }
-        xml += "</CompleteMultipartUpload>"
-        let body = Array(xml.utf8)
-        let response = try store.perform(
-            "complete multipart upload of \(key)", "POST", key: key, query: [("uploadId", uploadID)],
-            headers: [("content-type", "application/xml")], body: .bytes(body), payloadHash: Checksum.of(body).hex,
-            onRetry: onRetry)
-        // S3 can answer 200 and still report a failure in the body.
-        if S3XML.value("Code", in: Substring(response.bodyText)) != nil, response.bodyText.contains("<Error>") {
-            throw S3Error(response: HTTPResponse(status: 500, headers: response.headers, body: response.body), operation: "complete multipart upload of \(key)")
-        }
+        return try requests.uploadPart(
+            part.number, uploadID: uploadID, body: .file(path: path, offset: part.offset, length: part.length), checksum: checksum,
+            onRetry: onRetry, progress: progress)
     }
 }
 

@@ -28,6 +28,15 @@ public protocol ObjectStore: Sendable {
         resumeRecord: String?, progress: ProgressMeter?, onRetry: RetryObserver?
     ) throws -> StoredObject
 
+    /// Starts sending an object whose bytes are still being written (a large log as it is
+    /// compressed), or nil where the store gains nothing from it: a local store, or a file of
+    /// `sourceSize` bytes that would not be sent in parts anyway. See `StreamedMultipartUpload`.
+    func beginStreamedUpload(key: String, sourceSize: Int64, transfers: TransferBudget, onRetry: RetryObserver?) throws
+        -> StreamedMultipartUpload?
+
+    /// Whether `beginStreamedUpload` would start one for a file of `sourceSize` bytes (asks nothing).
+    func streamsUploads(ofSize sourceSize: Int64) -> Bool
+
     /// Size and checksum of a stored object, read back from the store, or nil if absent.
     func head(key: String) throws -> StoredObject?
 
@@ -58,17 +67,42 @@ public struct ListedObject: Sendable, Equatable {
 public struct StoredObject: Sendable, Equatable {
     public let key: String
     public let size: Int64
-    public let checksum: Checksum
+    /// SHA-256 of the stored bytes; nil for an object sent in parts while it was still being
+    /// written, which the store knows only by `composite`.
+    public let checksum: Checksum?
+    /// The store's composite checksum of an object stored in parts, as it wrote it.
+    public let composite: String?
     /// The store itself reported `checksum` for the bytes it stored (S3's
     /// `x-amz-checksum-sha256` in the answer to a PUT that carried it): as good as reading it back.
     /// False when `checksum` is only what was sent, and a read-back is still needed.
     public var confirmedByStore = false
 
-    public init(key: String, size: Int64, checksum: Checksum, confirmedByStore: Bool = false) {
+    public init(key: String, size: Int64, checksum: Checksum?, composite: String? = nil, confirmedByStore: Bool = false) {
         self.key = key
         self.size = size
         self.checksum = checksum
+        self.composite = composite
         self.confirmedByStore = confirmedByStore
+    }
+
+    /// Whether this is the object of `size` bytes with SHA-256 `expected`: by its own checksum,
+    /// or, for one the store knows only by its parts, by the composite `parts` recorded for it.
+    public func holds(size expected: Int64, checksum: Checksum, parts: CompositeChecksum?) -> Bool {
+        guard size == expected else { return false }
+        if let own = self.checksum { return own == checksum }
+        guard let composite, let parts else { return false }
+        return parts.matches(stored: composite)
+    }
+
+    /// Whether this is the object an index record describes (its size, SHA-256 and parts).
+    public func holds(_ log: ArchivedLog) -> Bool {
+        guard let checksum = Checksum(log.checksum) else { return false }
+        return holds(size: log.sizeBytes, checksum: checksum, parts: log.partsChecksum)
+    }
+
+    /// The checksum as a person reads it in a message.
+    public var checksumDescription: String {
+        checksum?.description ?? composite.map { "composite SHA-256 \($0)" } ?? "no checksum"
     }
 }
 
@@ -119,4 +153,10 @@ public enum StoreLayout {
 
 extension ObjectStore {
     public func checkWritable() throws(ArchiveError) { try checkWritable(onRetry: nil) }
+
+    public func beginStreamedUpload(key: String, sourceSize: Int64, transfers: TransferBudget, onRetry: RetryObserver?) throws
+        -> StreamedMultipartUpload?
+    { nil }
+
+    public func streamsUploads(ofSize sourceSize: Int64) -> Bool { false }
 }

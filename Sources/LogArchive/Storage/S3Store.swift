@@ -189,6 +189,15 @@ public struct S3Store: ObjectStore {
         return StoredObject(key: key, size: size, checksum: checksum, confirmedByStore: true)
     }
 
+    public func beginStreamedUpload(key: String, sourceSize: Int64, transfers: TransferBudget, onRetry: RetryObserver?) throws
+        -> StreamedMultipartUpload?
+    {
+        guard streamsUploads(ofSize: sourceSize) else { return nil }
+        return try StreamedMultipartUpload(store: self, key: key, transfers: transfers, onRetry: onRetry)
+    }
+
+    public func streamsUploads(ofSize sourceSize: Int64) -> Bool { sourceSize > settings.multipartThreshold }
+
     public func put(bytes: [UInt8], key: String) throws {
         let checksum = Checksum.of(bytes)
         _ = try send("upload \(key)") { stallTimeout in
@@ -210,13 +219,16 @@ public struct S3Store: ObjectStore {
             guard let length = response.header("content-length").flatMap(Int64.init) else {
                 throw StoreError.verificationFailed(key: key, reason: "the store gave no size")
             }
-            // The server's own checksum of a single-part object, else the one stored with it.
-            let own = Self.isMultipart(etag: response.header("etag")) ? nil : response.header("x-amz-checksum-sha256")
+            // The server's own checksum of a single-part object, else the one stored with it. An
+            // object sent in parts as it was compressed has neither: its composite identifies it.
+            let multipart = Self.isMultipart(etag: response.header("etag"))
+            let own = multipart ? nil : response.header("x-amz-checksum-sha256")
             let checksum = own.flatMap(Checksum.init(base64:)) ?? response.header("x-amz-meta-sha256").flatMap { Checksum($0) }
-            guard let checksum else {
+            let composite = multipart ? response.header("x-amz-checksum-sha256") : nil
+            guard checksum != nil || composite != nil else {
                 throw StoreError.verificationFailed(key: key, reason: "the store gave no SHA-256 for it")
             }
-            return StoredObject(key: key, size: length, checksum: checksum)
+            return StoredObject(key: key, size: length, checksum: checksum, composite: composite)
         } catch let error as S3Error where error.status == 404 {
             return nil
         }

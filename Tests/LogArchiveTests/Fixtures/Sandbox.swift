@@ -55,6 +55,27 @@ final class Sandbox: Sendable {
         return lines.joined()
     }
 
+    /// Build-log lines with a random 24-digit hex id each: gzip shrinks them to about 40%, so a few
+    /// tens of MB make a `.gz` of several 5 MiB parts. Different for each seed.
+    static func hexLogText(bytes: Int, seed: UInt64) -> Data {
+        var output = Data()
+        output.reserveCapacity(bytes + 64)
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        let digits = Array("0123456789abcdef".utf8)
+        while output.count < bytes {
+            var line = Array("[build] compiling module ".utf8)
+            for _ in 0..<24 {
+                state ^= state << 13
+                state ^= state >> 7
+                state ^= state << 17
+                line.append(digits[Int(state & 15)])
+            }
+            line += Array(" ok\n".utf8)
+            output.append(contentsOf: line)
+        }
+        return output
+    }
+
     /// Bytes that gzip cannot shrink.
     static func randomBytes(_ count: Int) -> Data {
         var generator = SystemRandomNumberGenerator()

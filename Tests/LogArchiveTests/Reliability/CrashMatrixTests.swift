@@ -119,6 +119,25 @@ struct StoreContents {
         }
     }
 
+    /// A 30 MB build log sent in 5 MiB parts while it is compressed, killed from its first part to
+    /// its verified object: the re-run aborts the upload left in progress (no parts stay billed),
+    /// or finds the completed object by the composite of its parts.
+    @Test(arguments: [
+        CrashCase(point: "stream-part", skip: 1), CrashCase(point: "after-compress"), CrashCase(point: "after-checksum"),
+        CrashCase(point: "before-upload"), CrashCase(point: "after-upload"), CrashCase(point: "after-upload", skip: 3),
+    ])
+    func killedArchiveOnS3WhileALogIsSentAsItIsCompressedConverges(_ crash: CrashCase) throws {
+        let server = try S3TestServer.require()
+        let sandbox = try Self.project()
+        try sandbox.write("logs/builds/123-build.log", Sandbox.hexLogText(bytes: 30_000_000, seed: 8))
+        let bucket = try server.makeBucket()
+        var probe = StoreProbe.s3(server, bucket: bucket, sandbox: sandbox)
+        probe.environment.merge(StreamedUploadTests.smallParts) { $1 }
+        try Self.killAndConverge(crash, in: sandbox, store: probe)
+        let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+        #expect(!uploads.contains("UploadId"), "\(uploads)")
+    }
+
     /// Killed after the comment was posted: the re-run updates it, so the issue has one comment.
     @Test func killedAfterTheCommentLeavesExactlyOneComment() throws {
         let sandbox = try Self.project()

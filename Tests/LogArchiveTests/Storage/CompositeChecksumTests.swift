@@ -5,19 +5,35 @@ import Testing
 /// A multipart object's composite checksum, as servers write it: AWS appends "-N", the number of
 /// parts; others give the digest alone.
 @Suite struct CompositeChecksumTests {
+    /// Eighteen parts' digests, and their composite.
+    static let parts = (1...18).map { Checksum.of(Array("part \($0)".utf8)) }
+
     @Test func aCompositeMatchesWithOrWithoutThePartCount() {
-        let digest = Checksum.of(Array("parts".utf8)).base64
-        #expect(MultipartUpload.composite(digest + "-18", matches: digest, partCount: 18))
-        #expect(MultipartUpload.composite(digest, matches: digest, partCount: 18))
+        let composite = CompositeChecksum(parts: Self.parts)
+        let digest = composite.digest.base64
+        #expect(digest == Checksum.of(Self.parts.flatMap(\.bytes)).base64)
+        #expect(composite.matches(stored: digest + "-18"))
+        #expect(composite.matches(stored: digest))
     }
 
     @Test func aCompositeWithAnotherDigestOrPartCountDoesNotMatch() {
-        let digest = Checksum.of(Array("parts".utf8)).base64
-        let other = Checksum.of(Array("other".utf8)).base64
-        #expect(!MultipartUpload.composite(other, matches: digest, partCount: 18))
-        #expect(!MultipartUpload.composite(other + "-18", matches: digest, partCount: 18))
-        #expect(!MultipartUpload.composite(digest + "-17", matches: digest, partCount: 18))
-        #expect(!MultipartUpload.composite(digest + "-", matches: digest, partCount: 18))
+        let composite = CompositeChecksum(parts: Self.parts)
+        let digest = composite.digest.base64
+        let other = CompositeChecksum(parts: Array(Self.parts.reversed())).digest.base64
+        #expect(!composite.matches(stored: other))
+        #expect(!composite.matches(stored: other + "-18"))
+        #expect(!composite.matches(stored: digest + "-17"))
+        #expect(!composite.matches(stored: digest + "-"))
+    }
+
+    /// The index keeps it as S3 writes it, and reads back only that form.
+    @Test func aCompositeReadsBackFromItsText() {
+        let composite = CompositeChecksum(parts: Self.parts)
+        #expect(composite.description.hasSuffix("-18"))
+        #expect(CompositeChecksum(composite.description) == composite)
+        #expect(CompositeChecksum(composite.digest.base64) == nil)
+        #expect(CompositeChecksum(composite.digest.base64 + "-0") == nil)
+        #expect(CompositeChecksum("not base64-3") == nil)
     }
 
     /// A HEAD's checksum is the object's SHA-256 only for a single-part object; a multipart one

@@ -1,6 +1,11 @@
 /// Gzips logs over the threshold into `<log>.gz` beside them, checksumming the compressed bytes
 /// in the same pass. A `.gz` that is not smaller than its original is discarded and the original
 /// is uploaded instead. On failure every `.gz` this stage made is removed; originals are untouched.
+///
+/// A log the store would take in parts, on a first archive of the issue, is sent while it is
+/// compressed (`StreamedMultipartUpload`): each part goes as soon as the encoder has written it, so
+/// the upload hides behind the compression instead of following it. The upload stage completes
+/// and verifies it.
 public struct CompressStage: PipelineStage {
     public static let name = StageName.compress
 
@@ -16,7 +21,7 @@ public struct CompressStage: PipelineStage {
         do {
             for log in collected.logs {
                 let started = TraceTimestamp.now()
-                let log = try prepare(log, threshold: threshold, compressor: compressor)
+                let log = try prepare(log, of: collected, threshold: threshold, compressor: compressor, context: context)
                 prepared.append(log)
                 var attributes = JSONObject()
                 attributes["original_bytes"] = .integer(log.log.size)
@@ -28,6 +33,7 @@ public struct CompressStage: PipelineStage {
             }
         } catch {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
+            CompressedArchive(validated: collected.validated, logs: prepared).abandonStreamedUploads()
             throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
         }
         let archive = CompressedArchive(validated: collected.validated, logs: prepared)
@@ -43,7 +49,34 @@ public struct CompressStage: PipelineStage {
         )
     }
 
-    private func prepare(_ log: CollectedLog, threshold: Int64, compressor: GzipFileCompressor) throws -> PreparedLog {
+    /// The upload to feed while `log` is compressed, or nil to send it after: only on a first
+    /// archive of the issue (a retry or a forced run first asks what the store holds), under the
+    /// key the upload stage will give it (its name is the only one of its kind among the logs), and
+    /// where the store would send a file that size in parts, and its start shrinks (a log that
+    /// does not is decided after compression, and parts sent would be wasted). A store that cannot start one now
+    /// leaves the log to the upload stage, which has the retries and the journal for it.
+    private func streamedUpload(
+        of log: CollectedLog, in collected: CollectedArchive, compressor: GzipFileCompressor, context: PipelineContext
+    ) -> StreamedMultipartUpload? {
+        let request = collected.validated.request
+        guard !request.dryRun, request.mode == .archive, collected.validated.previousEntry == nil,
+            collected.logs.filter({ $0.filename == log.filename }).count == 1,
+            context.store.streamsUploads(ofSize: log.size), compressor.shrinksAtStart(log.contentPath)
+        else { return nil }
+        let key = StoreLayout.issueFolder(issue: request.issue, archivedAt: context.now) + log.filename + ".gz"
+        do {
+            return try context.store.beginStreamedUpload(key: key, sourceSize: log.size, transfers: context.transfers, onRetry: nil)
+        } catch {
+            context.note(
+                "compress.stream_refused", by: "compress", about: context.indexedLocalPath(for: log),
+                "the store did not start an upload while compressing (\(error)); the upload stage sends it", severity: .warning)
+            return nil
+        }
+    }
+
+    private func prepare(
+        _ log: CollectedLog, of collected: CollectedArchive, threshold: Int64, compressor: GzipFileCompressor, context: PipelineContext
+    ) throws -> PreparedLog {
         func asIs(_ decision: String) -> PreparedLog {
             PreparedLog(
                 log: log, uploadPath: log.contentPath, compressedPath: nil, checksum: nil, uploadSize: log.size,
@@ -61,16 +94,27 @@ public struct CompressStage: PipelineStage {
             return asIs("not compressed: already gzip")
         }
         let destination = log.path + ".gz"
-        let result = try compressor.compress(log.contentPath, to: destination)
+        let streamed = streamedUpload(of: log, in: collected, compressor: compressor, context: context)
+        let result: GzipFileCompressor.Result
+        do {
+            result = try compressor.compress(log.contentPath, to: destination, observer: streamed)
+        } catch {
+            streamed?.abort()
+            throw error
+        }
         guard result.compressedSize < result.originalSize else {
+            streamed?.abort()
             FileSystem.removeIfPresent(destination)
             return asIs(
                 "not compressed: gzip was not smaller (\(ByteCount.format(result.originalSize)) → \(ByteCount.format(result.compressedSize)))"
             )
         }
-        return PreparedLog(
+        var prepared = PreparedLog(
             log: log, uploadPath: destination, compressedPath: destination, checksum: result.checksum,
             uploadSize: result.compressedSize, sourceStatus: result.sourceStatus,
-            decision: "compressed: \(ByteCount.format(result.originalSize)) over the \(ByteCount.format(threshold)) threshold")
+            decision: "compressed: \(ByteCount.format(result.originalSize)) over the \(ByteCount.format(threshold)) threshold"
+                + (streamed != nil ? "; sent to the store in parts as it was written" : ""))
+        if let streamed { prepared.streamed = StreamedLog(upload: streamed, parts: streamed.closeInput()) }
+        return prepared
     }
 }

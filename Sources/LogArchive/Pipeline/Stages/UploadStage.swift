@@ -33,12 +33,13 @@ public struct UploadStage: PipelineStage {
             do {
                 try journal.begin(in: context.index)
             } catch {
+                CompressedArchive(validated: checksummed.validated, logs: checksummed.logs.map(\.prepared)).abandonStreamedUploads()
                 throw ArchiveError.failure("nothing was uploaded: \(error.message)")
             }
         }
-        context.progress?.begin("upload", total: checksummed.logs.reduce(0) { $0 + $1.uploadSize })
+        context.progress?.begin("upload", total: checksummed.logs.filter { $0.prepared.streamed == nil }.reduce(0) { $0 + $1.uploadSize })
         let storedKeys = StoredKeys(keys: keys, previous: previous, store: context.store)
-        let transfers = TransferBudget(limit: context.settings.uploadConcurrency)
+        let transfers = context.transfers
         let logs = checksummed.logs
         let next = Locked(0)
         BlockingThreads.run(min(transfers.limit, logs.count)) {
@@ -47,11 +48,14 @@ public struct UploadStage: PipelineStage {
                 value += 1
                 return value - 1
             }) {
-                transfers.acquire()
+                // A log sent while it was compressed takes no slot: its parts hold theirs, and
+                // waiting for them while holding one could leave them none.
+                let holdsSlot = logs[position].prepared.streamed == nil
+                if holdsSlot { transfers.acquire() }
                 upload(
                     logs[position], key: keys[position], storedKeys: storedKeys, position: position,
                     journal: journal, transfers: transfers, in: context)
-                transfers.release()
+                if holdsSlot { transfers.release() }
             }
         }
         context.progress?.end()
@@ -117,6 +121,13 @@ public struct UploadStage: PipelineStage {
             uploadStatus: .pending, uploadTimestamp: UTCTimestamp.now().iso8601,
             uploadAttempt: previous?.logs.first(where: { $0.remotePath == key })?.uploadAttempt ?? 0)
         record.publicURL = context.store.publicURL(for: key)
+        // The parts by which the store knows the object: this run's, or an earlier run's that sent
+        // these same bytes as they were compressed (the store may hold that object already).
+        if let streamed = prepared.streamed, streamed.upload.key == key {
+            record.partsChecksum = streamed.parts
+        } else {
+            record.partsChecksum = previous?.logs.first { $0.remotePath == key && $0.checksum == record.checksum }?.partsChecksum
+        }
         return record
     }
 
@@ -149,6 +160,7 @@ public struct UploadStage: PipelineStage {
                 journal.update(position) { record in
                     record.checksum = earlier.checksum
                     record.sizeBytes = earlier.sizeBytes
+                    record.partsChecksum = earlier.partsChecksum
                 }
                 markUploaded()
                 context.note(
@@ -163,8 +175,7 @@ public struct UploadStage: PipelineStage {
             case .holdsThisLog:
                 known = "the store already holds \(key) with \(log.checksum) (listed at \(log.uploadSize) bytes, recorded as verified)"
             case .unknown:
-                let stored = try? context.store.head(key: key)
-                known = stored.flatMap { $0.size == log.uploadSize && $0.checksum == log.checksum ? "the store already holds \(key) with \(log.checksum)" : nil }
+                known = storedKeys.asked(context.store, whether: key, holds: log.checksum, size: log.uploadSize)
             }
             if let known {
                 // Already there with these exact bytes (a retry, or a re-run after an index failure).
@@ -177,7 +188,8 @@ public struct UploadStage: PipelineStage {
             context.note(
                 "upload.attempt", by: "upload", about: subject,
                 "sending \(ByteCount.format(log.uploadSize)) to \(key) (attempt \(journal.log(position).uploadAttempt))", severity: .debug)
-            let stored = try context.store.put(
+            let streamed = completeStreamedUpload(of: log, key: key, subject: subject, position: position, journal: journal, in: context)
+            let stored = try streamed ?? context.store.put(
                 fileAt: prepared.uploadPath, key: key, expected: log.checksum, size: log.uploadSize, transfers: transfers,
                 resumeRecord: resumeRecord, progress: context.progress,
                 onRetry: { attempt, error, delay in
@@ -193,6 +205,8 @@ public struct UploadStage: PipelineStage {
                         record.lastError = "\(error) (retrying in \(UploadStage.seconds(delay)))"
                     }
                 })
+            // Sent whole, the object carries its own SHA-256: no parts to record.
+            if streamed == nil { journal.update(position) { $0.partsChecksum = nil } }
             let readBack: StoredObject
             if stored.confirmedByStore {
                 readBack = stored
@@ -202,10 +216,11 @@ public struct UploadStage: PipelineStage {
                 }
                 readBack = headed
             }
-            guard readBack.size == log.uploadSize, readBack.checksum == log.checksum, stored.checksum == log.checksum else {
+            let parts = journal.log(position).partsChecksum
+            guard readBack.holds(size: log.uploadSize, checksum: log.checksum, parts: parts), stored.checksum == log.checksum else {
                 throw StoreError.verificationFailed(
                     key: key,
-                    reason: "stored \(readBack.size) bytes with \(readBack.checksum), expected \(log.uploadSize) bytes with \(log.checksum)")
+                    reason: "stored \(readBack.size) bytes with \(readBack.checksumDescription), expected \(log.uploadSize) bytes with \(log.checksum)")
             }
             try FaultPoint.afterUpload.reach()
             try requireUnchanged(prepared.log, since: log.sourceStatus)
@@ -213,15 +228,39 @@ public struct UploadStage: PipelineStage {
             context.note(
                 "upload.verified", by: "upload", about: subject,
                 "stored as \(key); "
+                    + (streamed != nil ? "sent in parts as it was compressed; " : "")
                     + (stored.confirmedByStore ? "the store answered" : "read back")
-                    + " \(readBack.size) bytes with \(readBack.checksum)", since: started)
+                    + " \(readBack.size) bytes with \(readBack.checksumDescription)", since: started)
         } catch {
+            prepared.streamed?.upload.abort()
             context.note("upload.failed", by: "upload", about: subject, "\(error)", severity: .error, since: started)
             journal.update(position) { record in
                 record.uploadStatus = .failed
                 record.lastError = "\(error)"
             }
         }
+    }
+
+    /// Completes the upload the compress stage began for `log` while it compressed it, or nil to
+    /// send the log the ordinary way: it began none, or under another key, or it failed (a part
+    /// that ran out of retries, an assembled object that fails its check). What it began is then
+    /// aborted, and the journal record no longer names its parts.
+    private func completeStreamedUpload(
+        of log: ChecksummedLog, key: String, subject: String, position: Int, journal: UploadJournal, in context: PipelineContext
+    ) -> StoredObject? {
+        guard let streamed = log.prepared.streamed else { return nil }
+        if streamed.upload.key == key {
+            do {
+                return try streamed.upload.complete(expected: log.checksum, size: log.uploadSize)
+            } catch {
+                context.note(
+                    "upload.stream_failed", by: "upload", about: subject,
+                    "the upload sent while compressing failed (\(error)); sending the file again whole", severity: .warning)
+            }
+        }
+        streamed.upload.abort()
+        journal.update(position) { $0.partsChecksum = nil }
+        return nil
     }
 
     /// The earlier entry's verified record of `key` when it holds this very log compressed to other
