@@ -60,6 +60,28 @@ import Testing
         #expect(((try? ArchivedLog(json: log, path: "log")) != nil) == accepted, "\(remotePath)")
     }
 
+    /// `parts_sha256` is written only for a log sent in parts as it was compressed, read back as
+    /// the same composite, and a malformed one is refused with its path, not taken as absent.
+    @Test func thePartsChecksumRoundTripsAndAMalformedOneIsRefused() throws {
+        let parts = CompositeChecksum(parts: [Checksum.of([1]), Checksum.of([2]), Checksum.of([3])])
+        var log = ArchivedLog(
+            type: .build, filename: "1-build.log", localPath: "logs/builds/1-build.log", remotePath: "archive/logs/1-build.log.gz",
+            sizeBytes: 10, originalSizeBytes: 30, compressed: true, checksum: Checksum.of([9]).description, uploadStatus: .uploaded)
+        guard case .object(let plain) = log.json else { Issue.record("not an object"); return }
+        #expect(plain["parts_sha256"] == nil)
+        log.partsChecksum = parts
+        guard case .object(var object) = log.json else { Issue.record("not an object"); return }
+        #expect(object["parts_sha256"] == .string(parts.description))
+        #expect(try ArchivedLog(json: .object(object), path: "log").partsChecksum == parts)
+        object["parts_sha256"] = .string(parts.digest.base64)
+        do {
+            _ = try ArchivedLog(json: .object(object), path: "archives[0].logs[0]")
+            Issue.record("a composite without its part count was accepted")
+        } catch let error as JSONObjectReader.ShapeError {
+            #expect(error.path == "archives[0].logs[0].parts_sha256")
+        }
+    }
+
     @Test func fieldsInAnUnusualOrderAreReadAndUnknownOnesKeepTheirOrder() throws {
         let text = #"{"z": 1, "archives": [], "last_updated": "t", "a": 2, "schema_version": "1.1"}"#
         let index = try ArchiveIndex(json: JSONParser.parse(text))
