@@ -35,6 +35,22 @@ public final class PosixFile {
         return PosixFile(path: path, descriptor: descriptor)
     }
 
+    /// Opens for appending (`O_APPEND`: each write lands at the end, whoever else appends),
+    /// creating the file when asked.
+    public static func openForAppending(_ path: String, create: Bool) throws(FileSystemError) -> PosixFile {
+        try open(path, flags: O_WRONLY | O_APPEND | (create ? O_CREAT : 0))
+    }
+
+    /// Opens for reading and writing in place (not appending: `write(_:at:)` lands where it is told).
+    public static func openForUpdating(_ path: String) throws(FileSystemError) -> PosixFile {
+        try open(path, flags: O_RDWR)
+    }
+
+    /// A descriptor this process already has (a pipe's end), closed with the returned file.
+    public static func adopting(_ descriptor: Int32, describedAs path: String) -> PosixFile {
+        PosixFile(path: path, descriptor: descriptor)
+    }
+
     public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
         let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
@@ -97,6 +113,48 @@ public final class PosixFile {
             }
             offset += count
         }
+    }
+
+    /// Writes as much of `bytes` as the file takes: the count written, and the error that stopped
+    /// it, nil when every byte landed. A failure after a short write leaves exactly
+    /// `bytes[written...]` unwritten, for the caller to keep.
+    public func writeAsMuch(_ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: FileSystemError?) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return (offset, FileSystemError("write", path: path))
+            }
+            offset += count
+        }
+        return (offset, nil)
+    }
+
+    public enum LockKind {
+        /// Many holders at once: appenders.
+        case shared
+        /// One holder: rotation, the session log's closing, the index.
+        case exclusive
+
+        var operation: Int32 { self == .shared ? LOCK_SH : LOCK_EX }
+    }
+
+    /// Waits for a `flock` of `kind` on the file. The kernel drops it when the file is closed or
+    /// the process dies, so a killed holder never leaves it held.
+    public func lock(_ kind: LockKind) throws(FileSystemError) {
+        while flock(descriptor, kind.operation) != 0 {
+            guard errno == EINTR else { throw FileSystemError("lock", path: path) }
+        }
+    }
+
+    /// Takes a `flock` of `kind` only if nobody holds a conflicting one; false when someone does.
+    public func tryLock(_ kind: LockKind) -> Bool {
+        flock(descriptor, kind.operation | LOCK_NB) == 0
+    }
+
+    public func unlock() {
+        _ = flock(descriptor, LOCK_UN)
     }
 
     public func write(_ bytes: [UInt8]) throws(FileSystemError) {

@@ -133,12 +133,11 @@ enum StaleLock {
     /// process waiting on the old file notices the unlink (IndexLock compares inodes) and retries.
     /// Returns whether it was removed.
     static func remove(_ path: String, ifStillTheFile expected: FileStatus) -> Bool {
-        withExclusiveLock(path) { descriptor in
-            var held = stat()
-            guard case .stale = verdict(path), fstat(descriptor, &held) == 0, UInt64(held.st_ino) == expected.inode,
-                UInt64(held.st_dev) == expected.device, FileSystem.isSameFile(path, as: expected)
+        withExclusiveLock(path) { file in
+            guard case .stale = verdict(path), let held = try? file.status(), held.inode == expected.inode,
+                held.device == expected.device, FileSystem.isSameFile(path, as: expected)
             else { return false }
-            return unlink(path) == 0
+            return (try? FileSystem.remove(path)) != nil
         } ?? false
     }
 
@@ -147,18 +146,16 @@ enum StaleLock {
         guard let pid = Int32(text.trimmingWhitespace()), pid > 0 else {
             return .kept("no process id in it; left for a person to judge")
         }
-        if kill(pid, 0) == 0 || errno != ESRCH {
+        if ProcessLiveness.isRunning(pid) {
             return .kept("its process \(pid) is still running")
         }
         return .stale(pid: pid)
     }
 
     /// Runs `body` holding `LOCK_EX | LOCK_NB` on the file; nil when someone else holds it.
-    private static func withExclusiveLock<Result>(_ path: String, _ body: (Int32) -> Result) -> Result? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return nil }
-        return body(descriptor)
+    private static func withExclusiveLock<Result>(_ path: String, _ body: (PosixFile) -> Result) -> Result? {
+        guard let file = try? PosixFile.openForReading(path, followSymlinks: false), file.tryLock(.exclusive) else { return nil }
+        defer { try? file.close() }
+        return body(file)
     }
 }

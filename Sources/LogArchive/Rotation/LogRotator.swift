@@ -129,7 +129,7 @@ public struct LogRotator: Sendable {
         let temporary = Paths.join(archiveDirectory, ".\(stem).gz.\(getpid()).tmp")
         var linked: String?
         do {
-            let source = try PosixFile.open(path, flags: O_RDWR)
+            let source = try PosixFile.openForUpdating(path)
             guard try source.status().inode == status.inode else {
                 throw RotationError.replaced
             }
@@ -190,10 +190,8 @@ extension LogRotator {
     /// grown meanwhile, under the same lock writers honour) and report that archive.
     func finishInterrupted(_ resumed: RotationState, path: String, state: String) throws(ArchiveError) -> Outcome {
         do {
-            let source = try PosixFile.open(path, flags: O_RDWR)
-            while flock(source.descriptor, LOCK_EX) != 0 {
-                guard errno == EINTR else { throw FileSystemError("lock", path: path) }
-            }
+            let source = try PosixFile.openForUpdating(path)
+            try source.lock(.exclusive)
             guard try source.status().size == resumed.bytes else {
                 throw RotationError.shrank(expected: resumed.bytes, found: try source.status().size)
             }
@@ -371,9 +369,7 @@ private final class RotationJob {
     }
 
     func lockSource() throws {
-        while flock(source.descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw FileSystemError("lock", path: source.path) }
-        }
+        try source.lock(.exclusive)
     }
 
     /// Ends the current gzip member (an archive of an empty log is still a valid gzip file).

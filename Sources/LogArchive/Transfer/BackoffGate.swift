@@ -26,7 +26,7 @@ public final class BackoffGate: Sendable {
     public func wait() {
         var remaining = remainingSeconds
         while remaining > 0 {
-            RetryPolicy.sleep(seconds: remaining)
+            MonotonicClock.sleep(seconds: remaining)
             remaining = remainingSeconds
         }
     }

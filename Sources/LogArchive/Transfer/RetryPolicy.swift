@@ -103,7 +103,7 @@ public struct RetryPolicy: Sendable {
                 if failure == .timeout { timeout *= 2 }
                 if case .rateLimited = failure { gate.close(forSeconds: delay) }
                 onRetry(attempt, error, delay)
-                RetryPolicy.sleep(seconds: delay)
+                MonotonicClock.sleep(seconds: delay)
                 attempt += 1
             }
         }
@@ -129,12 +129,5 @@ public struct RetryPolicy: Sendable {
         case .timeout: "timeout"
         case .permanent: "permanent"
         }
-    }
-
-    static func sleep(seconds: Double) {
-        guard seconds > 0 else { return }
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }

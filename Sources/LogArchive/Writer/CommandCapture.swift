@@ -87,11 +87,12 @@ public struct CommandCapture: Sendable {
         for (stream, descriptor, label) in [(Stream.output, child.output, "stdout"), (Stream.errors, child.errors, "stderr")] {
             readers.enter()
             let thread = Thread {
-                LineSplitter.read(descriptor) { chunk in echo(stream, chunk) } line: { text in
+                let pipe = PosixFile.adopting(descriptor, describedAs: "the command's \(label)")
+                LineSplitter.read(pipe) { chunk in echo(stream, chunk) } line: { text in
                     file.append(IssueLogPath.line(text, source: label))
                     lines.withLock { $0 += 1 }
                 }
-                close(descriptor)
+                try? pipe.close()
                 readers.leave()
             }
             thread.start()

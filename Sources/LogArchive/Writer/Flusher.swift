@@ -1,7 +1,5 @@
 import Dispatch
 
-import Glibc
-
 /// The `LogWriter`'s writing side, run by its one flusher thread: which buffers to write when, the
 /// pool of open descriptors, and the counts. Other threads only queue requests and read counts.
 final class Flusher: @unchecked Sendable {
@@ -90,16 +88,17 @@ final class Flusher: @unchecked Sendable {
         guard !chunks.isEmpty else { return (0, nil) }
         var written: Int64 = 0
         do {
-            let descriptor = try handles.descriptor(for: file.path)
-            while flock(descriptor, LOCK_SH) != 0 && errno == EINTR {}
-            defer { flock(descriptor, LOCK_UN) }
+            let output = try handles.file(for: file.path)
+            // Writers take the lock `rotate` waits on; a lock that fails still lets the write go.
+            try? output.lock(.shared)
+            defer { output.unlock() }
             while !chunks.isEmpty {
-                let count = try writeAll(chunks[0], to: descriptor, path: file.path)
+                let (count, failure) = chunks[0].withUnsafeBytes { output.writeAsMuch($0) }
                 written += Int64(count)
-                if count < chunks[0].count {
-                    // A short write that then failed: keep exactly the bytes that did not land.
+                if let failure {
+                    // Keep exactly the bytes that did not land.
                     chunks[0].removeFirst(count)
-                    throw FileSystemError("write", path: file.path, errorNumber: errno)
+                    throw failure
                 }
                 chunks.removeFirst()
                 shared.withLock { $0.statistics.flushes += 1 }
@@ -114,23 +113,6 @@ final class Flusher: @unchecked Sendable {
                 shared.lastError = error
             }
             return (written, error)
-        }
-    }
-
-    /// Writes as much of `bytes` as the file takes; returns the count (short only on an error).
-    private func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws -> Int {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    if offset == 0 { throw FileSystemError("write", path: path) }
-                    return offset
-                }
-                offset += count
-            }
-            return offset
         }
     }
 }

@@ -67,17 +67,14 @@ public enum IssueLogAppender {
 
     /// One `write` of `line` to an `O_APPEND` descriptor under a shared `flock`.
     static func appendLine(_ line: [UInt8], to path: String, create: Bool) throws(FileSystemError) {
-        let flags = O_WRONLY | O_APPEND | (create ? O_CREAT : 0)
         let file: PosixFile
         do {
-            file = try PosixFile.open(path, flags: flags)
+            file = try PosixFile.openForAppending(path, create: create)
         } catch where create && error.isNoSuchFile {
             try FileSystem.createDirectories(Paths.parent(of: path))
-            file = try PosixFile.open(path, flags: flags)
+            file = try PosixFile.openForAppending(path, create: create)
         }
-        while flock(file.descriptor, LOCK_SH) != 0 {
-            guard errno == EINTR else { throw FileSystemError("lock", path: path) }
-        }
+        try file.lock(.shared)
         try file.write(line)
         try file.close()
     }

@@ -1,19 +1,17 @@
 import Dispatch
 import Foundation
 
-import Glibc
 
 /// Reads a descriptor to its end, handing on each chunk as read and each complete line (a last
 /// line without a newline too), without the newline.
 enum LineSplitter {
-    static func read(_ descriptor: Int32, chunk: (UnsafeRawBufferPointer) -> Void, line: (String) -> Void) {
+    static func read(_ input: PosixFile, chunk: (UnsafeRawBufferPointer) -> Void, line: (String) -> Void) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         var partial: [UInt8] = []
         while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
+            // A read error ends the stream as its end does: what was read is kept.
+            guard let count = try? input.read(into: buffer), count > 0 else { break }
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             chunk(bytes)
             var start = 0

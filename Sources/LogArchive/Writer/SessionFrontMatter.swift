@@ -43,10 +43,8 @@ enum SessionFrontMatter {
         let filled = Array(ending(ended: ended, started: started, exitCode: exitCode).utf8)
         guard slotOffset > 0, filled.count == slot.count else { return false }
         // Not O_APPEND: on Linux a pwrite to an O_APPEND descriptor appends.
-        let file = try PosixFile.open(path, flags: O_RDWR)
-        while flock(file.descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw FileSystemError("lock", path: path) }
-        }
+        let file = try PosixFile.openForUpdating(path)
+        try file.lock(.exclusive)
         // Closing the file (below, or on the way out) releases the lock.
         var head = [UInt8](repeating: 0, count: opening.count)
         var read = 0
