@@ -11,10 +11,16 @@ public struct TerminalStyle: Sendable {
 
     public static let plain = TerminalStyle(colours: false)
 
+    /// Colour only for an output that is a terminal, in an environment that wants it. The caller
+    /// says which: the executable's commands can write to a test's buffer as well as to stdout.
+    public static func forOutput(isTerminal: Bool, environment: [String: String]) -> TerminalStyle {
+        let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return TerminalStyle(colours: isTerminal && !noColour && environment["TERM"] != "dumb")
+    }
+
     /// Colour only when standard output is a terminal that wants it.
     public static func forStandardOutput(environment: [String: String]) -> TerminalStyle {
-        let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return TerminalStyle(colours: isatty(STDOUT_FILENO) == 1 && !noColour && environment["TERM"] != "dumb")
+        forOutput(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
     }
 
     public func good(_ text: String) -> String { paint(text, "32") }
