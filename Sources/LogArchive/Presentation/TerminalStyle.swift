@@ -1,5 +1,3 @@
-import Glibc
-
 /// Colour for text a person reads on a terminal, and nothing at all anywhere else: a pipe, a file,
 /// a CI log, or whenever `NO_COLOR` is set (https://no-color.org) or `TERM` is `dumb`.
 public struct TerminalStyle: Sendable {
@@ -16,11 +14,6 @@ public struct TerminalStyle: Sendable {
     public static func forOutput(isTerminal: Bool, environment: [String: String]) -> TerminalStyle {
         let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         return TerminalStyle(colours: isTerminal && !noColour && environment["TERM"] != "dumb")
-    }
-
-    /// Colour only when standard output is a terminal that wants it.
-    public static func forStandardOutput(environment: [String: String]) -> TerminalStyle {
-        forOutput(isTerminal: isatty(STDOUT_FILENO) == 1, environment: environment)
     }
 
     public func good(_ text: String) -> String { paint(text, "32") }
