@@ -81,7 +81,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LogArchiveTests",
-            dependencies: ["LogArchive", "logarchive", "logarchive-bench-writer"]
+            dependencies: [
+                "LogArchive", "logarchive", "logarchive-bench-writer",
+                // To parse a subcommand and run it against a context of the test's own.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

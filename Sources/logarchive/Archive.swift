@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Archive: ParsableCommand {
+    struct Archive: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Archive an issue's logs (the default command: `logarchive 123`).",
             discussion: """
@@ -103,8 +103,8 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let report: ArchiveReport
             do {
                 let issueNumber = try IssueNumber(validating: issue)
@@ -116,30 +116,30 @@ extension LogArchiveCommand {
                 overrides.compressionLevel = compressionLevel
                 overrides.uploadConcurrency = jobs
                 objectOptions.apply(to: &overrides)
-                let settings = try environment.settings(overrides)
-                var pipeline = try ArchivePipeline.make(settings: settings, environment: environment.variables, logger: logging.logger)
-                pipeline.notice = { Terminal.error("logarchive: \($0)") }
+                let settings = try context.settings(overrides)
+                var pipeline = try ArchivePipeline.make(settings: settings, environment: context.environment, logger: logger)
+                pipeline.notice = { context.error("logarchive: \($0)") }
                 let mode: ArchiveRequest.Mode = retry ? .retry : reindexOnly ? .reindexOnly : .archive
                 var request = ArchiveRequest(
                     issue: issueNumber, reason: ArchiveReason(rawValue: reason) ?? .manual, force: force, dryRun: dryRun,
                     mode: mode)
-                request.traceFile = trace.map { Paths.absolute($0, relativeTo: environment.currentDirectory) }
-                let progress = ProgressDisplay.start(json: json || quiet || logging.isVerbose)
+                request.traceFile = trace.map { Paths.absolute($0, relativeTo: context.currentDirectory) }
+                let progress = ProgressDisplay.start(json: json || quiet || logging.isVerbose(in: context), in: context)
                 pipeline.progress = progress?.meter
                 report = pipeline.run(request)
                 progress?.stop()
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
             let summary = ArchiveSummary(
-                currentDirectory: environment.currentDirectory, retryArguments: locations.arguments + objectOptions.arguments)
+                currentDirectory: context.currentDirectory, retryArguments: locations.arguments + objectOptions.arguments)
             if json {
-                Terminal.output(JSONWriter.compact(summary.json(report)) + "\n")
+                context.output(JSONWriter.compact(summary.json(report)) + "\n")
             } else if !quiet || report.exitCode != 0 {
-                Terminal.output(summary.text(report))
+                context.output(summary.text(report))
             }
             if let error = report.error {
-                throw fail(error)
+                throw fail(error, in: context)
             }
             if report.exitCode != 0 {
                 throw ExitCode(report.exitCode)
@@ -147,5 +147,3 @@ extension LogArchiveCommand {
         }
     }
 }
-
-extension LogArchiveCommand.Archive: LoggingCommand {}

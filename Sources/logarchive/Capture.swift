@@ -5,7 +5,7 @@ import LogArchive
 import Logging
 
 extension LogArchiveCommand {
-    struct Capture: ParsableCommand {
+    struct Capture: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a command and log its output into the issue's log, still showing it.",
             discussion: """
@@ -46,17 +46,18 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let outcome: CommandCapture.Outcome
             var forwarders: [DispatchSourceSignal] = []
             do {
                 let capture = CommandCapture(
-                    issue: try parseIssue(issue), type: type, command: command, logsDirectory: try location.resolve(environment))
+                    issue: try parseIssue(issue), type: type, command: command, logsDirectory: try location.resolve(in: context),
+                    environment: context.childEnvironment, directory: context.childDirectory)
                 outcome = try capture.run { stream, bytes in
-                    (stream == .output ? FileHandle.standardOutput : FileHandle.standardError).write(Data(bytes))
+                    (stream == .output ? context.standardOutput : context.standardError).write(Data(bytes))
                 } started: { child in
-                    logging.logger.debug(
+                    logger.debug(
                         "capture: \(command.map(ShellQuoting.quote).joined(separator: " ")) started as pid \(child.pid); its output goes to the issue's \(type.rawValue) log")
                     // Ctrl-C reaches the command through the terminal; we stay to log its end.
                     // A SIGTERM or SIGHUP sent to us alone is passed on.
@@ -70,21 +71,21 @@ extension LogArchiveCommand {
                     }
                 }
             } catch let error as ArchiveError {
-                throw fail(error)
+                throw fail(error, in: context)
             }
             forwarders.forEach { $0.cancel() }
-            logging.logger.debug(
+            logger.debug(
                 "capture: the command ended with status \(outcome.exitCode); \(outcome.lines) lines appended to \(outcome.logPath)",
                 metadata: ["started": "\(outcome.started.iso8601)", "ended": "\(outcome.ended.iso8601)"])
-            let shown = Paths.relative(outcome.logPath, to: environment.currentDirectory) ?? outcome.logPath
+            let shown = Paths.relative(outcome.logPath, to: context.currentDirectory) ?? outcome.logPath
             if !quiet {
-                Terminal.error("logarchive: \(Wording.count(outcome.lines, "line")) logged to \(shown) (exit \(outcome.exitCode))")
+                context.error("logarchive: \(Wording.count(outcome.lines, "line")) logged to \(shown) (exit \(outcome.exitCode))")
             }
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }
     }
 
-    struct Log: ParsableCommand {
+    struct Log: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Append one timestamped line to the issue's log.",
             discussion: """
@@ -112,9 +113,9 @@ extension LogArchiveCommand {
         var message: String
 
         /// The message given, or standard input's for `-`.
-        private func text() throws(ArchiveError) -> String {
+        private func text(in context: CommandContext) throws(ArchiveError) -> String {
             guard message == "-" else { return message }
-            let data = FileHandle.standardInput.readData(ofLength: (1 << 20) + 1)
+            let data = context.readInput((1 << 20) + 1)
             guard data.count <= 1 << 20 else { throw .badInput("the message on standard input is over 1 MiB; log a file with capture instead") }
             guard let read = String(data: data, encoding: .utf8) else { throw .badInput("the message on standard input is not UTF-8 text") }
             return read.hasSuffix("\n") ? String(read.dropLast()) : read
@@ -126,21 +127,17 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             do {
-                let message = try text()
+                let message = try text(in: context)
                 let path = try IssueLogAppender.append(
-                    message, issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(environment))
-                logging.logger.debug("log: \(message.split(separator: "\n", omittingEmptySubsequences: false).count) lines appended to \(path) in one write")
-                Terminal.output("\(Paths.relative(path, to: environment.currentDirectory) ?? path)\n")
+                    message, issue: try parseIssue(issue), type: type, logsDirectory: try location.resolve(in: context))
+                logger.debug("log: \(message.split(separator: "\n", omittingEmptySubsequences: false).count) lines appended to \(path) in one write")
+                context.output("\(Paths.relative(path, to: context.currentDirectory) ?? path)\n")
             } catch let error as ArchiveError {
-                throw fail(error)
+                throw fail(error, in: context)
             }
         }
     }
 }
-
-extension LogArchiveCommand.Capture: LoggingCommand {}
-
-extension LogArchiveCommand.Log: LoggingCommand {}

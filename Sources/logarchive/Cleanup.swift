@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Cleanup: ParsableCommand {
+    struct Cleanup: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove orphaned work files from the logs dir, and local logs the store holds verified.",
             discussion: """
@@ -55,26 +55,24 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let report: CleanupReport
             do {
-                let settings = try environment.settings(locations.overrides)
+                let settings = try context.settings(locations.overrides)
                 let request = LogsCleanup.Request(
                     orphans: orphans || olderThanDays == nil, olderThanDays: olderThanDays, dryRun: dryRun)
-                report = try LogsCleanup(settings: settings, environment: environment.variables, logger: logging.logger).run(request)
+                report = try LogsCleanup(settings: settings, environment: context.environment, logger: logger).run(request)
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
-            for finished in report.finishedArchives { Terminal.error("logarchive: \(finished.notice)") }
-            for failure in report.unfinishedFailures { Terminal.error("logarchive: error: \(failure.message)") }
+            for finished in report.finishedArchives { context.error("logarchive: \(finished.notice)") }
+            for failure in report.unfinishedFailures { context.error("logarchive: error: \(failure.message)") }
             let summary = CleanupSummary(
-                currentDirectory: environment.currentDirectory,
-                style: json ? .plain : .forStandardOutput(environment: environment.variables))
-            Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
+                currentDirectory: context.currentDirectory,
+                style: json ? .plain : context.outputStyle)
+            context.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
             if !report.failures.isEmpty || report.plan.storeFailure != nil || !report.unfinishedFailures.isEmpty { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
         }
     }
 }
-
-extension LogArchiveCommand.Cleanup: LoggingCommand {}

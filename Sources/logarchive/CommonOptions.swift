@@ -32,26 +32,11 @@ struct LocationOptions: ParsableArguments {
     }
 }
 
-/// The process's view of the world, gathered once so commands stay testable.
-struct ProcessEnvironment {
-    let variables: [String: String]
-    let currentDirectory: String
-
-    static var current: ProcessEnvironment {
-        ProcessEnvironment(variables: ProcessInfo.processInfo.environment, currentDirectory: Paths.currentDirectory())
-    }
-
-    /// The settings flags, this environment, the config file and the defaults decide.
-    func settings(_ overrides: SettingsOverrides) throws(ArchiveError) -> Settings {
-        try SettingsResolver(environment: variables, currentDirectory: currentDirectory).resolve(overrides)
-    }
-}
-
 /// Prints a failure the way every subcommand does and maps it to its exit status. With `--json`,
 /// stdout gets the one object the command promises too: `error`, `kind`, `exit_code`.
-func fail(_ error: ArchiveError, json: Bool = false) -> ExitCode {
-    if json { Terminal.output(JSONWriter.compact(error.json) + "\n") }
-    Terminal.error("logarchive: error: \(error.message)")
+func fail(_ error: ArchiveError, json: Bool = false, in context: CommandContext) -> ExitCode {
+    if json { context.output(JSONWriter.compact(error.json) + "\n") }
+    context.error("logarchive: error: \(error.message)")
     return ExitCode(error.exitCode)
 }
 
@@ -64,11 +49,11 @@ struct LogsLocationOptions: ParsableArguments {
     var config: String?
 
     /// The logs directory as flags, environment, config file and defaults decide it.
-    func resolve(_ environment: ProcessEnvironment) throws(ArchiveError) -> String {
+    func resolve(in context: CommandContext) throws(ArchiveError) -> String {
         var overrides = SettingsOverrides()
         overrides.logsDirectory = logsDirectory
         overrides.configFile = config
-        return try environment.settings(overrides).logsDirectory
+        return try context.settings(overrides).logsDirectory
     }
 }
 
@@ -87,10 +72,10 @@ func parseIssue(_ text: String) throws -> IssueNumber {
 /// its last index write (`UnfinishedArchive`), saying so on stderr. Only the index: the commands
 /// that call this show logs, and remove none. Returns the error of a finishing write that failed,
 /// for the command to exit with once it has done its own work.
-func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, environment: ProcessEnvironment, logger: Logger)
+func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, in context: CommandContext, logger: Logger)
     -> ArchiveError?
 {
-    let unfinished = UnfinishedArchive(settings: settings, environment: environment.variables, logger: logger)
+    let unfinished = UnfinishedArchive(settings: settings, environment: context.environment, logger: logger)
     var finished: [UnfinishedArchive.Finished] = []
     var failures: [ArchiveError] = []
     if let issue {
@@ -102,8 +87,8 @@ func finishUnfinishedArchives(of issue: IssueNumber?, settings: Settings, enviro
     } else {
         (finished, failures) = unfinished.finishAll(localCopies: .kept)
     }
-    for done in finished { Terminal.error("logarchive: \(done.notice)") }
-    for failure in failures { Terminal.error("logarchive: error: \(failure.message)") }
+    for done in finished { context.error("logarchive: \(done.notice)") }
+    for failure in failures { context.error("logarchive: error: \(failure.message)") }
     return failures.first
 }
 

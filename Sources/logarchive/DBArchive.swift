@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct DBArchive: ParsableCommand {
+    struct DBArchive: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             commandName: "db-archive",
             abstract: "Archive and purge an SQLite log table (agent_logs) once it grows over a size.",
@@ -55,8 +55,9 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let currentDirectory = ProcessEnvironment.current.currentDirectory
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
+            let currentDirectory = context.currentDirectory
             let request = TableArchiveRequest(
                 databasePath: Paths.absolute(database, relativeTo: currentDirectory), table: table,
                 threshold: threshold.flatMap(ByteCount.parse) ?? TableArchiveRequest.defaultThreshold,
@@ -65,13 +66,11 @@ extension LogArchiveCommand {
                 redactedColumns: redactColumn)
             let report: TableArchiveReport
             do {
-                report = try TableArchiver(logger: logging.logger).archive(request)
+                report = try TableArchiver(logger: logger).archive(request)
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
-            Terminal.output(json ? JSONWriter.compact(report.json) + "\n" : report.text)
+            context.output(json ? JSONWriter.compact(report.json) + "\n" : report.text)
         }
     }
 }
-
-extension LogArchiveCommand.DBArchive: LoggingCommand {}

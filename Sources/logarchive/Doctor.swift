@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Doctor: ParsableCommand {
+    struct Doctor: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Check in one run what an archive needs: store, credentials, clock, TLS, repository, GitHub token, git.",
@@ -54,8 +54,8 @@ extension LogArchiveCommand {
             if let issue { _ = try parseIssue(issue) }
         }
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             var overrides = locations.overrides
             overrides.push = push
             overrides.noComment = noComment
@@ -65,17 +65,15 @@ extension LogArchiveCommand {
                 issue: issue.flatMap { try? IssueNumber(validating: $0) })
             let doctor = LogArchive.Doctor(
                 context: DoctorContext(
-                    environment: environment.variables, currentDirectory: environment.currentDirectory,
-                    logger: logging.logger))
+                    environment: context.environment, currentDirectory: context.currentDirectory,
+                    logger: logger))
             let report = doctor.run(request)
             if json {
-                Terminal.output(JSONWriter.compact(report.json) + "\n")
+                context.output(JSONWriter.compact(report.json) + "\n")
             } else {
-                Terminal.output(report.text(style: .forStandardOutput(environment: environment.variables)))
+                context.output(report.text(style: context.outputStyle))
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }
 }
-
-extension LogArchiveCommand.Doctor: LoggingCommand {}

@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Init: ParsableCommand {
+    struct Init: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a commented starting config file (.logarchive.json).",
             discussion: """
@@ -21,20 +21,17 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
-            let target = Paths.absolute(path, relativeTo: environment.currentDirectory)
+        func run(in context: CommandContext) throws {
+            let target = Paths.absolute(path, relativeTo: context.currentDirectory)
             let ignored: Bool
             do {
                 try ConfigWriter.writeTemplate(to: target, replacing: force)
-                ignored = try ConfigWriter.ignoreDefaultStore(in: environment.currentDirectory)
+                ignored = try ConfigWriter.ignoreDefaultStore(in: context.currentDirectory)
             } catch {
-                throw fail(error)
+                throw fail(error, in: context)
             }
-            Terminal.output("Wrote \(path)\n")
-            if ignored { Terminal.output("Added .logarchive-store/ (the embedded store) to .gitignore\n") }
+            context.output("Wrote \(path)\n")
+            if ignored { context.output("Added .logarchive-store/ (the embedded store) to .gitignore\n") }
         }
     }
 }
-
-extension LogArchiveCommand.Init: LoggingCommand {}

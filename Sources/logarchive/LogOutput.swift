@@ -13,20 +13,29 @@ struct LoggingOptions: ParsableArguments {
             """)
     var verbose: Int
 
-    /// The logger the command hands to the library, once `LogOutput.bootstrap` has run.
-    var logger: Logger { Logger(label: "logarchive") }
+    /// The logger the command hands to the library: records at the level `-v` and
+    /// `LOGARCHIVE_LOG_LEVEL` ask for, one line each on the context's stderr.
+    func logger(in context: CommandContext) -> Logger {
+        let level = level(in: context)
+        let errors = context.standardError
+        return Logger(label: "logarchive") { label in
+            StandardErrorLogHandler(label: label, logLevel: level, output: errors)
+        }
+    }
 
     /// Records are being printed: a progress line redrawn between them would garble both.
-    var isVerbose: Bool { logger.logLevel <= .debug }
+    func isVerbose(in context: CommandContext) -> Bool { level(in: context) <= .debug }
+
+    private func level(in context: CommandContext) -> Logger.Level {
+        // An unknown LOGARCHIVE_LOG_LEVEL was refused (LogArchiveCommand.run) before the command ran.
+        (try? LogOutput.level(verbosity: verbose, environment: context.environment)) ?? LogOutput.defaultLevel
+    }
 }
 
-/// A subcommand that takes `-v`; `LogArchiveCommand.main` bootstraps logging from it before `run`.
-protocol LoggingCommand {
-    var logging: LoggingOptions { get }
-}
-
-/// The process's logging: one line per record on stderr, never stdout (`--json` keeps stdout one
-/// object). Bootstrapped once, by the executable only; the library logs to the `Logger` it is given.
+/// The commands' logging: one line per record on stderr, never stdout (`--json` keeps stdout one
+/// object). Each command makes its logger from its context (`LoggingOptions.logger(in:)`), so
+/// `LoggingSystem` is never bootstrapped and commands run in one process log apart; the library
+/// logs to the `Logger` it is given.
 enum LogOutput {
     /// By default nothing is printed that was not printed before: the library logs its requests
     /// and decisions at debug and trace only.
@@ -48,9 +57,5 @@ enum LogOutput {
         }
         if verbosity >= 2 { level = min(level, .trace) } else if verbosity == 1 { level = min(level, .debug) }
         return level
-    }
-
-    static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, logLevel: level) }
     }
 }

@@ -11,11 +11,17 @@ final class ProgressDisplay: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The line on screen now; held while drawing or while output is written past it.
     private let shown = Locked<String>("")
+    /// Where the line is drawn: the command's stderr.
+    private let errors: OutputSink
 
-    /// Starts showing progress, or returns nil when it should not be shown.
-    static func start(json: Bool) -> ProgressDisplay? {
-        guard !json, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return nil }
-        let display = ProgressDisplay()
+    private init(errors: OutputSink) {
+        self.errors = errors
+    }
+
+    /// Starts showing progress on the context's stderr, or returns nil when it should not be shown.
+    static func start(json: Bool, in context: CommandContext) -> ProgressDisplay? {
+        guard !json, context.standardOutput.isTerminal, context.standardError.isTerminal else { return nil }
+        let display = ProgressDisplay(errors: context.standardError)
         let thread = Thread { display.loop() }
         thread.start()
         return display
@@ -26,13 +32,13 @@ final class ProgressDisplay: @unchecked Sendable {
             let line = meter.snapshot.line() ?? ""
             shown.withLock { shown in
                 if line != shown {
-                    FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+                    errors.write(Data(("\r\u{1B}[2K" + line).utf8))
                     shown = line
                 }
             }
         }
         shown.withLock { shown in
-            if !shown.isEmpty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            if !shown.isEmpty { errors.write(Data("\r\u{1B}[2K".utf8)) }
             shown = ""
         }
         finished.signal()
@@ -43,7 +49,7 @@ final class ProgressDisplay: @unchecked Sendable {
     func printing(_ write: () throws -> Void) throws {
         try shown.withLock { shown in
             if !shown.isEmpty {
-                FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+                errors.write(Data("\r\u{1B}[2K".utf8))
                 shown = ""
             }
             try write()

@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Read: ParsableCommand {
+    struct Read: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Print an issue's logs, decompressed and verified, to stdout.",
             discussion: """
@@ -45,33 +45,33 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let sources: [LogSource]
             let browser: ArchiveBrowser
             let unfinished: ArchiveError?
             do {
-                let settings = try environment.settings(locations.overrides)
+                let settings = try context.settings(locations.overrides)
                 let issue = try IssueNumber(validating: issue)
-                unfinished = finishUnfinishedArchives(of: issue, settings: settings, environment: environment, logger: logging.logger)
-                browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, logger: logging.logger, issue: issue)
+                unfinished = finishUnfinishedArchives(of: issue, settings: settings, in: context, logger: logger)
+                browser = try ArchiveBrowser.open(settings: settings, environment: context.environment, logger: logger, issue: issue)
                 sources = try browser.logsToRead(issue: issue, type: type, file: file)
-                if let note = browser.storeNote { Terminal.error("logarchive: \(note)") }
+                if let note = browser.storeNote { context.error("logarchive: \(note)") }
             } catch {
-                throw fail(error)
+                throw fail(error, in: context)
             }
             let file: AtomicFileWriter?
             do {
                 file = try output.map { output throws(ArchiveError) in
-                    try AtomicFileWriter(path: Paths.absolute(output, relativeTo: environment.currentDirectory))
+                    try AtomicFileWriter(path: Paths.absolute(output, relativeTo: context.currentDirectory))
                 }
             } catch {
-                throw fail(error)
+                throw fail(error, in: context)
             }
             // A failure to write the output ends the command; a log that does not verify does not.
             struct OutputFailure: Error { let error: ArchiveError }
             let write: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-                guard let file else { return try StandardOutput.write(bytes) }
+                guard let file else { return try context.standardOutput.writeBytes(bytes) }
                 do throws(ArchiveError) {
                     try file.write(bytes)
                 } catch {
@@ -89,21 +89,21 @@ extension LogArchiveCommand {
                     }
                     if !raw && !endsWithNewline { try Array("\n".utf8).withUnsafeBytes(write) }
                 } catch let failure as OutputFailure {
-                    throw fail(failure.error)
+                    throw fail(failure.error, in: context)
                 } catch let error as ArchiveError {
                     failures.append(error)
-                    Terminal.error("logarchive: error: \(error.message)")
+                    context.error("logarchive: error: \(error.message)")
                 } catch {
-                    throw fail(.failure("cannot write to standard output: \(error)"))
+                    throw fail(.failure("cannot write to standard output: \(error)"), in: context)
                 }
             }
             if !failures.isEmpty {
                 if let file {
                     file.discard()
-                    Terminal.error("logarchive: error: \(file.path) was not written: \(failures.count == 1 ? "a log" : "\(failures.count) logs") did not verify")
+                    context.error("logarchive: error: \(file.path) was not written: \(failures.count == 1 ? "a log" : "\(failures.count) logs") did not verify")
                 } else {
                     // The bytes are out already: say plainly that they cannot be trusted.
-                    Terminal.error(
+                    context.error(
                         "logarchive: error: the output above is damaged or incomplete (\(failures.count == 1 ? "1 log" : "\(failures.count) logs") did not verify); use --output FILE to get a file only when every byte is verified"
                     )
                 }
@@ -113,12 +113,10 @@ extension LogArchiveCommand {
                 do {
                     try file.commit()
                 } catch {
-                    throw fail(error)
+                    throw fail(error, in: context)
                 }
             }
             if let unfinished { throw ExitCode(unfinished.exitCode) }
         }
     }
 }
-
-extension LogArchiveCommand.Read: LoggingCommand {}

@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Reindex: ParsableCommand {
+    struct Reindex: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild the whole index from the store's per-issue manifests.",
             discussion: """
@@ -53,23 +53,21 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let summary = IndexRebuildSummary(
-                currentDirectory: environment.currentDirectory,
-                style: json ? .plain : .forStandardOutput(environment: environment.variables))
+                currentDirectory: context.currentDirectory,
+                style: json ? .plain : context.outputStyle)
             let report: IndexRebuildReport
             do {
-                let settings = try environment.settings(locations.overrides)
-                report = try IndexRebuild(settings: settings, environment: environment.variables, logger: logging.logger)
+                let settings = try context.settings(locations.overrides)
+                report = try IndexRebuild(settings: settings, environment: context.environment, logger: logger)
                     .run(IndexRebuild.Request(dryRun: dryRun, verifyChecksums: verifyChecksums))
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
-            Terminal.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
+            context.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }
 }
-
-extension LogArchiveCommand.Reindex: LoggingCommand {}

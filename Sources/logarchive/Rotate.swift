@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Rotate: ParsableCommand {
+    struct Rotate: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Archive a growing log over the size threshold, then truncate it, losing no line.",
             discussion: """
@@ -30,23 +30,23 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
-            let progress = ProgressDisplay.start(json: json || logging.isVerbose)
-            var options = rotation.options(in: environment.currentDirectory)
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
+            let progress = ProgressDisplay.start(json: json || logging.isVerbose(in: context), in: context)
+            var options = rotation.options(in: context.currentDirectory)
             options.progress = progress?.meter
-            options.logger = logging.logger
+            options.logger = logger
             let rotator = LogRotator(options: options)
-            let path = Paths.absolute(file, relativeTo: environment.currentDirectory)
+            let path = Paths.absolute(file, relativeTo: context.currentDirectory)
             let outcome: LogRotator.Outcome
             do {
                 outcome = try rotator.rotate(path)
                 progress?.stop()
             } catch {
                 progress?.stop()
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
-            Terminal.output(outcome.report(json: json, threshold: rotator.options.threshold, file: file) + "\n")
+            context.output(outcome.report(json: json, threshold: rotator.options.threshold, file: file) + "\n")
         }
     }
 }
@@ -79,5 +79,3 @@ struct RotationOptions: ParsableArguments {
         return options
     }
 }
-
-extension LogArchiveCommand.Rotate: LoggingCommand {}

@@ -3,7 +3,7 @@ import Foundation
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Search: ParsableCommand {
+    struct Search: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Search the contents of local and archived logs.",
             discussion: """
@@ -81,17 +81,17 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
-            let color = !json && TerminalStyle.forStandardOutput(environment: environment.variables).colours
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
+            let color = !json && context.outputStyle.colours
             let outcome: SearchOutcome
             let unfinished: ArchiveError?
             do {
-                let settings = try environment.settings(locations.overrides)
+                let settings = try context.settings(locations.overrides)
                 var filter = LogCatalog.Filter()
                 filter.issue = try issue.map { text throws(ArchiveError) in try IssueNumber(validating: text) }
-                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, environment: environment, logger: logging.logger)
-                let browser = try ArchiveBrowser.open(settings: settings, environment: environment.variables, logger: logging.logger, issue: filter.issue)
+                unfinished = finishUnfinishedArchives(of: filter.issue, settings: settings, in: context, logger: logger)
+                let browser = try ArchiveBrowser.open(settings: settings, environment: context.environment, logger: logger, issue: filter.issue)
                 filter.type = type
                 filter.since = since.flatMap { UTCTimestamp(dateOrInstant: $0) }
                 filter.until = until.flatMap { UTCTimestamp(dateOrInstant: $0, endOfDay: true) }
@@ -102,12 +102,13 @@ extension LogArchiveCommand {
                 var searchQuery = SearchQuery(pattern: query)
                 searchQuery.isRegex = regex
                 searchQuery.ignoreCase = ignoreCase
-                searchQuery.context = context ?? 0
-                searchQuery.separatesGroups = context != nil
+                // `self.context` is `--context`, the lines around a match.
+                searchQuery.context = self.context ?? 0
+                searchQuery.separatesGroups = self.context != nil
                 searchQuery.maxResults = maxResults
                 searchQuery.highlight = color
                 // Matches and the progress line share the terminal: each write clears the line first.
-                let progress = ProgressDisplay.start(json: json || logging.isVerbose)
+                let progress = ProgressDisplay.start(json: json || logging.isVerbose(in: context), in: context)
                 defer { progress?.stop() }
                 progress?.meter.begin("search", total: sources.reduce(0) { $0 + $1.readSize })
                 var reader = browser.reader
@@ -115,22 +116,20 @@ extension LogArchiveCommand {
                 outcome = try LogSearch(query: searchQuery, reader: reader).run(
                     sources, format: json ? .jsonLines : .text(color: color)
                 ) { bytes in
-                    if let progress { try progress.printing { try StandardOutput.write(bytes) } } else { try StandardOutput.write(bytes) }
+                    if let progress { try progress.printing { try context.standardOutput.writeBytes(bytes) } } else { try context.standardOutput.writeBytes(bytes) }
                 }
             } catch let error as ArchiveError {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             } catch {
-                throw fail(.failure("cannot write to standard output: \(error)"), json: json)
+                throw fail(.failure("cannot write to standard output: \(error)"), json: json, in: context)
             }
-            for failure in outcome.failures { Terminal.error("logarchive: error: \(failure.message)") }
+            for failure in outcome.failures { context.error("logarchive: error: \(failure.message)") }
             if !outcome.failures.isEmpty { throw ExitCode(1) }
             if let unfinished { throw ExitCode(unfinished.exitCode) }
             if outcome.matches == 0 {
-                Terminal.error("logarchive: no match for '\(query)' in \(Wording.count(outcome.logsSearched, "log"))")
+                context.error("logarchive: no match for '\(query)' in \(Wording.count(outcome.logsSearched, "log"))")
                 throw ExitCode(1)
             }
         }
     }
 }
-
-extension LogArchiveCommand.Search: LoggingCommand {}

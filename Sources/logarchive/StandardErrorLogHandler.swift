@@ -8,10 +8,13 @@ struct StandardErrorLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    /// The command's stderr.
+    let output: OutputSink
 
-    init(label: String, logLevel: Logger.Level) {
+    init(label: String, logLevel: Logger.Level, output: OutputSink) {
         self.label = label
         self.logLevel = logLevel
+        self.output = output
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -27,17 +30,8 @@ struct StandardErrorLogHandler: LogHandler {
             line += " \(key)=\(Self.value(all[key].map { "\($0)" } ?? ""))"
         }
         line += "\n"
-        let bytes = Array(line.utf8)
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(STDERR_FILENO, base + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        // A record that cannot be written is dropped: logging never fails the command.
+        try? Array(line.utf8).withUnsafeBytes(output.writeBytes)
     }
 
     /// A record is one line whatever its message holds.

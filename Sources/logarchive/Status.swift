@@ -2,7 +2,7 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Status: ParsableCommand {
+    struct Status: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what the archive index holds: partial archives first, then complete ones, then totals.",
             discussion: """
@@ -38,35 +38,35 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
             let index: IndexStore
             let settings: Settings
             do {
-                settings = try environment.settings(locations.overrides)
+                settings = try context.settings(locations.overrides)
                 index = IndexStore(logsDirectory: settings.logsDirectory)
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
             let summary = ArchiveStatusSummary(
-                archiveSummary: ArchiveSummary(currentDirectory: environment.currentDirectory, retryArguments: locations.arguments),
-                style: json ? .plain : .forStandardOutput(environment: environment.variables))
+                archiveSummary: ArchiveSummary(currentDirectory: context.currentDirectory, retryArguments: locations.arguments),
+                style: json ? .plain : context.outputStyle)
             guard let issue else {
-                let unfinished = finishUnfinishedArchives(of: nil, settings: settings, environment: environment, logger: logging.logger)
+                let unfinished = finishUnfinishedArchives(of: nil, settings: settings, in: context, logger: logger)
                 let status = ArchiveStatus.read(index)
                 // A corrupt file fails the command, after the archives that can be read are shown.
                 if let first = status.unreadable.first {
                     if json, case .object(var object) = summary.json(status) {
                         // What could be read, and why the command fails.
                         for member in first.jsonMembers { object[member.key] = member.value }
-                        Terminal.output(JSONWriter.compact(.object(object)) + "\n")
+                        context.output(JSONWriter.compact(.object(object)) + "\n")
                     } else {
-                        Terminal.output(summary.text(status))
+                        context.output(summary.text(status))
                     }
-                    for other in status.unreadable.dropFirst() { Terminal.error("logarchive: \(other.message)") }
-                    throw fail(first)
+                    for other in status.unreadable.dropFirst() { context.error("logarchive: \(other.message)") }
+                    throw fail(first, in: context)
                 }
-                Terminal.output(json ? JSONWriter.compact(summary.json(status)) + "\n" : summary.text(status))
+                context.output(json ? JSONWriter.compact(summary.json(status)) + "\n" : summary.text(status))
                 if let unfinished { throw ExitCode(unfinished.exitCode) }
                 return
             }
@@ -75,17 +75,15 @@ extension LogArchiveCommand {
             do {
                 let issueNumber = try IssueNumber(validating: issue)
                 // The index only: a command that shows the archive removes no log.
-                unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, environment: environment, logger: logging.logger)
+                unfinished = finishUnfinishedArchives(of: issueNumber, settings: settings, in: context, logger: logger)
                 entry = try ArchiveStatus.entry(for: issueNumber, in: index)
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
             let drift = LocalDrift.of(entry, logsDirectory: settings.logsDirectory)
-            Terminal.output(
+            context.output(
                 json ? JSONWriter.compact(summary.json(entry, indexPath: index.path, drift: drift)) + "\n" : summary.text(entry, drift: drift))
             if let unfinished { throw ExitCode(unfinished.exitCode) }
         }
     }
 }
-
-extension LogArchiveCommand.Status: LoggingCommand {}

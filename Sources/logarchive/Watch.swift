@@ -4,7 +4,7 @@ import Foundation
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Watch: ParsableCommand {
+    struct Watch: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Watch a folder and rotate each log that grows over the threshold.",
             discussion: """
@@ -43,20 +43,20 @@ extension LogArchiveCommand {
 
         @OptionGroup var logging: LoggingOptions
 
-        func run() throws {
-            let environment = ProcessEnvironment.current
-            var options = rotation.options(in: environment.currentDirectory)
-            options.logger = logging.logger
+        func run(in context: CommandContext) throws {
+            let logger = logging.logger(in: context)
+            var options = rotation.options(in: context.currentDirectory)
+            options.logger = logger
             let json = json
             let watcher = LogWatcher(
-                directory: Paths.absolute(directory, relativeTo: environment.currentDirectory),
+                directory: Paths.absolute(directory, relativeTo: context.currentDirectory),
                 interval: DurationText.parseSeconds(interval) ?? 300, rotator: LogRotator(options: options)
             ) { event in
                 switch event {
                 case .archived(let rotation):
-                    Terminal.output((json ? JSONWriter.compact(rotation.json()) : rotation.summary) + "\n")
+                    context.output((json ? JSONWriter.compact(rotation.json()) : rotation.summary) + "\n")
                 case .failed(let file, let error):
-                    Terminal.error("logarchive: watch: cannot rotate \(file): \(error.message)")
+                    context.error("logarchive: watch: cannot rotate \(file): \(error.message)")
                 }
             }
             let signals = [SIGINT, SIGTERM].map { number in
@@ -69,17 +69,15 @@ extension LogArchiveCommand {
             defer { signals.forEach { $0.cancel() } }
             let seconds = DurationText.parseSeconds(interval) ?? 300
             let start =
-                "watching \(Paths.absolute(directory, relativeTo: environment.currentDirectory)) every \(seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : DurationText.format(seconds: Int64(seconds.rounded()))): "
+                "watching \(Paths.absolute(directory, relativeTo: context.currentDirectory)) every \(seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : DurationText.format(seconds: Int64(seconds.rounded()))): "
                 + "logs over \(ByteCount.format(options.threshold)) are rotated; Ctrl-C stops"
             // On stderr: stdout carries only the log-archived lines (or JSON objects) scripts read.
-            Terminal.error("logarchive: " + start)
+            context.error("logarchive: " + start)
             do {
                 try watcher.run()
             } catch {
-                throw fail(error, json: json)
+                throw fail(error, json: json, in: context)
             }
         }
     }
 }
-
-extension LogArchiveCommand.Watch: LoggingCommand {}

@@ -2,7 +2,8 @@ import Logging
 
 extension Logger {
     /// What the library logs to when its caller gives no logger: nothing. The library never
-    /// bootstraps `LoggingSystem` nor makes a logger that would write somewhere; the executable does.
+    /// bootstraps `LoggingSystem` nor makes a logger that would write somewhere; the executable's
+    /// commands make theirs.
     public static let discarding = Logger(label: "logarchive.discarded", factory: { _ in SwiftLogNoOpLogHandler() })
 }
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Colour for text a person reads on a terminal, and nothing at all anywhere else: a pipe, a file,
 /// a CI log, or whenever `NO_COLOR` is set (https://no-color.org) or `TERM` is `dumb`.
 public struct TerminalStyle: Sendable {
@@ -11,10 +9,11 @@ public struct TerminalStyle: Sendable {
 
     public static let plain = TerminalStyle(colours: false)
 
-    /// Colour only when standard output is a terminal that wants it.
-    public static func forStandardOutput(environment: [String: String]) -> TerminalStyle {
+    /// Colour only for an output that is a terminal, in an environment that wants it. The caller
+    /// says which: the executable's commands can write to a test's buffer as well as to stdout.
+    public static func forOutput(isTerminal: Bool, environment: [String: String]) -> TerminalStyle {
         let noColour = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return TerminalStyle(colours: isatty(STDOUT_FILENO) == 1 && !noColour && environment["TERM"] != "dumb")
+        return TerminalStyle(colours: isTerminal && !noColour && environment["TERM"] != "dumb")
     }
 
     public func good(_ text: String) -> String { paint(text, "32") }

@@ -26,18 +26,31 @@ public struct CommandCapture: Sendable {
     public let type: LogType
     public let command: [String]
     public let logsDirectory: String
+    /// The command's whole environment and working directory; nil: this process's own.
+    public let environment: [String: String]?
+    public let directory: String?
     /// The wall clock; tests set one that stands still.
     let clock: @Sendable () -> UTCInstant
 
-    public init(issue: IssueNumber, type: LogType, command: [String], logsDirectory: String) {
-        self.init(issue: issue, type: type, command: command, logsDirectory: logsDirectory, clock: UTCInstant.now)
+    public init(
+        issue: IssueNumber, type: LogType, command: [String], logsDirectory: String, environment: [String: String]? = nil,
+        directory: String? = nil
+    ) {
+        self.init(
+            issue: issue, type: type, command: command, logsDirectory: logsDirectory, environment: environment,
+            directory: directory, clock: UTCInstant.now)
     }
 
-    init(issue: IssueNumber, type: LogType, command: [String], logsDirectory: String, clock: @escaping @Sendable () -> UTCInstant) {
+    init(
+        issue: IssueNumber, type: LogType, command: [String], logsDirectory: String, environment: [String: String]? = nil,
+        directory: String? = nil, clock: @escaping @Sendable () -> UTCInstant
+    ) {
         self.issue = issue
         self.type = type
         self.command = command
         self.logsDirectory = logsDirectory
+        self.environment = environment
+        self.directory = directory
         self.clock = clock
     }
 
@@ -65,7 +78,7 @@ public struct CommandCapture: Sendable {
         }
         let child: ChildProcess
         do {
-            child = try ChildProcess(command)
+            child = try ChildProcess(command, environment: environment, directory: directory)
         } catch {
             // Not started (not found: 127, not executable: 126): its end is logged as any other.
             guard case .commandNotRun(let exitCode) = error.kind else { throw error }
