@@ -59,7 +59,7 @@ struct MultipartUpload {
         {
             record = saved
             uploadID = savedID
-            kept = Self.reusable(listed, of: parts, digests: saved.parts)
+            kept = Self.reusable(listed, of: parts, digests: saved.parts, in: path)
         }
         // Uploads of this key this run will not complete can never complete, yet their parts stay
         // billed: before, those a stopped run left (unless resumed); after, one this run started
@@ -130,9 +130,11 @@ struct MultipartUpload {
     }
 
     /// The parts of an upload in progress that can stay: the right size, and the store's digest
-    /// of them is the recorded one (its SHA-256 where ListParts gives it, else its ETag, S3's MD5
-    /// of the part).
-    static func reusable(_ listed: [ListedPart], of parts: [Part], digests: [MultipartResumeRecord.PartDigest]) -> [Int: UploadedPart] {
+    /// of them is the part's (its SHA-256 against the recorded one where ListParts gives it, else
+    /// its ETag, S3's MD5 of the part, against the part's MD5; see `MultipartResumeRecord`).
+    static func reusable(
+        _ listed: [ListedPart], of parts: [Part], digests: [MultipartResumeRecord.PartDigest], in path: String
+    ) -> [Int: UploadedPart] {
         var kept: [Int: UploadedPart] = [:]
         for stored in listed where stored.number >= 1 && stored.number <= parts.count && stored.number <= digests.count {
             let part = parts[stored.number - 1]
@@ -142,7 +144,8 @@ struct MultipartUpload {
             if let sha256 = stored.sha256 {
                 matches = sha256 == digest.sha256.base64
             } else {
-                matches = stored.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == digest.md5
+                let md5 = digest.md5 ?? (try? MultipartResumeRecord.md5(of: path, offset: part.offset, length: part.length))
+                matches = md5 != nil && stored.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == md5
             }
             if matches { kept[stored.number] = UploadedPart(number: stored.number, etag: stored.etag, checksum: digest.sha256) }
         }
