@@ -17,7 +17,10 @@ struct CommandContext: Sendable {
     /// Set for the real process only: a command it starts (`capture`) gets the process's own
     /// environment block and directory, whose order and bytes `environment` does not keep.
     private let startsChildrenAsTheProcess: Bool
+}
 
+// In an extension, so that the struct keeps the memberwise initializer `process` uses.
+extension CommandContext {
     /// A context of the caller's own; help is wrapped to 80 columns, as on a pipe.
     init(
         environment: [String: String], currentDirectory: String, readInput: @escaping @Sendable (Int) -> Data,
@@ -27,19 +30,6 @@ struct CommandContext: Sendable {
             environment: environment, currentDirectory: currentDirectory, readInput: readInput,
             standardOutput: standardOutput, standardError: standardError, helpWidth: helpWidth,
             startsChildrenAsTheProcess: false)
-    }
-
-    private init(
-        environment: [String: String], currentDirectory: String, readInput: @escaping @Sendable (Int) -> Data,
-        standardOutput: OutputSink, standardError: OutputSink, helpWidth: Int?, startsChildrenAsTheProcess: Bool
-    ) {
-        self.environment = environment
-        self.currentDirectory = currentDirectory
-        self.readInput = readInput
-        self.standardOutput = standardOutput
-        self.standardError = standardError
-        self.helpWidth = helpWidth
-        self.startsChildrenAsTheProcess = startsChildrenAsTheProcess
     }
 
     /// The process the executable runs as.

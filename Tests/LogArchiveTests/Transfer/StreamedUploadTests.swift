@@ -18,12 +18,18 @@ import Testing
         return (Data(SHA256.hash(data: digests)).base64EncodedString(), starts.count)
     }
 
-    @Test func aLargeLogGoesUpInPartsWhileItIsCompressedAndIsKnownByItsComposite() throws {
+    /// A bucket of its own and a project whose issue has one build log of `bytes` hex-log bytes.
+    static func project(issue: Int, bytes: Int, seed: UInt64) throws -> (S3TestServer, String, Sandbox, Data) {
         let server = try S3TestServer.require()
         let bucket = try server.makeBucket()
         let sandbox = try Sandbox()
-        let original = Sandbox.hexLogText(bytes: 40_000_000, seed: 3)
-        try sandbox.write("logs/builds/42-build.log", original)
+        let original = Sandbox.hexLogText(bytes: bytes, seed: seed)
+        try sandbox.write("logs/builds/\(issue)-build.log", original)
+        return (server, bucket, sandbox, original)
+    }
+
+    @Test func aLargeLogGoesUpInPartsWhileItIsCompressedAndIsKnownByItsComposite() throws {
+        let (server, bucket, sandbox, original) = try Self.project(issue: 42, bytes: 40_000_000, seed: 3)
         // SeaweedFS grows a new bucket's first volume on its first write (about a second): done
         // here, so that the parts' timing is the upload's.
         try sandbox.write("warm-up", Data("warm".utf8))
@@ -74,10 +80,7 @@ import Testing
     /// Killed after the object was completed and verified but before the journal said so: the
     /// re-run asks the store (one HEAD), which answers with the composite, and sends nothing again.
     @Test func aReRunFindsTheStreamedObjectByItsCompositeAndSendsNothing() throws {
-        let server = try S3TestServer.require()
-        let bucket = try server.makeBucket()
-        let sandbox = try Sandbox()
-        try sandbox.write("logs/builds/43-build.log", Sandbox.hexLogText(bytes: 30_000_000, seed: 4))
+        let (server, bucket, sandbox, _) = try Self.project(issue: 43, bytes: 30_000_000, seed: 4)
         let environment = server.environment(Self.smallParts)
         let arguments = ["43", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"]
         let killed = try LogArchiveBinary.run(
@@ -105,11 +108,7 @@ import Testing
     /// A part sent during compression fails: that upload is aborted and the finished `.gz` is sent
     /// the ordinary way, with its own SHA-256, so the index records no parts.
     @Test func aFailedPartSendsTheFinishedFileWholeAndLeavesNoUploadBehind() throws {
-        let server = try S3TestServer.require()
-        let bucket = try server.makeBucket()
-        let sandbox = try Sandbox()
-        let original = Sandbox.hexLogText(bytes: 30_000_000, seed: 5)
-        try sandbox.write("logs/builds/44-build.log", original)
+        let (server, bucket, sandbox, original) = try Self.project(issue: 44, bytes: 30_000_000, seed: 5)
         let result = try LogArchiveBinary.run(
             ["44", "--store", "s3://\(bucket)", "--no-commit", "--no-comment", "-v"], in: sandbox,
             environment: server.environment(Self.smallParts).merging([
@@ -133,10 +132,7 @@ import Testing
     /// A server that keeps no checksums (the proxy drops them) proves nothing with a HEAD: the
     /// assembled object is read back and hashed before the log counts as uploaded.
     @Test func aStoreWithoutChecksumsHasTheStreamedObjectReadBack() throws {
-        let server = try S3TestServer.require()
-        let bucket = try server.makeBucket()
-        let sandbox = try Sandbox()
-        try sandbox.write("logs/builds/45-build.log", Sandbox.hexLogText(bytes: 30_000_000, seed: 6))
+        let (server, bucket, sandbox, _) = try Self.project(issue: 45, bytes: 30_000_000, seed: 6)
         let proxy = try FaultProxy(["--drop-response-header", "x-amz-checksum-sha256"], logPath: sandbox.path("proxy.log"))
         let result = try LogArchiveBinary.run(
             ["45", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"], in: sandbox,
