@@ -2,7 +2,8 @@
 """The fault soak: many archives to SeaweedFS through scripts/fault_proxy.py failing a share of
 requests (5xx, 429 and 503 SlowDown with Retry-After, resets, stalls past the timeout, truncated
 answers). Every fifth archive also holds an 11 MB log that does not compress, sent as a multipart
-upload of three 5 MiB parts. For each failure rate: how many archives completed at once, how many
+upload of three 5 MiB parts, and every fifth other one a 24 MB log that compresses to about 10 MB,
+sent in 5 MiB parts while it is compressed. For each failure rate: how many archives completed at once, how many
 ended partial (exit 3) and were completed by `--retry`, how many logs were lost (the goal: none),
 how many multipart uploads were left in progress in the bucket (the goal: none), and the time
 against the clean run. Prints a Markdown table. Run it through scripts/soak.sh.
@@ -38,7 +39,8 @@ def make_bucket(name):
 
 def make_logs(folder, issue, index):
     """Three logs: one over the compression threshold (gzipped), two small; every fifth archive an
-    incompressible 11 MB log too (a multipart upload). Returns name -> sha256."""
+    incompressible 11 MB log too (a multipart upload), every fifth other one a 24 MB log of hex ids
+    (sent in parts while it is compressed). Returns name -> sha256."""
     logs = {
         f"builds/{issue}-build.log": "".join(
             f"2025-01-15T12:{n % 60:02d}:00Z [build {issue}] step {n} module_{random.randint(0, 99)}.swift ok\n"
@@ -48,6 +50,9 @@ def make_logs(folder, issue, index):
     }
     if index % 5 == 0:
         logs[f"debug/{issue}-core.log"] = random.randbytes(11_000_000)
+    if index % 5 == 2:
+        logs[f"builds/{issue}-link.log"] = "".join(
+            f"[link {issue}] object {random.getrandbits(96):024x} ok\n" for _ in range(24_000_000 // 40)).encode()
     digests = {}
     for relative, content in logs.items():
         path = os.path.join(folder, "logs", relative)

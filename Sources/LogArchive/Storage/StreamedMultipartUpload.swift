@@ -156,6 +156,8 @@ public final class StreamedMultipartUpload: CompressedOutputObserver, @unchecked
         condition.lock()
         settled = true
         condition.unlock()
+        // A create retried after its answer was lost started an upload nobody will complete.
+        requests.abortStaleUploads(except: uploadID)
         let composite = CompositeChecksum(parts: digests)
         if try requests.verifyComposite(of: ordered) {
             return StoredObject(key: key, size: size, checksum: expected, composite: composite.description, confirmedByStore: true)
@@ -189,5 +191,6 @@ public final class StreamedMultipartUpload: CompressedOutputObserver, @unchecked
         condition.unlock()
         crew.wait()
         requests.abort(uploadID: uploadID)
+        requests.abortStaleUploads(except: nil)
     }
 }

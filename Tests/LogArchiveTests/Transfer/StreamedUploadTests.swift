@@ -129,6 +129,26 @@ import Testing
         #expect(!uploads.contains("UploadId"), "\(uploads)")
     }
 
+    /// The answer to the create is lost and the create retried: the upload the run never heard of
+    /// is aborted once the object is complete, so no parts stay billed (the soak at 50% failures
+    /// found one left on moto).
+    @Test func aCreateWhoseAnswerWasLostLeavesNoUploadInProgress() throws {
+        let (server, bucket, sandbox, original) = try Self.project(issue: 46, bytes: 30_000_000, seed: 7)
+        let proxy = try FaultProxy(["--fail-first", "1", "--modes", "truncate", "--only-methods", "POST"], logPath: sandbox.path("proxy.log"))
+        let result = try LogArchiveBinary.run(
+            ["46", "--store", "s3://\(bucket)", "--no-commit", "--no-comment"], in: sandbox,
+            environment: server.environment(through: proxy.endpoint, Self.smallParts))
+        #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
+        let creates = try proxy.requests().filter { ($0["path"] as? String ?? "").hasSuffix("?uploads=") && $0["method"] as? String == "POST" }
+        #expect(creates.count == 2 && creates.first?["fault"] as? String == "truncate", "\(creates)")
+        let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
+        #expect(!uploads.contains("UploadId"), "\(uploads)")
+        let log = try #require(try S3ArchiveTests.logs(46, in: sandbox).first)
+        #expect(log["parts_sha256"] is String, "sent while compressed")
+        let stored = try server.download(bucket, try #require(log["remote_path"] as? String), into: sandbox)
+        #expect(try CrashMatrixTests.gunzip(stored, in: sandbox) == original)
+    }
+
     /// A server that keeps no checksums (the proxy drops them) proves nothing with a HEAD: the
     /// assembled object is read back and hashed before the log counts as uploaded.
     @Test func aStoreWithoutChecksumsHasTheStreamedObjectReadBack() throws {
