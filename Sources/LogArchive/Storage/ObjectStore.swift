@@ -37,6 +37,10 @@ public protocol ObjectStore: Sendable {
     /// Whether `beginStreamedUpload` would start one for a file of `sourceSize` bytes (asks nothing).
     func streamsUploads(ofSize sourceSize: Int64) -> Bool
 
+    /// Aborts the uploads of `key` still in progress (best effort): those a stopped run began while
+    /// it compressed the log, once the object is stored another way.
+    func abortUnfinishedUploads(of key: String)
+
     /// Size and checksum of a stored object, read back from the store, or nil if absent.
     func head(key: String) throws -> StoredObject?
 
@@ -159,4 +163,6 @@ extension ObjectStore {
     { nil }
 
     public func streamsUploads(ofSize sourceSize: Int64) -> Bool { false }
+
+    public func abortUnfinishedUploads(of key: String) {}
 }

@@ -198,6 +198,10 @@ public struct S3Store: ObjectStore {
 
     public func streamsUploads(ofSize sourceSize: Int64) -> Bool { sourceSize > settings.multipartThreshold }
 
+    public func abortUnfinishedUploads(of key: String) {
+        MultipartRequests(store: self, key: key).abortStaleUploads(except: nil)
+    }
+
     public func put(bytes: [UInt8], key: String) throws {
         let checksum = Checksum.of(bytes)
         _ = try send("upload \(key)") { stallTimeout in

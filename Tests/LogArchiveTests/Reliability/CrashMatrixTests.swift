@@ -127,15 +127,29 @@ struct StoreContents {
         CrashCase(point: "before-upload"), CrashCase(point: "after-upload"), CrashCase(point: "after-upload", skip: 3),
     ])
     func killedArchiveOnS3WhileALogIsSentAsItIsCompressedConverges(_ crash: CrashCase) throws {
+        try Self.killWhileStreamingAndConverge(crash, buildLogBytes: 30_000_000, seed: 8)
+    }
+
+    /// Issue 123 with a build log of `buildLogBytes` hex-log bytes, 5 MiB parts from 5 MiB up (so
+    /// it is sent while compressed), killed at `crash`; then converged, with no upload in progress.
+    static func killWhileStreamingAndConverge(_ crash: CrashCase, buildLogBytes: Int, seed: UInt64) throws {
         let server = try S3TestServer.require()
         let sandbox = try Self.project()
-        try sandbox.write("logs/builds/123-build.log", Sandbox.hexLogText(bytes: 30_000_000, seed: 8))
+        try sandbox.write("logs/builds/123-build.log", Sandbox.hexLogText(bytes: buildLogBytes, seed: seed))
         let bucket = try server.makeBucket()
         var probe = StoreProbe.s3(server, bucket: bucket, sandbox: sandbox)
         probe.environment.merge(StreamedUploadTests.smallParts) { $1 }
         try Self.killAndConverge(crash, in: sandbox, store: probe)
         let uploads = try server.aws(["s3api", "list-multipart-uploads", "--bucket", bucket]).requireSuccess().output
         #expect(!uploads.contains("UploadId"), "\(uploads)")
+    }
+
+    /// A 10 MB log sent while compressed to under 5 MiB, killed once its upload was begun: the
+    /// re-run finishes the archive with a single PUT (the `.gz` is under the multipart threshold),
+    /// and still aborts the upload the killed run left open.
+    @Test(arguments: [CrashCase(point: "before-upload"), CrashCase(point: "before-upload", retry: true)])
+    func killedArchiveOnS3WhileASmallGzipIsSentAsItIsCompressedLeavesNoUpload(_ crash: CrashCase) throws {
+        try Self.killWhileStreamingAndConverge(crash, buildLogBytes: 10_000_000, seed: 9)
     }
 
     /// Killed after the comment was posted: the re-run updates it, so the issue has one comment.

@@ -141,6 +141,11 @@ public struct UploadStage: PipelineStage {
         let resumeRecord = UploadJournal.resumeRecordPath(logsDirectory: context.settings.logsDirectory, key: key)
         func markUploaded() {
             FileSystem.removeIfPresent(resumeRecord)
+            // An earlier run sent this key while compressing it and stopped: if this run stored it
+            // otherwise (a single PUT, or found it stored), that run's upload may still be open.
+            if prepared.streamed == nil, storedKeys.previous?.logs.contains(where: { $0.remotePath == key && $0.partsChecksum != nil }) == true {
+                context.store.abortUnfinishedUploads(of: key)
+            }
             journal.update(position) { record in
                 record.uploadStatus = .uploaded
                 record.lastError = nil
