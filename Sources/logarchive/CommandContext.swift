@@ -81,7 +81,11 @@ struct OutputSink: Sendable {
     static func descriptor(_ descriptor: Int32, handle: FileHandle, name: String) -> OutputSink {
         OutputSink(
             write: { handle.write($0) },
-            writeBytes: { try DescriptorOutput.write($0, to: descriptor, name: name) },
+            writeBytes: { bytes in
+                // Straight to the descriptor, without Foundation's copies: `read` and `search`
+                // stream gigabytes to stdout, and a log record goes to stderr in one write.
+                if let failure = PosixFile.writeAsMuch(bytes, to: descriptor, describedAs: name).failure { throw failure }
+            },
             isTerminal: isatty(descriptor) == 1)
     }
 }

@@ -104,21 +104,21 @@ public final class PosixFile {
 
     /// Writes all of `bytes`, retrying short writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
-        var offset = 0
-        while offset < bytes.count {
-            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("write", path: path)
-            }
-            offset += count
-        }
+        if let failure = writeAsMuch(bytes).failure { throw failure }
     }
 
     /// Writes as much of `bytes` as the file takes: the count written, and the error that stopped
     /// it, nil when every byte landed. A failure after a short write leaves exactly
     /// `bytes[written...]` unwritten, for the caller to keep.
     public func writeAsMuch(_ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: FileSystemError?) {
+        PosixFile.writeAsMuch(bytes, to: descriptor, describedAs: path)
+    }
+
+    /// The same, to a descriptor this process holds and this type does not own (standard output),
+    /// so that it is never closed here; `path` names it in the error.
+    public static func writeAsMuch(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, describedAs path: String)
+        -> (written: Int, failure: FileSystemError?)
+    {
         var offset = 0
         while offset < bytes.count {
             let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

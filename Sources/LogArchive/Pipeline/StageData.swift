@@ -58,10 +58,13 @@ public struct CompressedArchive: Sendable {
     public let validated: ValidatedArchive
     public let logs: [PreparedLog]
 
+}
+
+extension Sequence<PreparedLog> {
     /// Frees what the store holds of uploads begun during compression, for a run that stops
     /// before the upload stage completes them.
     public func abandonStreamedUploads() {
-        for log in logs { log.streamed?.upload.abort() }
+        for log in self { log.streamed?.upload.abort() }
     }
 }
 

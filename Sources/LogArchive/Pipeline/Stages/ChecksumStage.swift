@@ -22,7 +22,7 @@ public struct ChecksumStage: PipelineStage {
                 computed += 1
             } catch {
                 for log in compressed.logs { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
-                compressed.abandonStreamedUploads()
+                compressed.logs.abandonStreamedUploads()
                 let reason = error.isNoSuchFile ? "it vanished during the run" : "\(error)"
                 throw ArchiveError.failure("cannot checksum \(prepared.log.path): \(reason); nothing was archived")
             }

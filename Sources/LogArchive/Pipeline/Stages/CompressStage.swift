@@ -33,7 +33,7 @@ public struct CompressStage: PipelineStage {
             }
         } catch {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
-            CompressedArchive(validated: collected.validated, logs: prepared).abandonStreamedUploads()
+            prepared.abandonStreamedUploads()
             throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
         }
         let archive = CompressedArchive(validated: collected.validated, logs: prepared)

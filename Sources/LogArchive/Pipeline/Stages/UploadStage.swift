@@ -33,7 +33,7 @@ public struct UploadStage: PipelineStage {
             do {
                 try journal.begin(in: context.index)
             } catch {
-                CompressedArchive(validated: checksummed.validated, logs: checksummed.logs.map(\.prepared)).abandonStreamedUploads()
+                checksummed.logs.map(\.prepared).abandonStreamedUploads()
                 throw ArchiveError.failure("nothing was uploaded: \(error.message)")
             }
         }
