@@ -20,7 +20,10 @@ swift build --build-tests
 # LOGARCHIVE_SKIP_RELEASE=1 skips it too (and with it that test).
 if [ $# -eq 0 ] && [ "${LOGARCHIVE_SKIP_RELEASE:-0}" != 1 ]; then
     LOGARCHIVE_TEST_RELEASE_TARBALL="$(bash scripts/release.sh)"
-    export LOGARCHIVE_TEST_RELEASE_TARBALL
+    # The hostile-input suites run the release binary itself (Fixtures/ReleaseBinary.swift).
+    LOGARCHIVE_TEST_RELEASE_BIN="$(swift build -c release --static-swift-stdlib --build-path \
+        "${LOGARCHIVE_RELEASE_BUILD_PATH:-.build-release}" --show-bin-path)/logarchive"
+    export LOGARCHIVE_TEST_RELEASE_TARBALL LOGARCHIVE_TEST_RELEASE_BIN
 fi
 
 export LOGARCHIVE_TEST_SEAWEEDFS_DIR="${LOGARCHIVE_TEST_SEAWEEDFS_DIR:-${TMPDIR:-/tmp}/logarchive-seaweedfs}"
