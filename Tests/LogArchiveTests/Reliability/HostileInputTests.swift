@@ -2,7 +2,7 @@ import Foundation
 import LogArchive
 import Testing
 
-/// Input a careless or hostile user, script or pull request can hand the real executable: each is
+/// Input a careless or hostile user, script or pull request can hand the release executable: each is
 /// refused with a clear message and a non-zero exit and changes nothing on disk, or, where a
 /// serious tool should accept it, is archived and read back exactly.
 @Suite struct HostileInputTests {
@@ -14,7 +14,7 @@ import Testing
         environment: [String: String] = [:]
     ) throws -> CommandResult {
         let before = try sandbox.snapshot()
-        let result = try LogArchiveBinary.run(arguments, in: sandbox, environment: environment)
+        let result = try ReleaseBinary.run(arguments, in: sandbox, environment: environment)
         #expect(result.status == status, "\(arguments): \(result.output) \(result.errorOutput)")
         #expect(result.errorOutput.contains(expected), "\(arguments): \(result.errorOutput)")
         #expect(try sandbox.snapshot() == before)
@@ -29,7 +29,7 @@ import Testing
     func hostileIssueArgumentsAreBadInput(_ issue: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         let before = try sandbox.snapshot()
-        let result = try LogArchiveBinary.run([issue], in: sandbox)
+        let result = try ReleaseBinary.run([issue], in: sandbox)
         #expect(result.status == 64, "\(issue.debugDescription): \(result.output) \(result.errorOutput)")
         #expect(result.errorOutput.lowercased().contains("issue"), "\(result.errorOutput)")
         // A newline in the argument is shown escaped: the message stays one line a log can hold.
@@ -97,7 +97,7 @@ import Testing
             {"schema_version": "1.0", "x_top": {"kept": [1, 2]}, "archives": [{"issue_number": "7", "x_entry": "e",
               "logs": [{"type": "build", "filename": "7-build.log", "x_log": null, "x_log2": 1.5}]}]}
             """)
-        try LogArchiveBinary.run(["123", "--no-commit"], in: sandbox).requireSuccess()
+        try ReleaseBinary.run(["123", "--no-commit"], in: sandbox).requireSuccess()
         let index = try sandbox.index()
         #expect((index["x_top"] as? [String: Any])?["kept"] as? [Int] == [1, 2])
         let seven = try #require(try sandbox.entry("7"))
@@ -116,12 +116,12 @@ import Testing
         let sandbox = try Sandbox()
         let content = "content of \(name)\n"
         try sandbox.write("logs/builds/\(name)", content)
-        let result = try LogArchiveBinary.run(["123", "--no-commit"], in: sandbox)
+        let result = try ReleaseBinary.run(["123", "--no-commit"], in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         #expect(!sandbox.exists("logs/builds/\(name)"))
         let log = try #require((try sandbox.entry("123")?["logs"] as? [[String: Any]])?.first)
         #expect(log["filename"] as? String == name)
-        let read = try LogArchiveBinary.run(["read", "123", "--file", name], in: sandbox)
+        let read = try ReleaseBinary.run(["read", "123", "--file", name], in: sandbox)
         #expect(read.status == 0, "\(read.errorOutput)")
         #expect(read.output.hasSuffix("<==\n" + content), "\(read.output)")
         // The header is one line, whatever the name holds.
@@ -146,11 +146,11 @@ import Testing
         let sandbox = try Sandbox()
         let outside = try sandbox.write("outside/keep.txt", "outside data\n")
         try FileManager.default.linkItem(atPath: outside, toPath: sandbox.path("logs/debug/123-linked.log"))
-        let result = try LogArchiveBinary.run(["123", "--no-commit"], in: sandbox)
+        let result = try ReleaseBinary.run(["123", "--no-commit"], in: sandbox)
         #expect(result.status == 0, "\(result.errorOutput)")
         #expect(!sandbox.exists("logs/debug/123-linked.log"))
         #expect(try String(contentsOfFile: outside, encoding: .utf8) == "outside data\n")
-        let read = try LogArchiveBinary.run(["read", "123"], in: sandbox)
+        let read = try ReleaseBinary.run(["read", "123"], in: sandbox)
         #expect(read.output.hasSuffix("<==\noutside data\n"), "\(read.output)")
     }
 
@@ -172,7 +172,7 @@ import Testing
     func unreadableLogIsRefusedNamingItWithNoChange(_ unreadable: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         // A copy of the executable in the sandbox: the build folder may be closed to other users.
-        try sandbox.shell("mkdir bin && cp '\(LogArchiveBinary.path)' bin/ && chown -R nobody: . && chmod 000 '\(unreadable)'")
+        try sandbox.shell("mkdir bin && cp '\(ReleaseBinary.path)' bin/ && chown -R nobody: . && chmod 000 '\(unreadable)'")
             .requireSuccess()
         let asNobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp LANG=C.UTF-8 bin/logarchive"
         let before = try sandbox.snapshot()
@@ -270,7 +270,7 @@ import Testing
         try sandbox.write("logs/debug/123-trace.log", "trace\n")
         let environment = ["LOGARCHIVE_BACKOFF_SCALE": "0.01"]
 
-        let full = try LogArchiveBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
+        let full = try ReleaseBinary.run(["123", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
         #expect(full.status == 3, "\(full.output) \(full.errorOutput)")
         #expect((full.output + full.errorOutput).contains("No space left on device"))
         let logs = try #require(try sandbox.entry("123")?["logs"] as? [[String: Any]])
@@ -289,7 +289,7 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
 
         try sandbox.shell("mount -o remount,size=8m tmpfs .logarchive-store").requireSuccess()
-        let retry = try LogArchiveBinary.run(["123", "--retry", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
+        let retry = try ReleaseBinary.run(["123", "--retry", "--no-commit", "--no-comment"], in: sandbox, environment: environment)
         #expect(retry.status == 0, "\(retry.output) \(retry.errorOutput)")
         #expect(try sandbox.entry("123")?["upload_complete"] as? Bool == true)
         #expect(!sandbox.exists("logs/builds/123-build.log"))
@@ -323,7 +323,7 @@ import Testing
         ]
         var outputs = ""
         for arguments in runs {
-            let result = try LogArchiveBinary.run(arguments, in: sandbox, environment: environment)
+            let result = try ReleaseBinary.run(arguments, in: sandbox, environment: environment)
             outputs += result.output + result.errorOutput
         }
         #expect(outputs.contains("401") || outputs.contains("Bad credentials"), "\(outputs)")
