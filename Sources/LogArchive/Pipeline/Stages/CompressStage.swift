@@ -1,3 +1,5 @@
+import Glibc
+
 /// Gzips logs over the threshold into `<log>.gz` beside them, checksumming the compressed bytes
 /// in the same pass. A `.gz` that is not smaller than its original is discarded and the original
 /// is uploaded instead. On failure every `.gz` this stage made is removed; originals are untouched.
@@ -97,9 +99,12 @@ public struct CompressStage: PipelineStage {
         let streamed = streamedUpload(of: log, in: collected, compressor: compressor, context: context)
         let result: GzipFileCompressor.Result
         do {
-            result = try compressor.compress(log.contentPath, to: destination, observer: streamed)
+            result = try compressor.compress(log.contentPath, to: destination, observer: streamed, expecting: log.status)
         } catch {
             streamed?.abort()
+            if let error = error as? FileSystemError, error.isSymlink {
+                throw ArchiveError.badInput("\(error); nothing was archived")
+            }
             throw error
         }
         guard result.compressedSize < result.originalSize else {
