@@ -98,6 +98,7 @@ public struct SettingsResolver: Sendable {
             configFile: file?.path)
         settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
         settings.backoffScale = nonEmpty("LOGARCHIVE_BACKOFF_SCALE")
+        try TreeLinks.refuse(inLogsDirectory: settings.logsDirectory, store: settings.store)
         return settings
     }
 

@@ -122,7 +122,7 @@ public struct LogCollector: Sendable {
         // No symlink is followed inside the logs dir (`NoFollow`), not even to a file beside it:
         // what is archived, and then deleted, is always the file at the log's own name.
         if linkStatus.kind == .symlink {
-            let target = FileSystem.resolvedPath(path).map { " (to \($0))" } ?? " (pointing nowhere)"
+            let target = FileSystem.resolvedPath(path).map { " (to \($0))" } ?? " that points nowhere"
             throw .badInput(
                 "\(path) is a symlink\(target); logarchive follows no symlink inside \(logsDirectory): put the log itself there"
             )
