@@ -120,15 +120,17 @@ import Testing
     /// A log that is a link, even to a file inside the logs dir, is not archived through it.
     @Test func aLogThatIsALinkIsRefused() throws {
         let setup = try Setup()
-        try setup.plant("logs/debug/124-trace.log", pointingAt: setup.victim)
         try setup.project.write("logs/debug/shared.log", "shared\n")
         try setup.plant("logs/debug/124-shared.log", pointingAt: "shared.log")
         let project = try setup.project.snapshot()
         let result = try ReleaseBinary.run(["124", "--no-commit", "--no-comment"], in: setup.project)
         #expect(result.status == 64, "\(result.errorOutput)")
-        #expect(result.errorOutput.contains(setup.project.path("logs/debug/124-")), "\(result.errorOutput)")
+        #expect(result.errorOutput.contains(setup.project.path("logs/debug/124-shared.log")), "\(result.errorOutput)")
         #expect(try setup.project.snapshot() == project)
-        #expect(try String(contentsOfFile: setup.victim, encoding: .utf8) == "outside data\n")
+        try setup.plant("logs/debug/124-shared.log", pointingAt: setup.victim)
+        let outside = try setup.outside.snapshot()
+        #expect(try ReleaseBinary.run(["124", "--no-commit", "--no-comment"], in: setup.project).status == 64)
+        #expect(try setup.outside.snapshot() == outside)
     }
 
     /// A log swapped for a link to an outside file between collect and compression: refused
@@ -162,7 +164,7 @@ import Testing
         let result = try LogArchiveBinary.run(
             ["123", "--no-commit", "--no-comment"], in: project,
             environment: ["LOGARCHIVE_FAULT_POINT": "before-clean", "LOGARCHIVE_FAULT_ACTION": "exec:rm '\(log)' && ln -s '\(victim)' '\(log)'"])
-        #expect(result.errorOutput.contains(log), "\(result.output) \(result.errorOutput)")
+        #expect((result.output + result.errorOutput).contains(log), "\(result.output) \(result.errorOutput)")
         #expect(try project.shell("test -L '\(log)'").status == 0)
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "outside data\n")
     }

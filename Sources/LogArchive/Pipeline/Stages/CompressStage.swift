@@ -1,5 +1,3 @@
-import Glibc
-
 /// Gzips logs over the threshold into `<log>.gz` beside them, checksumming the compressed bytes
 /// in the same pass. A `.gz` that is not smaller than its original is discarded and the original
 /// is uploaded instead. On failure every `.gz` this stage made is removed; originals are untouched.
@@ -36,7 +34,7 @@ public struct CompressStage: PipelineStage {
         } catch {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
             prepared.abandonStreamedUploads()
-            throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
+            throw ArchiveError.failure("compression failed, nothing was archived: \(error)", cause: error)
         }
         let archive = CompressedArchive(validated: collected.validated, logs: prepared)
         let compressed = prepared.filter(\.compressed)
@@ -102,9 +100,6 @@ public struct CompressStage: PipelineStage {
             result = try compressor.compress(log.contentPath, to: destination, observer: streamed, expecting: log.status)
         } catch {
             streamed?.abort()
-            if let error = error as? FileSystemError, error.isSymlink {
-                throw ArchiveError.badInput("\(error); nothing was archived")
-            }
             throw error
         }
         guard result.compressedSize < result.originalSize else {
