@@ -31,7 +31,8 @@ public struct GzipFileCompressor: Sendable {
     /// `observer` hears the bytes as they reach the temporary file. With `expecting`, the source
     /// read is only the file of that identity (a log as it was collected).
     public func compress(
-        _ source: String, to destination: String, observer: (any CompressedOutputObserver)? = nil, expecting: FileStatus? = nil
+        _ source: String, to destination: String, observer: (any CompressedOutputObserver)? = nil,
+        expecting: FileStatus? = nil
     ) throws -> Result {
         let temporary = destination + ".tmp"
         FileSystem.removeIfPresent(temporary)

@@ -91,7 +91,8 @@ public struct SettingsResolver: Sendable {
         // The folders a person names may be reached through links: resolved once, here, so that
         // every path built inside them holds none, and `NoFollow` refuses any link found later.
         var settings = Settings(
-            logsDirectory: FileSystem.resolvedAncestry(logsDirectory), store: store.resolvingLinks(), compressionThreshold: threshold, compressionLevel: level,
+            logsDirectory: FileSystem.resolvedAncestry(logsDirectory), store: store.resolvingLinks(),
+            compressionThreshold: threshold, compressionLevel: level,
             comment: comment, commit: commit, push: push, github: github,
             s3: try S3Settings.resolve(environment: environment, file: file, objectOptions: try objectOptions(flags, file)),
             uploadConcurrency: uploadConcurrency,

@@ -43,8 +43,9 @@ public final class AtomicFileWriter {
             try file.sync()
             try file.close()
             self.file = nil
-            try FileSystem.rename(temporaryPath, to: Paths.join(Paths.parent(of: temporaryPath), Paths.lastComponent(of: path)))
-            try FileSystem.syncDirectory(Paths.parent(of: temporaryPath))
+            let folder = Paths.parent(of: temporaryPath)
+            try FileSystem.rename(temporaryPath, to: Paths.join(folder, Paths.lastComponent(of: path)))
+            try FileSystem.syncDirectory(folder)
         } catch {
             discard()
             throw .failure("cannot write \(path): \(error)")

@@ -31,8 +31,8 @@ public final class FileLock {
             if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
                 // Whoever held it before may have deleted the file: then this lock guards nothing.
                 var held = stat()
-                if fstat(descriptor, &held) == 0, held.st_mode & S_IFMT == S_IFREG, let current = try? NoFollow.status(path),
-                    held.st_ino == current.st_ino, held.st_dev == current.st_dev
+                if fstat(descriptor, &held) == 0, held.st_mode & S_IFMT == S_IFREG,
+                    let current = try? NoFollow.status(path), held.st_ino == current.st_ino, held.st_dev == current.st_dev
                 {
                     let pid = Array("\(getpid())\n".utf8)
                     _ = ftruncate(descriptor, 0)

@@ -166,9 +166,9 @@ public enum FileSystem {
 
     /// The whole file, refused up front when its size is over `limit` (a huge or sparse file is
     /// not read into memory first), and again if it grows past `limit` while being read.
-    public static func readAll(_ path: String, limit: Int = 256 << 20, followingLinks: Bool = false) throws(FileSystemError)
-        -> [UInt8]
-    {
+    public static func readAll(
+        _ path: String, limit: Int = 256 << 20, followingLinks: Bool = false
+    ) throws(FileSystemError) -> [UInt8] {
         let file = try PosixFile.openForReading(path, followSymlinks: followingLinks)
         let size = try file.status().size
         if size > Int64(limit) {

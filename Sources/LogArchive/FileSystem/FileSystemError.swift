@@ -31,7 +31,8 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         if isSymlink {
-            return "cannot \(operation) \(path): it is a symlink, and logarchive follows no symlink inside the logs dir or the store; remove it"
+            return "cannot \(operation) \(path): it is a symlink, and logarchive follows no symlink inside the logs dir "
+                + "or the store; remove it"
         }
         let reason = String(cString: strerror(errorNumber))
         return "cannot \(operation) \(path): \(reason)"

@@ -45,7 +45,8 @@ public enum NoFollow {
                 let isLink = isSymlink(component, in: descriptor)
                 _ = close(descriptor)
                 if isLink { throw FileSystemError.symlink(operation, path: reached) }
-                throw FileSystemError(operation, path: failure == ENOENT || failure == ENOTDIR ? whole : reached, errorNumber: failure)
+                throw FileSystemError(
+                    operation, path: failure == ENOENT || failure == ENOTDIR ? whole : reached, errorNumber: failure)
             }
             _ = close(descriptor)
             descriptor = next
@@ -117,7 +118,9 @@ public enum NoFollow {
 
     public static func removeFolder(_ path: String) throws(FileSystemError) {
         let parent = try parent(of: path, for: "delete folder")
-        guard unlinkat(parent.descriptor, parent.name, AT_REMOVEDIR) == 0 else { throw FileSystemError("delete folder", path: path) }
+        guard unlinkat(parent.descriptor, parent.name, AT_REMOVEDIR) == 0 else {
+            throw FileSystemError("delete folder", path: path)
+        }
     }
 
     public static func rename(_ source: String, to destination: String) throws(FileSystemError) {

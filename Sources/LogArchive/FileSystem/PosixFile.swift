@@ -18,7 +18,9 @@ public final class PosixFile {
     /// Opens for reading without following a symlink in any component (`NoFollow`) unless asked
     /// (a file a person keeps as a link outside the trees: the config, AWS credentials), and
     /// without blocking on a FIFO.
-    public static func openForReading(_ path: String, followSymlinks: Bool = false) throws(FileSystemError) -> PosixFile {
+    public static func openForReading(_ path: String, followSymlinks: Bool = false) throws(FileSystemError)
+        -> PosixFile
+    {
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
         let descriptor = followSymlinks ? Glibc.open(path, flags) : try NoFollow.open(path, flags: flags)
         guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
@@ -31,12 +33,15 @@ public final class PosixFile {
     /// Opens for reading the file `collected` describes, and only it: the descriptor's device and
     /// inode must be the ones taken when it was collected, so a log swapped for another file (or
     /// a link) between collect and this open is refused rather than read.
-    public static func openForReading(_ path: String, expecting collected: FileStatus?) throws(FileSystemError) -> PosixFile {
+    public static func openForReading(_ path: String, expecting collected: FileStatus?) throws(FileSystemError)
+        -> PosixFile
+    {
         let file = try openForReading(path)
         guard let collected else { return file }
         let opened = try file.status()
         guard opened.device == collected.device, opened.inode == collected.inode else {
-            throw FileSystemError("read (it was replaced by another file after it was collected)", path: path, errorNumber: ESTALE)
+            throw FileSystemError(
+                "read (it was replaced by another file after it was collected)", path: path, errorNumber: ESTALE)
         }
         return file
     }
@@ -64,7 +69,8 @@ public final class PosixFile {
 
     /// `open(2)` through `NoFollow`: no component may be a symlink.
     public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
-        let descriptor = try NoFollow.open(path, flags: flags, mode: mode, for: flags & O_CREAT != 0 ? "create" : "open")
+        let operation = flags & O_CREAT != 0 ? "create" : "open"
+        let descriptor = try NoFollow.open(path, flags: flags, mode: mode, for: operation)
         return PosixFile(path: path, descriptor: descriptor)
     }
 

@@ -25,7 +25,9 @@ public enum TreeLinks {
     /// `NoFollow` by the store itself.
     private static func refuseLinks(inStoreFolder folder: String, depth: Int) throws(ArchiveError) {
         try refuseLink(at: folder)
-        guard depth < 5, FileSystem.isDirectory(folder), let names = try? FileSystem.contents(of: folder) else { return }
+        guard depth < 5, FileSystem.isDirectory(folder), let names = try? FileSystem.contents(of: folder) else {
+            return
+        }
         for name in names {
             let path = Paths.join(folder, name)
             guard let status = try? FileStatus.of(path) else { continue }

@@ -124,7 +124,8 @@ public struct LogCollector: Sendable {
         if linkStatus.kind == .symlink {
             let target = FileSystem.resolvedPath(path).map { " (to \($0))" } ?? " that points nowhere"
             throw .badInput(
-                "\(path) is a symlink\(target); logarchive follows no symlink inside \(logsDirectory): put the log itself there"
+                "\(path) is a symlink\(target); logarchive follows no symlink inside \(logsDirectory): "
+                    + "put the log itself there"
             )
         }
         let contentPath = path

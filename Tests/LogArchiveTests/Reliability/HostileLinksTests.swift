@@ -20,7 +20,8 @@ import Testing
 
         init(environment: [String: String] = [:], store: [String] = []) throws {
             project = try ArchiveCommandTests.projectWithIssue123()
-            let archived = try ReleaseBinary.run(["123", "--no-commit", "--no-comment"] + store, in: project, environment: environment)
+            let archived = try ReleaseBinary.run(
+                ["123", "--no-commit", "--no-comment"] + store, in: project, environment: environment)
             #expect(archived.status == 0, "\(archived.errorOutput)")
             try project.write("logs/builds/124-build.log", "issue 124's build\n")
             outside = try Sandbox()
@@ -73,7 +74,8 @@ import Testing
     @Test(arguments: [
         "logs/.archive-issue-123.lock", "logs/.archive-issue-124.lock", "logs/.archive-index.json.lock",
         "logs/.archive-index.json", "logs/.archive-index.json.tmp", "logs/.archive-index.json.backup",
-        "logs/.archive-journal-123.jsonl", "logs/.archive-journal-124.jsonl", "logs/.archive-multipart-0123456789abcdef.json",
+        "logs/.archive-journal-123.jsonl", "logs/.archive-journal-124.jsonl",
+        "logs/.archive-multipart-0123456789abcdef.json",
         "logs/.archive-manifest-1.tmp", "logs/.archive-index/\(IndexLayout.shardName(for: IssueNumber(exactly: 123)!))",
         "logs/.archive-index/\(IndexLayout.shardName(for: IssueNumber(exactly: 123)!)).lock",
         "logs/.archive-index/\(IndexLayout.shardName(for: IssueNumber(exactly: 123)!)).tmp",
@@ -105,7 +107,10 @@ import Testing
         let keys = try server.keys(in: bucket)
         let project = try setup.project.snapshot()
         let outside = try setup.outside.snapshot()
-        for command in [["124", "--no-commit", "--no-comment"], ["123", "--reindex-only"], ["reindex", "--all"], ["cleanup", "--older-than", "0"]] {
+        for command in [
+            ["124", "--no-commit", "--no-comment"], ["123", "--reindex-only"], ["reindex", "--all"],
+            ["cleanup", "--older-than", "0"],
+        ] {
             let result = try ReleaseBinary.run(command + store, in: setup.project, environment: environment)
             #expect(result.status == 64, "\(command): \(result.errorOutput)")
             #expect(result.errorOutput.contains(setup.project.path(link)), "\(command): \(result.errorOutput)")
@@ -163,7 +168,10 @@ import Testing
         let log = project.path("logs/debug/123-trace.log")
         let result = try LogArchiveBinary.run(
             ["123", "--no-commit", "--no-comment"], in: project,
-            environment: ["LOGARCHIVE_FAULT_POINT": "before-clean", "LOGARCHIVE_FAULT_ACTION": "exec:rm '\(log)' && ln -s '\(victim)' '\(log)'"])
+            environment: [
+                "LOGARCHIVE_FAULT_POINT": "before-clean",
+                "LOGARCHIVE_FAULT_ACTION": "exec:rm '\(log)' && ln -s '\(victim)' '\(log)'",
+            ])
         #expect((result.output + result.errorOutput).contains(log), "\(result.output) \(result.errorOutput)")
         #expect(try project.shell("test -L '\(log)'").status == 0)
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "outside data\n")
@@ -189,8 +197,11 @@ import Testing
         #expect(setup.project.exists(object))
         try setup.plant(object, pointingAt: setup.victim)
         let outside = try setup.outside.snapshot()
-        for command in [["read", "123"], ["read", "123", "--file", "123-trace.log"], ["search", "outside"], ["cleanup", "--older-than", "0"],
-            ["123", "--reindex-only"], ["reindex", "--all"], ["123", "--force", "--no-commit", "--no-comment"]] {
+        for command in [
+            ["read", "123"], ["read", "123", "--file", "123-trace.log"], ["search", "outside"],
+            ["cleanup", "--older-than", "0"],
+            ["123", "--reindex-only"], ["reindex", "--all"], ["123", "--force", "--no-commit", "--no-comment"],
+        ] {
             let result = try ReleaseBinary.run(command, in: setup.project)
             #expect(!result.output.contains("outside data"), "\(command): \(result.output)")
             #expect(try setup.outside.snapshot() == outside, "\(command) changed the outside")
@@ -219,7 +230,8 @@ import Testing
         let outside = try Sandbox()
         let victim = try outside.write("victim.txt", "outside data\n")
         try project.write("logs/debug/app.log", Sandbox.logText(bytes: 4096))
-        try FileManager.default.createSymbolicLink(atPath: project.path("logs/debug/.app.log.rotation.json"), withDestinationPath: victim)
+        try FileManager.default.createSymbolicLink(
+            atPath: project.path("logs/debug/.app.log.rotation.json"), withDestinationPath: victim)
         let before = try outside.snapshot()
         let result = try ReleaseBinary.run(["rotate", "logs/debug/app.log", "--threshold", "1k"], in: project)
         #expect(try outside.snapshot() == before, "\(result.output) \(result.errorOutput)")

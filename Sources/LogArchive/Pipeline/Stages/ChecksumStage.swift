@@ -26,7 +26,8 @@ public struct ChecksumStage: PipelineStage {
                 for log in compressed.logs { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
                 compressed.logs.abandonStreamedUploads()
                 let reason = error.isNoSuchFile ? "it vanished during the run" : "\(error)"
-                throw ArchiveError.failure("cannot checksum \(prepared.log.path): \(reason); nothing was archived", cause: error)
+                throw ArchiveError.failure(
+                    "cannot checksum \(prepared.log.path): \(reason); nothing was archived", cause: error)
             }
         }
         let archive = ChecksummedArchive(validated: compressed.validated, logs: logs)

@@ -97,7 +97,8 @@ public struct CompressStage: PipelineStage {
         let streamed = streamedUpload(of: log, in: collected, compressor: compressor, context: context)
         let result: GzipFileCompressor.Result
         do {
-            result = try compressor.compress(log.contentPath, to: destination, observer: streamed, expecting: log.status)
+            result = try compressor.compress(
+                log.contentPath, to: destination, observer: streamed, expecting: log.status)
         } catch {
             streamed?.abort()
             throw error
