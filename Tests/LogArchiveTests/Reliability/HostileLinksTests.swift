@@ -236,4 +236,50 @@ import Testing
         let result = try ReleaseBinary.run(["rotate", "logs/debug/app.log", "--threshold", "1k"], in: project)
         #expect(try outside.snapshot() == before, "\(result.output) \(result.errorOutput)")
     }
+
+    // MARK: NoFollow itself, beneath the start-of-command check
+
+    /// A link that appears after a command's start (a race `TreeLinks` cannot see) is refused by
+    /// every operation: lock, create, rename, delete, list, mkdir, and the local store's put and
+    /// read. The outside folder gains and loses nothing.
+    @Test func everyFileOperationRefusesALinkInAnyComponent() throws {
+        let project = try Sandbox()
+        let outside = try Sandbox()
+        try outside.write("folder/victim.txt", "outside data\n")
+        try FileManager.default.createSymbolicLink(atPath: project.path("logs/linked"), withDestinationPath: outside.path("folder"))
+        try FileManager.default.createSymbolicLink(
+            atPath: project.path("logs/victim.lock"), withDestinationPath: outside.path("folder/victim.txt"))
+        let before = try outside.snapshot()
+        let inside = project.path("logs/linked")
+        func refusesLink(_ what: String, _ operation: () throws -> Void) {
+            do {
+                try operation()
+                Issue.record("\(what) went through the link")
+            } catch let error as FileSystemError {
+                #expect(error.isSymlink, "\(what): \(error)")
+            } catch let error as ArchiveError {
+                #expect(error.kind == .badInput && error.message.contains("symlink"), "\(what): \(error)")
+            } catch {
+                Issue.record("\(what): \(error)")
+            }
+        }
+        refusesLink("a lock in a linked folder") { _ = try FileLock.acquire(at: inside + "/x.lock", timeoutSeconds: 0.1) }
+        refusesLink("a lock that is a link") { _ = try FileLock.acquire(at: project.path("logs/victim.lock"), timeoutSeconds: 0.1) }
+        refusesLink("create") { _ = try PosixFile.createExclusive(inside + "/new.txt") }
+        refusesLink("read") { _ = try FileSystem.readAll(inside + "/victim.txt") }
+        refusesLink("read a link") { _ = try FileSystem.readAll(project.path("logs/victim.lock")) }
+        refusesLink("append") { _ = try PosixFile.openForAppending(inside + "/victim.txt", create: false) }
+        refusesLink("rename out") { try FileSystem.rename(inside + "/victim.txt", to: project.path("logs/stolen.txt")) }
+        refusesLink("delete") { try FileSystem.remove(inside + "/victim.txt") }
+        refusesLink("list") { _ = try FileSystem.contents(of: inside) }
+        refusesLink("mkdir") { try FileSystem.createDirectories(inside + "/a/b") }
+        refusesLink("write atomically") { try FileSystem.writeAtomically([1, 2], to: inside + "/victim.txt") }
+        let store = LocalDirectoryStore(root: project.path("logs"))
+        refusesLink("store put") { try store.put(bytes: [1], key: "linked/object") }
+        refusesLink("store read") { try store.read(key: "linked/victim.txt") { _ in } }
+        refusesLink("store read of a linked object") { try store.read(key: "victim.lock") { _ in } }
+        refusesLink("store delete") { try store.delete(key: "linked/victim.txt") }
+        #expect(try store.list(prefix: "").map(\.key).allSatisfy { !$0.hasPrefix("linked/") })
+        #expect(try outside.snapshot() == before)
+    }
 }
