@@ -28,12 +28,16 @@ public struct GzipFileCompressor: Sendable {
     /// Compresses `source` to `destination` through a temporary file in the same folder, renamed
     /// into place once complete and synced. On any failure the temporary file is removed and
     /// `destination` is left as it was.
-    /// `observer` hears the bytes as they reach the temporary file.
-    public func compress(_ source: String, to destination: String, observer: (any CompressedOutputObserver)? = nil) throws -> Result {
+    /// `observer` hears the bytes as they reach the temporary file. With `expecting`, the source
+    /// read is only the file of that identity (a log as it was collected).
+    public func compress(
+        _ source: String, to destination: String, observer: (any CompressedOutputObserver)? = nil,
+        expecting: FileStatus? = nil
+    ) throws -> Result {
         let temporary = destination + ".tmp"
         FileSystem.removeIfPresent(temporary)
         do {
-            let result = try compressUnchecked(source, into: temporary, observer: observer)
+            let result = try compressUnchecked(source, into: temporary, observer: observer, expecting: expecting)
             try FaultPoint.afterCompress.reach()
             try FileSystem.rename(temporary, to: destination)
             return result
@@ -43,8 +47,10 @@ public struct GzipFileCompressor: Sendable {
         }
     }
 
-    private func compressUnchecked(_ source: String, into temporary: String, observer: (any CompressedOutputObserver)?) throws -> Result {
-        let input = try PosixFile.openForReading(source)
+    private func compressUnchecked(
+        _ source: String, into temporary: String, observer: (any CompressedOutputObserver)?, expecting: FileStatus?
+    ) throws -> Result {
+        let input = try PosixFile.openForReading(source, expecting: expecting)
         let sourceStatus = try input.status()
         let output = try PosixFile.createExclusive(temporary)
         try observer?.started(writing: temporary)

@@ -34,7 +34,7 @@ public struct ConfigFile: Sendable {
     public static func load(_ path: String) throws(ArchiveError) -> ConfigFile {
         let bytes: [UInt8]
         do {
-            bytes = try FileSystem.readAll(path, limit: 1 << 20)
+            bytes = try FileSystem.readAll(path, limit: 1 << 20, followingLinks: true)
         } catch {
             throw .badInput("cannot read config file: \(error)")
         }

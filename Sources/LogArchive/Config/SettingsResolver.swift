@@ -1,3 +1,5 @@
+import Glibc
+
 /// Resolves `Settings` in the order the design fixes: flags, environment, config file, defaults.
 public struct SettingsResolver: Sendable {
     public let environment: [String: String]
@@ -86,14 +88,18 @@ public struct SettingsResolver: Sendable {
             repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository,
             apiURL: nonEmpty("GITHUB_API_URL") ?? file?.githubAPIURL ?? GitHubSettings.defaultAPIURL)
 
+        // The folders a person names may be reached through links: resolved once, here, so that
+        // every path built inside them holds none, and `NoFollow` refuses any link found later.
         var settings = Settings(
-            logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
+            logsDirectory: FileSystem.resolvedAncestry(logsDirectory), store: store.resolvingLinks(),
+            compressionThreshold: threshold, compressionLevel: level,
             comment: comment, commit: commit, push: push, github: github,
             s3: try S3Settings.resolve(environment: environment, file: file, objectOptions: try objectOptions(flags, file)),
             uploadConcurrency: uploadConcurrency,
             configFile: file?.path)
         settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
         settings.backoffScale = nonEmpty("LOGARCHIVE_BACKOFF_SCALE")
+        try TreeLinks.refuse(inLogsDirectory: settings.logsDirectory, store: settings.store)
         return settings
     }
 
@@ -157,10 +163,11 @@ public struct SettingsResolver: Sendable {
     private func loadConfigFile(_ explicit: String?) throws(ArchiveError) -> ConfigFile? {
         if let explicit {
             let path = Paths.absolute(explicit, relativeTo: currentDirectory)
-            guard FileSystem.exists(path) else { throw .badInput("config file \(path) does not exist") }
+            // A person's own config may be a link (dotfiles); it is read, never written.
+            guard access(path, F_OK) == 0 else { throw .badInput("config file \(path) does not exist") }
             return try ConfigFile.load(path)
         }
         let path = Paths.join(currentDirectory, SettingsResolver.configFileName)
-        return FileSystem.exists(path) ? try ConfigFile.load(path) : nil
+        return access(path, F_OK) == 0 ? try ConfigFile.load(path) : nil
     }
 }

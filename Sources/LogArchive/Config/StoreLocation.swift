@@ -33,6 +33,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         return .local(path: Paths.absolute(text, relativeTo: base))
     }
 
+    /// A local store's folder with the links on its way resolved once (see `NoFollow`).
+    public func resolvingLinks() -> StoreLocation {
+        guard case .local(let path) = self else { return self }
+        return .local(path: FileSystem.resolvedAncestry(path))
+    }
+
     private static func isValidBucket(_ name: String) -> Bool {
         (3...63).contains(name.count)
             && name.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "." || $0 == "-" }

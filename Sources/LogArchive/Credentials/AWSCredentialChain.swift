@@ -129,7 +129,7 @@ public struct AWSCredentialChain: Sendable {
 enum SharedCredentialsFile {
     /// The keys of `[section]`, lower-cased; nil when the file or the section is missing.
     static func read(_ path: String, section wanted: String) -> [String: String]? {
-        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 20) else { return nil }
+        guard let bytes = try? FileSystem.readAll(path, limit: 1 << 20, followingLinks: true) else { return nil }
         var section: String?
         var found = false
         var values: [String: String] = [:]

@@ -34,7 +34,7 @@ public struct ContainerCredentialsEndpoint: Sendable, Equatable {
         var headers: [(name: String, value: String)] = [(name: "Accept", value: "application/json")]
         var token = authorizationToken
         if let file = authorizationTokenFile {
-            guard let bytes = try? FileSystem.readAll(file, limit: 16 << 10) else {
+            guard let bytes = try? FileSystem.readAll(file, limit: 16 << 10, followingLinks: true) else {
                 throw CredentialFetchError("cannot read the container authorization token file \(file)")
             }
             token = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()

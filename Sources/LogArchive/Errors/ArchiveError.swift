@@ -26,6 +26,14 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     public static func failure(_ message: String) -> ArchiveError { ArchiveError(.failure, message) }
     public static func refused(_ message: String) -> ArchiveError { ArchiveError(.refused, message) }
 
+    /// A failure `cause` led to: bad input (exit 64) when it is a refused symlink (`NoFollow`)
+    /// or bad input itself, else a failure.
+    public static func failure(_ message: String, cause: any Error) -> ArchiveError {
+        if let cause = cause as? FileSystemError, cause.isSymlink { return .badInput(message) }
+        if let cause = cause as? ArchiveError, cause.kind == .badInput { return .badInput(message) }
+        return .failure(message)
+    }
+
     public var exitCode: Int32 { kind.exitCode }
     public var description: String { message }
 }

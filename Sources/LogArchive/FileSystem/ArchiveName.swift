@@ -8,8 +8,12 @@ public enum ArchiveName {
         for attempt in 0..<10_000 {
             let name = attempt == 0 ? stem + suffix : "\(stem)-\(attempt)\(suffix)"
             let candidate = Paths.join(directory, name)
-            if Glibc.link(temporary, candidate) == 0 { return candidate }
-            guard errno == EEXIST else { throw FileSystemError("name the archive", path: candidate) }
+            do {
+                try NoFollow.link(temporary, to: candidate)
+                return candidate
+            } catch where error.errorNumber == EEXIST && !error.isSymlink {
+                continue
+            }
         }
         throw FileSystemError("find a free archive name", path: Paths.join(directory, stem + suffix), errorNumber: EEXIST)
     }

@@ -12,7 +12,8 @@ public final class AtomicFileWriter {
     /// `commit` replaces it.
     public init(path: String) throws(ArchiveError) {
         self.path = path
-        let folder = Paths.parent(of: path)
+        // A file a person names: the links on its way are theirs to keep (see `NoFollow`).
+        let folder = FileSystem.resolvedAncestry(Paths.parent(of: path))
         guard FileSystem.isDirectory(folder) else { throw .badInput("cannot write \(path): the folder \(folder) does not exist") }
         temporaryPath = Paths.join(folder, ".\(Paths.lastComponent(of: path)).tmp-\(getpid())")
         FileSystem.removeIfPresent(temporaryPath)
@@ -42,8 +43,9 @@ public final class AtomicFileWriter {
             try file.sync()
             try file.close()
             self.file = nil
-            try FileSystem.rename(temporaryPath, to: path)
-            try FileSystem.syncDirectory(Paths.parent(of: path))
+            let folder = Paths.parent(of: temporaryPath)
+            try FileSystem.rename(temporaryPath, to: Paths.join(folder, Paths.lastComponent(of: path)))
+            try FileSystem.syncDirectory(folder)
         } catch {
             discard()
             throw .failure("cannot write \(path): \(error)")

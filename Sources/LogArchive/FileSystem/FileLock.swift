@@ -21,16 +21,18 @@ public final class FileLock {
         let deadline = MonotonicClock.nanoseconds() + UInt64(timeoutSeconds * 1e9)
         var pause: UInt32 = 2_000
         while true {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                throw .failure("cannot open the lock \(path): \(String(cString: strerror(errno)))")
+            // Never through a link: a planted `x.lock -> /elsewhere` would be truncated and written.
+            let descriptor: Int32
+            do {
+                descriptor = try NoFollow.open(path, flags: O_RDWR | O_CREAT, mode: 0o644, for: "open the lock")
+            } catch {
+                throw .failure("\(error)", cause: error)
             }
             if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
                 // Whoever held it before may have deleted the file: then this lock guards nothing.
                 var held = stat()
-                var current = stat()
-                if fstat(descriptor, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino,
-                    held.st_dev == current.st_dev
+                if fstat(descriptor, &held) == 0, held.st_mode & S_IFMT == S_IFREG,
+                    let current = try? NoFollow.status(path), held.st_ino == current.st_ino, held.st_dev == current.st_dev
                 {
                     let pid = Array("\(getpid())\n".utf8)
                     _ = ftruncate(descriptor, 0)
@@ -60,7 +62,7 @@ public final class FileLock {
     /// Removes the lock file while still holding it (so nobody else can be inside), then unlocks.
     public func release() {
         guard descriptor >= 0 else { return }
-        unlink(path)
+        try? NoFollow.unlink(path)
         close(descriptor)
         descriptor = -1
     }

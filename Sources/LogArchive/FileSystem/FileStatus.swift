@@ -43,9 +43,9 @@ public struct FileStatus: Sendable, Equatable {
     }
 
     public static func of(_ path: String, followSymlinks: Bool = false) throws(FileSystemError) -> FileStatus {
+        guard followSymlinks else { return FileStatus(try NoFollow.status(path)) }
         var info = stat()
-        let result = followSymlinks ? stat(path, &info) : lstat(path, &info)
-        guard result == 0 else { throw FileSystemError("inspect", path: path) }
+        guard stat(path, &info) == 0 else { throw FileSystemError("inspect", path: path) }
         return FileStatus(info)
     }
 }

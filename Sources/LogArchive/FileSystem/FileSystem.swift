@@ -1,10 +1,11 @@
 import Glibc
 
-/// Directory and rename operations that must reach the disk before the archive moves on.
+/// Directory and rename operations that must reach the disk before the archive moves on. Each
+/// goes through `NoFollow`: no component of a path is followed if it is a symlink.
 public enum FileSystem {
+    /// Whether something (a link included) is at `path`, reached through folders that are not links.
     public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        (try? NoFollow.status(path)) != nil
     }
 
     public static func isDirectory(_ path: String) -> Bool {
@@ -16,35 +17,41 @@ public enum FileSystem {
         if isDirectory(path) { return }
         let parent = Paths.parent(of: path)
         if parent != path, !parent.isEmpty { try createDirectories(parent, mode: mode) }
-        if mkdir(path, mode) != 0 && errno != EEXIST { throw FileSystemError("create folder", path: path) }
+        try NoFollow.makeFolder(path, mode: mode)
     }
 
     /// `rename(2)`: atomic replacement on the same file system.
     public static func rename(_ source: String, to destination: String) throws(FileSystemError) {
-        guard Glibc.rename(source, destination) == 0 else {
-            throw FileSystemError("rename to \(destination)", path: source)
-        }
+        try NoFollow.rename(source, to: destination)
     }
 
     /// Makes a rename or a new entry in `directory` durable.
     public static func syncDirectory(_ directory: String) throws(FileSystemError) {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemError("open folder", path: directory) }
+        let descriptor = try NoFollow.openFolder(directory, for: "open folder")
         defer { _ = close(descriptor) }
         guard fsync(descriptor) == 0 else { throw FileSystemError("sync folder", path: directory) }
     }
 
     public static func remove(_ path: String) throws(FileSystemError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError("delete", path: path) }
+        do {
+            try NoFollow.unlink(path)
+        } catch where error.isNoSuchFile {
+            return
+        }
     }
 
     public static func removeIfPresent(_ path: String) {
-        _ = unlink(path)
+        try? NoFollow.unlink(path)
     }
 
     /// Names in a folder, without `.` and `..`, sorted so that every run sees the same order.
     public static func contents(of directory: String) throws(FileSystemError) -> [String] {
-        guard let stream = opendir(directory) else { throw FileSystemError("list", path: directory) }
+        let descriptor = try NoFollow.openFolder(directory, for: "list")
+        guard let stream = fdopendir(descriptor) else {
+            let failure = FileSystemError("list", path: directory)
+            _ = close(descriptor)
+            throw failure
+        }
         defer { closedir(stream) }
         var names: [String] = []
         while let entry = readdir(stream) {
@@ -61,6 +68,22 @@ public enum FileSystem {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// `path` with the links of its longest existing prefix resolved (`realpath`) and the rest,
+    /// not yet created, kept as written: how a folder a person names is taken, once, at start.
+    public static func resolvedAncestry(_ path: String) -> String {
+        var prefix = path
+        var rest: [String] = []
+        while true {
+            if let resolved = resolvedPath(prefix) {
+                return rest.reversed().reduce(resolved) { Paths.join($0, $1) }
+            }
+            let parent = Paths.parent(of: prefix)
+            if parent == prefix || prefix.isEmpty { return path }
+            rest.append(Paths.lastComponent(of: prefix))
+            prefix = parent
+        }
     }
 
     public static func isWritableDirectory(_ path: String) -> Bool {
@@ -80,8 +103,12 @@ public enum FileSystem {
     /// refuses to create anything (`/proc` and `/sys` as root, some FUSE and network mounts).
     public static func probeCreating(in directory: String) throws(FileSystemError) {
         let probe = Paths.join(directory, ".logarchive-probe-\(getpid())")
-        guard mkdir(probe, 0o700) == 0 || errno == EEXIST else { throw FileSystemError("create a folder in", path: directory) }
-        _ = rmdir(probe)
+        do {
+            try NoFollow.makeFolder(probe, mode: 0o700)
+        } catch {
+            throw FileSystemError("create a folder in", path: directory, errorNumber: error.errorNumber)
+        }
+        try? NoFollow.removeFolder(probe)
     }
 
     /// Copies a file's bytes; used for the index backup, which must be synced before we rely on it.
@@ -105,10 +132,10 @@ public enum FileSystem {
     /// file system without hard links gets a synced copy instead.
     public static func linkOrCopy(_ source: String, to destination: String) throws(FileSystemError) {
         FileSystem.removeIfPresent(destination)
-        if link(source, destination) == 0 { return }
-        switch errno {
-        case EPERM, ENOTSUP, EXDEV, EMLINK: try copyFile(source, to: destination)
-        default: throw FileSystemError("link", path: destination)
+        do {
+            try NoFollow.link(source, to: destination)
+        } catch where !error.isSymlink && [EPERM, ENOTSUP, EXDEV, EMLINK].contains(error.errorNumber) {
+            try copyFile(source, to: destination)
         }
     }
 
@@ -139,8 +166,10 @@ public enum FileSystem {
 
     /// The whole file, refused up front when its size is over `limit` (a huge or sparse file is
     /// not read into memory first), and again if it grows past `limit` while being read.
-    public static func readAll(_ path: String, limit: Int = 256 << 20) throws(FileSystemError) -> [UInt8] {
-        let file = try PosixFile.openForReading(path)
+    public static func readAll(
+        _ path: String, limit: Int = 256 << 20, followingLinks: Bool = false
+    ) throws(FileSystemError) -> [UInt8] {
+        let file = try PosixFile.openForReading(path, followSymlinks: followingLinks)
         let size = try file.status().size
         if size > Int64(limit) {
             throw FileSystemError(

@@ -12,7 +12,7 @@ extension FileSystem {
         do {
             return try contents(of: folder)
         } catch {
-            throw .failure("cannot list \(folder): \(error)")
+            throw .failure("cannot list \(folder): \(error)", cause: error)
         }
     }
 }

@@ -15,12 +15,14 @@ public final class PosixFile {
         if descriptor >= 0 { _ = Glibc.close(descriptor) }
     }
 
-    /// Opens for reading without following a symlink at the last component unless asked, and
+    /// Opens for reading without following a symlink in any component (`NoFollow`) unless asked
+    /// (a file a person keeps as a link outside the trees: the config, AWS credentials), and
     /// without blocking on a FIFO.
-    public static func openForReading(_ path: String, followSymlinks: Bool = true) throws(FileSystemError) -> PosixFile {
-        var flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
-        if !followSymlinks { flags |= O_NOFOLLOW }
-        let descriptor = Glibc.open(path, flags)
+    public static func openForReading(_ path: String, followSymlinks: Bool = false) throws(FileSystemError)
+        -> PosixFile
+    {
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+        let descriptor = followSymlinks ? Glibc.open(path, flags) : try NoFollow.open(path, flags: flags)
         guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
         let file = PosixFile(path: path, descriptor: descriptor)
         // Reads should block normally once we know it is a regular file.
@@ -28,11 +30,25 @@ public final class PosixFile {
         return file
     }
 
+    /// Opens for reading the file `collected` describes, and only it: the descriptor's device and
+    /// inode must be the ones taken when it was collected, so a log swapped for another file (or
+    /// a link) between collect and this open is refused rather than read.
+    public static func openForReading(_ path: String, expecting collected: FileStatus?) throws(FileSystemError)
+        -> PosixFile
+    {
+        let file = try openForReading(path)
+        guard let collected else { return file }
+        let opened = try file.status()
+        guard opened.device == collected.device, opened.inode == collected.inode else {
+            throw FileSystemError(
+                "read (it was replaced by another file after it was collected)", path: path, errorNumber: ESTALE)
+        }
+        return file
+    }
+
     /// Creates a new file that must not exist yet (`O_EXCL`), so two writers never share a temporary.
     public static func createExclusive(_ path: String, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw FileSystemError("create", path: path) }
-        return PosixFile(path: path, descriptor: descriptor)
+        try open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
     }
 
     /// Opens for appending (`O_APPEND`: each write lands at the end, whoever else appends),
@@ -51,9 +67,10 @@ public final class PosixFile {
         PosixFile(path: path, descriptor: descriptor)
     }
 
+    /// `open(2)` through `NoFollow`: no component may be a symlink.
     public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(FileSystemError) -> PosixFile {
-        let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw FileSystemError("open", path: path) }
+        let operation = flags & O_CREAT != 0 ? "create" : "open"
+        let descriptor = try NoFollow.open(path, flags: flags, mode: mode, for: operation)
         return PosixFile(path: path, descriptor: descriptor)
     }
 

@@ -22,8 +22,11 @@ public struct Checksum: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads a whole file once and returns its checksum and size, with the file's status taken
     /// on the same descriptor so a change during the read can be detected by the caller.
-    public static func ofFile(_ path: String) throws(FileSystemError) -> (checksum: Checksum, size: Int64, status: FileStatus) {
-        let file = try PosixFile.openForReading(path)
+    /// With `expecting`, only the file of that identity is read (a log as it was collected).
+    public static func ofFile(_ path: String, expecting: FileStatus? = nil) throws(FileSystemError)
+        -> (checksum: Checksum, size: Int64, status: FileStatus)
+    {
+        let file = try PosixFile.openForReading(path, expecting: expecting)
         let before = try file.status()
         var hasher = SHA256()
         var size: Int64 = 0

@@ -116,32 +116,20 @@ public struct LogCollector: Sendable {
                     "\(path) (shown with \u{FFFD}) has a file name that is not valid UTF-8; logarchive archives only UTF-8 names, so that the index and the store can name it. Rename the file, then run again"
                 )
             }
+            if error.isSymlink { throw .badInput("\(error)") }
             throw .failure("\(path) vanished while it was being collected")
         }
-        var contentPath = path
+        // No symlink is followed inside the logs dir (`NoFollow`), not even to a file beside it:
+        // what is archived, and then deleted, is always the file at the log's own name.
         if linkStatus.kind == .symlink {
-            guard let target = FileSystem.resolvedPath(path) else {
-                throw .badInput("\(path) is a symlink that points nowhere; remove it or fix its target")
-            }
-            guard Paths.relative(target, to: root) != nil else {
-                throw .badInput(
-                    "\(path) is a symlink to \(target), outside the logs directory; logarchive does not follow links out of \(logsDirectory)"
-                )
-            }
-            contentPath = target
+            let target = FileSystem.resolvedPath(path).map { " (to \($0))" } ?? " that points nowhere"
+            throw .badInput(
+                "\(path) is a symlink\(target); logarchive follows no symlink inside \(logsDirectory): "
+                    + "put the log itself there"
+            )
         }
-        let status: FileStatus
-        do {
-            status = try FileStatus.of(contentPath, followSymlinks: true)
-        } catch {
-            // Names are read as UTF-8; a name with other bytes reads with U+FFFD and then names no file.
-            if name.unicodeScalars.contains("\u{FFFD}"), error.isNoSuchFile {
-                throw .badInput(
-                    "\(path) (shown with \u{FFFD}) has a file name that is not valid UTF-8; logarchive archives only UTF-8 names, so that the index and the store can name it. Rename the file, then run again"
-                )
-            }
-            throw .failure("\(path) vanished while it was being collected")
-        }
+        let contentPath = path
+        let status = linkStatus
         guard status.kind == .regular else {
             throw .badInput("\(path) matches the issue but is a \(status.kind) rather than a regular file; move it out of \(type.folder)/")
         }

@@ -63,9 +63,11 @@ public struct LogRotator: Sendable {
 
     /// Rotates `path` when it is over the threshold. `cancellation`, when set, stops the work
     /// before the truncation and cleans up as a failure would.
-    public func rotate(_ path: String, cancellation: Cancellation? = nil) throws(ArchiveError) -> Outcome {
-        let archiveDirectory = options.archiveDirectory ?? Paths.parent(of: path)
-        let name = Paths.lastComponent(of: path)
+    public func rotate(_ named: String, cancellation: Cancellation? = nil) throws(ArchiveError) -> Outcome {
+        // The folders a person names are resolved once; inside them no link is followed (`NoFollow`).
+        let name = Paths.lastComponent(of: named)
+        let path = Paths.join(FileSystem.resolvedAncestry(Paths.parent(of: named)), name)
+        let archiveDirectory = FileSystem.resolvedAncestry(options.archiveDirectory ?? Paths.parent(of: path))
         // A log reached through a symlink (logs/debug/123-agent.log → agents/agent-7.log) is rotated
         // where its bytes are, named and archived as the link, as long as the target stays inside
         // the link's folder: a link out of it could make rotate truncate any file.

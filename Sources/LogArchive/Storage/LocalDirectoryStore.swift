@@ -89,9 +89,12 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     public func read(key: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let source = path(for: key)
-        guard FileSystem.exists(source) else { throw StoreError.missing(key: key) }
-        try FileSystem.stream(source, into: sink)
+        // Opened, not looked at first: a link on the way is refused as one (`NoFollow`), not "missing".
+        do {
+            try FileSystem.stream(path(for: key), into: sink)
+        } catch let error as FileSystemError where error.isNoSuchFile && !error.isSymlink {
+            throw StoreError.missing(key: key)
+        }
     }
 
     public func list(prefix: String) throws -> [ListedObject] {

@@ -94,7 +94,9 @@ public final class TraceCollector: Sendable {
     /// Writes the export to `path` atomically (temporary file in the same folder, fsync, rename),
     /// so a reader never sees half a trace.
     public func export(to path: String) throws(FileSystemError) {
-        try FileSystem.writeAtomically(Array(exportJSON().utf8), to: path)
+        // A file a person names: the links on its way are theirs to keep (see `NoFollow`).
+        let resolved = Paths.join(FileSystem.resolvedAncestry(Paths.parent(of: path)), Paths.lastComponent(of: path))
+        try FileSystem.writeAtomically(Array(exportJSON().utf8), to: resolved)
     }
 
     private static func inTimeOrder(_ entries: [TraceRing.Entry]) -> [TraceEvent] {

@@ -158,7 +158,7 @@ import Testing
     @Test func symlinksToAFolderOrNowhereAreRefused() throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         try FileManager.default.createSymbolicLink(atPath: sandbox.path("logs/debug/123-etc.log"), withDestinationPath: "/etc")
-        try Self.expectRefused(["123"], in: sandbox, status: 64, mentioning: "outside the logs directory")
+        try Self.expectRefused(["123"], in: sandbox, status: 64, mentioning: "is a symlink")
         try FileManager.default.removeItem(atPath: sandbox.path("logs/debug/123-etc.log"))
         try FileManager.default.createSymbolicLink(
             atPath: sandbox.path("logs/debug/123-dangling.log"), withDestinationPath: sandbox.path("gone"))

@@ -17,14 +17,17 @@ public struct ChecksumStage: PipelineStage {
                 continue
             }
             do {
-                let (checksum, size, status) = try Checksum.ofFile(prepared.uploadPath)
+                // The log itself (not a .gz made here) must still be the file collect saw.
+                let collected = prepared.compressedPath == nil ? prepared.log.status : nil
+                let (checksum, size, status) = try Checksum.ofFile(prepared.uploadPath, expecting: collected)
                 logs.append(ChecksummedLog(prepared: prepared, checksum: checksum, uploadSize: size, sourceStatus: status))
                 computed += 1
             } catch {
                 for log in compressed.logs { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
                 compressed.logs.abandonStreamedUploads()
                 let reason = error.isNoSuchFile ? "it vanished during the run" : "\(error)"
-                throw ArchiveError.failure("cannot checksum \(prepared.log.path): \(reason); nothing was archived")
+                throw ArchiveError.failure(
+                    "cannot checksum \(prepared.log.path): \(reason); nothing was archived", cause: error)
             }
         }
         let archive = ChecksummedArchive(validated: compressed.validated, logs: logs)

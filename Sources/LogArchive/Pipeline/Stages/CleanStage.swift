@@ -14,7 +14,7 @@ public struct CleanStage: PipelineStage {
         for uploaded in indexed.logs where uploaded.record.uploadStatus == .uploaded {
             do {
                 try FaultPoint.beforeClean.reach()
-                let current = try FileStatus.of(uploaded.log.contentPath, followSymlinks: true)
+                let current = try FileStatus.of(uploaded.log.contentPath)
                 guard current.isUnchanged(comparedTo: uploaded.sourceStatus) else {
                     kept.append(uploaded.log.path)
                     problems.append("kept \(uploaded.log.path): it changed after it was archived")
@@ -27,9 +27,9 @@ public struct CleanStage: PipelineStage {
                     freed += size
                     deleted.append(gz)
                 }
-                // A symlink inside the logs dir is removed, not the file it points at.
-                try FileSystem.remove(uploaded.log.path)
-                freed += uploaded.log.isSymlink ? 0 : current.size
+                // Only the file that was collected and archived: never one put in its place since.
+                try NoFollow.unlink(uploaded.log.path, ifStill: uploaded.sourceStatus)
+                freed += current.size
                 deleted.append(uploaded.log.path)
                 context.note(
                     "clean.deleted", by: "clean", about: context.indexedLocalPath(for: uploaded.log),

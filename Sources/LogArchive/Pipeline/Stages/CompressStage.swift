@@ -34,7 +34,7 @@ public struct CompressStage: PipelineStage {
         } catch {
             for log in prepared { if let gz = log.compressedPath { FileSystem.removeIfPresent(gz) } }
             prepared.abandonStreamedUploads()
-            throw ArchiveError.failure("compression failed, nothing was archived: \(error)")
+            throw ArchiveError.failure("compression failed, nothing was archived: \(error)", cause: error)
         }
         let archive = CompressedArchive(validated: collected.validated, logs: prepared)
         let compressed = prepared.filter(\.compressed)
@@ -97,7 +97,8 @@ public struct CompressStage: PipelineStage {
         let streamed = streamedUpload(of: log, in: collected, compressor: compressor, context: context)
         let result: GzipFileCompressor.Result
         do {
-            result = try compressor.compress(log.contentPath, to: destination, observer: streamed)
+            result = try compressor.compress(
+                log.contentPath, to: destination, observer: streamed, expecting: log.status)
         } catch {
             streamed?.abort()
             throw error

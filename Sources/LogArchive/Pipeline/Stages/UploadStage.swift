@@ -290,9 +290,9 @@ public struct UploadStage: PipelineStage {
     private func requireUnchanged(_ log: CollectedLog, since status: FileStatus) throws {
         let current: FileStatus
         do {
-            current = try FileStatus.of(log.contentPath, followSymlinks: true)
+            current = try FileStatus.of(log.contentPath)
         } catch {
-            throw ArchiveError.failure("\(log.path) vanished during the upload")
+            throw ArchiveError.failure("\(log.path) vanished during the upload", cause: error)
         }
         guard current.isUnchanged(comparedTo: status) else {
             throw ArchiveError.failure(
