@@ -81,10 +81,17 @@ public struct SettingsResolver: Sendable {
         let commit = !flags.noCommit && commitSetting
         let push = flags.push || pushSetting
 
+        let apiURL: String
+        if let env = nonEmpty("GITHUB_API_URL") {
+            apiURL = try GitHubSettings.checkedAPIURL(env, source: "GITHUB_API_URL")
+        } else if let configured = file?.githubAPIURL {
+            apiURL = try GitHubSettings.checkedAPIURL(configured, source: "github_api_url in \(file?.path ?? "")")
+        } else {
+            apiURL = GitHubSettings.defaultAPIURL
+        }
         let github = GitHubSettings(
             token: nonEmpty("GITHUB_TOKEN") ?? nonEmpty("GH_TOKEN"),
-            repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository,
-            apiURL: nonEmpty("GITHUB_API_URL") ?? file?.githubAPIURL ?? GitHubSettings.defaultAPIURL)
+            repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository, apiURL: apiURL)
 
         var settings = Settings(
             logsDirectory: logsDirectory, store: store, compressionThreshold: threshold, compressionLevel: level,
