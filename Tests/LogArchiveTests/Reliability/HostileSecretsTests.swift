@@ -141,6 +141,17 @@ final class RecordingServer: @unchecked Sendable {
         }
     }
 
+    /// The container credentials endpoint gets an authorization token too: the same host parser
+    /// decides that `127.0.0.1@…` and `127.0.0.1.…` are another machine.
+    @Test func theContainerCredentialsURIToALookalikeHostIsRefused() {
+        for url in ["http://127.0.0.1@evil.example/c", "http://127.0.0.1.evil.example/c", "http://localhost.evil.example/c"] {
+            let chain = AWSCredentialChain.resolve(environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "HOME": "/nonexistent",
+            ])
+            #expect(chain.problem?.contains("plain http to") == true, "\(url): \(chain.problem ?? "accepted")")
+        }
+    }
+
     /// https and loopback http are accepted from the config file: the https one is resolved (the
     /// run does not need GitHub), the loopback one gets the lifecycle check and the comment.
     @Test func httpsAndLoopbackHTTPInTheConfigFileAreAccepted() throws {
