@@ -64,9 +64,11 @@ extension CommandContext {
         standardOutput.write(Data(LogRedaction.text(text).utf8))
     }
 
-    /// One line on stderr.
+    /// One line on stderr (or ArgumentParser's usage, a few): no control character of what a line
+    /// quotes reaches the terminal (`Wording.oneLine` on each line; stderr is never coloured).
     func error(_ text: String) {
-        let text = LogRedaction.text(text)
+        let text = LogRedaction.text(text).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { Wording.oneLine(String($0)) }.joined(separator: "\n")
         standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 }

@@ -421,6 +421,9 @@ final class RecordingServer: @unchecked Sendable {
         Self.assertPrintable(real.output + real.errorOutput, "the summary")
         let status = try ReleaseBinary.run(["status", "5"] + store, in: sandbox, environment: environment)
         Self.expectEscaped(status.output, "status 5")
+        let search = try ReleaseBinary.run(["search", "build"] + store, in: sandbox, environment: environment)
+        #expect(search.status == 0, "\(search.errorOutput)")
+        Self.expectEscaped(search.output, "search's file names", parts: ["5-A\\u{1B}[2JB"])
         let already = try ReleaseBinary.run(["5", "--no-commit"] + store, in: sandbox, environment: environment)
         Self.expectEscaped(already.output, "the already-archived summary", parts: ["5-A\\u{1B}[2JB"])
     }
