@@ -129,14 +129,16 @@ final class RecordingServer: @unchecked Sendable {
     }
 
     @Test func theRuleAcceptsHTTPSAndThisMachineOnly() throws {
-        for url in ["https://api.github.com", "https://ghe.example.com/api/v3", "http://127.0.0.1:8080", "http://localhost:1",
-            "http://[::1]:9", "HTTPS://API.GITHUB.COM", "http://127.1.2.3"]
-        {
+        for url in [
+            "https://api.github.com", "https://ghe.example.com/api/v3", "http://127.0.0.1:8080", "http://localhost:1",
+            "http://[::1]:9", "HTTPS://API.GITHUB.COM", "http://127.1.2.3",
+        ] {
             #expect((try? GitHubSettings.checkedAPIURL(url, source: "x")) == url, "\(url)")
         }
-        for url in ["http://api.github.com", "http://127.0.0.1.example.com", "http://127.0.0.1@10.0.0.1", "http://10.0.0.1",
-            "ftp://127.0.0.1", "api.github.com", "http://[::2]:80", "http://0x7f000001", "http://127.0.0.256"]
-        {
+        for url in [
+            "http://api.github.com", "http://127.0.0.1.example.com", "http://127.0.0.1@10.0.0.1", "http://10.0.0.1",
+            "ftp://127.0.0.1", "api.github.com", "http://[::2]:80", "http://0x7f000001", "http://127.0.0.256",
+        ] {
             #expect(throws: ArchiveError.self, "\(url)") { try GitHubSettings.checkedAPIURL(url, source: "x") }
         }
     }
@@ -144,7 +146,9 @@ final class RecordingServer: @unchecked Sendable {
     /// The container credentials endpoint gets an authorization token too: the same host parser
     /// decides that `127.0.0.1@…` and `127.0.0.1.…` are another machine.
     @Test func theContainerCredentialsURIToALookalikeHostIsRefused() {
-        for url in ["http://127.0.0.1@evil.example/c", "http://127.0.0.1.evil.example/c", "http://localhost.evil.example/c"] {
+        for url in [
+            "http://127.0.0.1@evil.example/c", "http://127.0.0.1.evil.example/c", "http://localhost.evil.example/c",
+        ] {
             let chain = AWSCredentialChain.resolve(environment: [
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI": url, "HOME": "/nonexistent",
             ])
@@ -264,9 +268,11 @@ final class RecordingServer: @unchecked Sendable {
         #expect(archive.status == 0, "\(archive.output) \(archive.errorOutput)")
         try sandbox.write("logs/debug/123-late.log", "late\n")
         _ = try run(["123", "--reason", "issue_closed", "--force", "-v"] + store)
-        for arguments in [["status"], ["status", "123"], ["status", "--json"], ["doctor"], ["doctor", "--json"],
-            ["doctor", "-vv"], ["reindex", "--all", "--dry-run"], ["cleanup", "--orphans", "--dry-run"], ["read", "123"]]
-        {
+        for arguments in [
+            ["status"], ["status", "123"], ["status", "--json"], ["doctor"], ["doctor", "--json"],
+            ["doctor", "-vv"], ["reindex", "--all", "--dry-run"], ["cleanup", "--orphans", "--dry-run"],
+            ["read", "123"],
+        ] {
             _ = try run(arguments + store)
         }
         // A store URL with credentials, and an endpoint that cannot be reached: refused or failed,
@@ -315,7 +321,14 @@ final class RecordingServer: @unchecked Sendable {
 
     /// Every hostile sequence, and the escaped form each must be shown as.
     static let hostile = "A\u{1B}[2JB\u{1B}]0;owned\u{07}C\rD\nE\u{202E}F\u{9B}G\u{08}H\u{7F}I\u{2066}J"
-    static let escapedParts = ["A\\u{1B}[2JB", "\\u{1B}]0;owned\\u{7}C", "\\rD\\nE", "\\u{202E}F\\u{9B}G", "\\u{8}H\\u{7F}I\\u{2066}J"]
+    static let escapedParts = [
+        "A\\u{1B}[2JB", "\\u{1B}]0;owned\\u{7}C", "\\rD\\nE", "\\u{202E}F\\u{9B}G", "\\u{8}H\\u{7F}I\\u{2066}J",
+    ]
+
+    /// `hostile` as a JSON string's content, for the fake servers' state.
+    static let hostileInJSON = hostile.unicodeScalars.map {
+        $0.value < 0x80 && $0.value >= 0x20 ? String($0) : String(format: "\\u%04x", $0.value)
+    }.joined()
 
     /// No control character, line break or bidi control outside the line breaks of the output's
     /// own records.
@@ -340,12 +353,13 @@ final class RecordingServer: @unchecked Sendable {
     /// `status N`, the archive's summary and doctor show it escaped, on one line.
     @Test func aHostileIssueTitleIsEscapedWhereverItIsShown() throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
-        let title = Self.hostile.unicodeScalars.map { $0.value < 0x80 && $0.value >= 0x20 ? String($0) : String(format: "\\u%04x", $0.value) }.joined()
+        let title = Self.hostileInJSON
         let state = #"{"repo": "org/repo", "issues": {"123": {"state": "closed", "title": "\#(title)"}}}"#
         let github = try FakeGitHub(state: state, in: sandbox, token: Self.token)
         var environment = Self.githubEnvironment
         environment["GITHUB_API_URL"] = github.url
-        let archive = try ReleaseBinary.run(["123", "--reason", "issue_closed", "--no-commit"], in: sandbox, environment: environment)
+        let archive = try ReleaseBinary.run(
+            ["123", "--reason", "issue_closed", "--no-commit"], in: sandbox, environment: environment)
         #expect(archive.status == 0, "\(archive.errorOutput)")
         #expect(try sandbox.entry("123")?["issue_title"] as? String == Self.hostile)
         Self.assertPrintable(archive.output + archive.errorOutput, "the summary")
@@ -353,10 +367,12 @@ final class RecordingServer: @unchecked Sendable {
             let result = try ReleaseBinary.run(arguments, in: sandbox, environment: environment)
             #expect(result.status == 0, "\(result.errorOutput)")
             // The table clips a title to 40 characters: the first parts are there.
-            Self.expectEscaped(result.output, "\(arguments)", parts: arguments.count == 1 ? ["A\\u{1B}[2JB"] : Self.escapedParts)
+            Self.expectEscaped(
+                result.output, "\(arguments)", parts: arguments.count == 1 ? ["A\\u{1B}[2JB"] : Self.escapedParts)
             Self.assertPrintable(result.errorOutput, "stderr of \(arguments)")
         }
-        let doctor = try ReleaseBinary.run(["doctor", "--reason", "issue_closed"], in: sandbox, environment: environment)
+        let doctor = try ReleaseBinary.run(
+            ["doctor", "--reason", "issue_closed"], in: sandbox, environment: environment)
         Self.assertPrintable(doctor.output + doctor.errorOutput, "doctor")
     }
 
@@ -369,17 +385,22 @@ final class RecordingServer: @unchecked Sendable {
         let entry: [String: Any] = [
             "issue_number": "7", "issue_title": Self.hostile, "archived_at": "2025-01-15T14:00:00Z",
             "archive_reason": "manual", "partial_archive": true, "upload_complete": false,
-            "logs": [[
-                "type": "build", "filename": name, "local_path": "logs/builds/\(name)",
-                "remote_path": "archive/logs/2025/01/7/\(name)", "size_bytes": 3, "original_size_bytes": 3,
-                "compressed": false, "checksum": "sha256:" + String(repeating: "ab", count: 32), "upload_status": "failed", "upload_attempt": 3,
-                "last_error": "HTTP 500: \(Self.hostile)",
-            ]],
+            "logs": [
+                [
+                    "type": "build", "filename": name, "local_path": "logs/builds/\(name)",
+                    "remote_path": "archive/logs/2025/01/7/\(name)", "size_bytes": 3, "original_size_bytes": 3,
+                    "compressed": false, "checksum": "sha256:" + String(repeating: "ab", count: 32),
+                    "upload_status": "failed", "upload_attempt": 3,
+                    "last_error": "HTTP 500: \(Self.hostile)",
+                ]
+            ],
         ]
         let index = try JSONSerialization.data(withJSONObject: ["schema_version": "1.0", "archives": [entry]])
         try sandbox.write("logs/.archive-index.json", index)
         try sandbox.write("logs/builds/\(name)", "x\n")
-        for arguments in [["status"], ["status", "7"], ["cleanup", "--orphans", "--dry-run"], ["reindex", "--all", "--dry-run"]] {
+        for arguments in [
+            ["status"], ["status", "7"], ["cleanup", "--orphans", "--dry-run"], ["reindex", "--all", "--dry-run"],
+        ] {
             let result = try ReleaseBinary.run(arguments, in: sandbox)
             Self.assertPrintable(result.output, "stdout of \(arguments)")
             Self.assertPrintable(result.errorOutput, "stderr of \(arguments)")
@@ -414,7 +435,8 @@ final class RecordingServer: @unchecked Sendable {
             environment = server.environment()
             store = ["--store", "s3://\(try server.makeBucket())"]
         }
-        let archive = try ReleaseBinary.run(["5", "--no-commit", "--dry-run"] + store, in: sandbox, environment: environment)
+        let archive = try ReleaseBinary.run(
+            ["5", "--no-commit", "--dry-run"] + store, in: sandbox, environment: environment)
         Self.expectEscaped(archive.output, "the dry run's plan", parts: ["5-A\\u{1B}[2JB"])
         let real = try ReleaseBinary.run(["5", "--no-commit"] + store, in: sandbox, environment: environment)
         #expect(real.status == 0, "\(real.errorOutput)")
@@ -433,28 +455,39 @@ final class RecordingServer: @unchecked Sendable {
     @Test func hostileServerErrorBodiesAreEscapedInErrorsAndDoctor() throws {
         let sandbox = try Sandbox()
         try sandbox.write("logs/builds/5-build.log", "build\n")
-        let message = Self.hostile.unicodeScalars.map { $0.value < 0x80 && $0.value >= 0x20 ? String($0) : String(format: "\\u%04x", $0.value) }.joined()
-        let state = #"{"repo": "org/repo", "issues": {"5": {"state": "closed", "title": "t"}}, "faults": [{"status": 403, "count": 99, "message": "\#(message)"}]}"#
+        let message = Self.hostileInJSON
+        let state =
+            #"{"repo": "org/repo", "issues": {"5": {"state": "closed", "title": "t"}}, "faults": [{"status": 403, "count": 99, "message": "\#(message)"}]}"#
         let github = try FakeGitHub(state: state, in: sandbox, token: Self.token)
         var environment = Self.githubEnvironment
         environment["GITHUB_API_URL"] = github.url
-        for arguments in [["5", "--reason", "issue_closed"], ["5", "--reason", "issue_closed", "--json"], ["doctor", "--reason", "issue_closed"]] {
-            let result = try ReleaseBinary.run(arguments + ["--no-commit"].filter { _ in arguments[0] != "doctor" }, in: sandbox, environment: environment)
+        for arguments in [
+            ["5", "--reason", "issue_closed"], ["5", "--reason", "issue_closed", "--json"],
+            ["doctor", "--reason", "issue_closed"],
+        ] {
+            let result = try ReleaseBinary.run(
+                arguments + ["--no-commit"].filter { _ in arguments[0] != "doctor" }, in: sandbox,
+                environment: environment)
             #expect(result.status != 0, "\(arguments): \(result.output)")
             Self.assertPrintable(result.output, "stdout of \(arguments)")
             Self.assertPrintable(result.errorOutput, "stderr of \(arguments)")
             if !arguments.contains("--json") {
-                #expect((result.output + result.errorOutput).contains("A\\u{1B}[2JB"), "\(arguments): \(result.output) \(result.errorOutput)")
+                #expect(
+                    (result.output + result.errorOutput).contains("A\\u{1B}[2JB"),
+                    "\(arguments): \(result.output) \(result.errorOutput)")
             }
         }
         let xml = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>\(Self.hostile)</Message></Error>"
-        let s3 = try RecordingServer(in: sandbox, name: "s3", options: ["--status", "403", "--type", "application/xml", "--body", xml])
+        let s3 = try RecordingServer(
+            in: sandbox, name: "s3", options: ["--status", "403", "--type", "application/xml", "--body", xml])
         let s3Environment = [
-            "AWS_ENDPOINT_URL_S3": s3.url, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": s3.url, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+            "AWS_REGION": "us-east-1",
             "LOGARCHIVE_BACKOFF_SCALE": "0.001",
         ]
         for arguments in [["5", "--no-commit", "--no-comment"], ["doctor"], ["status", "5"], ["read", "5"]] {
-            let result = try ReleaseBinary.run(arguments + ["--store", "s3://bucket"], in: sandbox, environment: s3Environment)
+            let result = try ReleaseBinary.run(
+                arguments + ["--store", "s3://bucket"], in: sandbox, environment: s3Environment)
             Self.assertPrintable(result.output, "stdout of \(arguments) against S3")
             Self.assertPrintable(result.errorOutput, "stderr of \(arguments) against S3")
         }
