@@ -317,6 +317,28 @@ final class RecordingServer: @unchecked Sendable {
         #expect((log["public_url"] as? String)?.hasPrefix("https://<redacted>@cdn.example.invalid/") == true, "\(log)")
     }
 
+    /// The one redaction every output passes, on the shapes outputs hold: prose, JSON, quoted
+    /// words, several URLs, a signed query; text without credentials comes back as it was.
+    @Test func theOneRedactionFindsCredentialsInEveryShapeOfOutput() throws {
+        let cases = [
+            "the store at http://u:PW1@127.0.0.1:8333, region us-east-1",
+            #"{"error":"cannot reach https://u:PW1@h.example/x","store":"s3://b/"}"#,
+            "git: fatal: 'https://ci:PW1@github.com/o/r.git' rejected\n(http://a:PW1@b)",
+            "two: http://a:PW1@x http://b:PW1@y/p?q=1",
+            "https://h.example/k?X-Amz-Signature=PW1&x=1",
+            "tabs\thttp://u:PW1@h\tand more",
+        ]
+        for text in cases {
+            let redacted = LogRedaction.text(text)
+            #expect(!redacted.contains("PW1"), "\(text) -> \(redacted)")
+            #expect(LogRedaction.text(redacted) == redacted)
+        }
+        let json = LogRedaction.text(cases[1])
+        #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) is [String: Any])
+        let plain = "no secret: https://api.github.com/repos/o/r and ünïcødé ✓ user@example.com"
+        #expect(LogRedaction.text(plain) == plain)
+    }
+
     // MARK: Rule 6: what a person reads is escaped
 
     /// Every hostile sequence, and the escaped form each must be shown as.
