@@ -56,13 +56,19 @@ extension CommandContext {
     /// Colour for standard output when it is a terminal that wants it.
     var outputStyle: TerminalStyle { .forOutput(isTerminal: standardOutput.isTerminal, environment: environment) }
 
-    /// Results go to stdout; errors and warnings to stderr, so `--json` stays parseable.
+    /// Results go to stdout; errors and warnings to stderr, so `--json` stays parseable. Whatever a
+    /// command prints (summaries, tables, JSON, errors) passes the one URL redaction on its way out
+    /// (`LogRedaction.text`), so that no `user:password@` or signed query reaches a terminal or a
+    /// CI log; the logs `read` and `search` stream go by `writeBytes`, as stored.
     func output(_ text: String) {
-        standardOutput.write(Data(text.utf8))
+        standardOutput.write(Data(LogRedaction.text(text).utf8))
     }
 
-    /// One line on stderr.
+    /// One line on stderr (or ArgumentParser's usage, a few): no control character of what a line
+    /// quotes reaches the terminal (`Wording.oneLine` on each line; stderr is never coloured).
     func error(_ text: String) {
+        let text = LogRedaction.text(text).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { Wording.oneLine(String($0)) }.joined(separator: "\n")
         standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 }

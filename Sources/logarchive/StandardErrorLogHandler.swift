@@ -1,4 +1,5 @@
 import Foundation
+import LogArchive
 import Logging
 
 /// `2026-12-01T14:03:07.125Z debug http PUT http://…/key attempt=1 duration_ms=3.1 status=200`:
@@ -34,9 +35,10 @@ struct StandardErrorLogHandler: LogHandler {
         try? Array(line.utf8).withUnsafeBytes(output.writeBytes)
     }
 
-    /// A record is one line whatever its message holds.
+    /// A record is one line whatever its message holds, with no URL's credentials and no control
+    /// character: the library's one redaction and escaping (`Wording.printable`).
     private static func oneLine(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\n")
+        Wording.printable(text)
     }
 
     /// A value with spaces or quotes is quoted, so `key=value` pairs stay parseable.

@@ -31,10 +31,14 @@ public struct S3Settings: Sendable {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        let endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL") ?? file?.s3Endpoint
-        if let endpoint, !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
-            throw .badInput("invalid S3 endpoint '\(endpoint)': it must start with http:// or https://")
+        var endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL") ?? file?.s3Endpoint
+        if let given = endpoint, !(given.hasPrefix("http://") || given.hasPrefix("https://")) {
+            throw .badInput("invalid S3 endpoint '\(given)': it must start with http:// or https://")
         }
+        // S3 requests authenticate by their SigV4 signature: a `user:password@` in the endpoint is
+        // used by nothing (and would spoil the signed host), so it is dropped here, before anything
+        // could print, trace or index it.
+        endpoint = endpoint.map(URLAuthority.removingUserInfo)
         let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? file?.s3Region ?? "us-east-1"
 
         let threshold = try size(value("LOGARCHIVE_MULTIPART_THRESHOLD"), "LOGARCHIVE_MULTIPART_THRESHOLD")

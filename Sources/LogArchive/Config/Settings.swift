@@ -37,6 +37,23 @@ public struct GitHubSettings: Sendable {
     public var apiURL: String
 
     public static let defaultAPIURL = "https://api.github.com"
+
+    /// Where the token may go: the API URL must be https, or plain http to this machine (the
+    /// tests' fake GitHub). Checked for `GITHUB_API_URL` and the config file's `github_api_url`
+    /// alike, whenever settings are resolved, so that every command refuses it before any
+    /// connection: plain http to another host shows the token to anyone on the path, whoever set
+    /// the URL. `source` names the variable or key for the message.
+    public static func checkedAPIURL(_ url: String, source: String) throws(ArchiveError) -> String {
+        guard let authority = URLAuthority(url), authority.scheme == "https" || authority.scheme == "http" else {
+            throw .badInput("invalid \(source) '\(url)': the GitHub API URL must start with https://")
+        }
+        guard !authority.isPlainRemoteHTTP else {
+            throw .badInput(
+                "refusing \(source) '\(url)': GITHUB_TOKEN is sent only over https (plain http only to this "
+                    + "machine, for a test server); use https://\(authority.host)")
+        }
+        return url
+    }
 }
 
 /// Settings given on the command line; nil means "not given".

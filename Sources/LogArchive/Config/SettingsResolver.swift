@@ -83,10 +83,17 @@ public struct SettingsResolver: Sendable {
         let commit = !flags.noCommit && commitSetting
         let push = flags.push || pushSetting
 
+        let apiURL: String
+        if let env = nonEmpty("GITHUB_API_URL") {
+            apiURL = try GitHubSettings.checkedAPIURL(env, source: "GITHUB_API_URL")
+        } else if let configured = file?.githubAPIURL {
+            apiURL = try GitHubSettings.checkedAPIURL(configured, source: "github_api_url in \(file?.path ?? "")")
+        } else {
+            apiURL = GitHubSettings.defaultAPIURL
+        }
         let github = GitHubSettings(
             token: nonEmpty("GITHUB_TOKEN") ?? nonEmpty("GH_TOKEN"),
-            repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository,
-            apiURL: nonEmpty("GITHUB_API_URL") ?? file?.githubAPIURL ?? GitHubSettings.defaultAPIURL)
+            repository: nonEmpty("GITHUB_REPOSITORY") ?? file?.githubRepository, apiURL: apiURL)
 
         // The folders a person names may be reached through links: resolved once, here, so that
         // every path built inside them holds none, and `NoFollow` refuses any link found later.

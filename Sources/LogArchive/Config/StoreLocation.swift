@@ -10,6 +10,13 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("s3://") {
             let rest = text.dropFirst(5)
             let bucket = rest.prefix(while: { $0 != "/" })
+            // Not quoted back: a `user:password@` here is a secret, and S3 takes no credentials in
+            // its URL (they come from AWS_ACCESS_KEY_ID or a profile).
+            guard !bucket.contains("@") else {
+                throw .badInput(
+                    "invalid store \(text): an s3:// store takes no user or password; "
+                        + "give the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile)")
+            }
             guard isValidBucket(String(bucket)) else {
                 throw .badInput(
                     "invalid store \(text): '\(bucket)' is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"

@@ -8,21 +8,16 @@ public struct ContainerCredentialsEndpoint: Sendable, Equatable {
     /// Plain http only to this machine or the addresses ECS and EKS serve credentials from, as
     /// the SDKs allow: anything else could read the token and hand out someone else's keys.
     static func checkAllowed(_ url: String) throws(ArchiveError) {
-        if url.hasPrefix("https://") { return }
-        guard url.hasPrefix("http://") else {
+        // One parser of hosts (URLAuthority): `127.0.0.1@evil.example` and `127.0.0.1.evil.example`
+        // are not this machine.
+        guard let authority = URLAuthority(url), authority.scheme == "https" || authority.scheme == "http" else {
             throw .badInput(
                 "invalid AWS_CONTAINER_CREDENTIALS_FULL_URI '\(url)': it must be an http:// or https:// URL")
         }
-        let authority = url.dropFirst(7).prefix(while: { $0 != "/" && $0 != "?" })
-        let host: Substring
-        if authority.hasPrefix("[") {
-            host = authority.dropFirst().prefix(while: { $0 != "]" })
-        } else {
-            host = authority.prefix(while: { $0 != ":" })
-        }
+        if authority.scheme == "https" { return }
+        let host = authority.host
         let allowed =
-            host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "169.254.170.2"
-            || host == "169.254.170.23" || host == "fd00:ec2::23"
+            authority.isLoopback || host == "169.254.170.2" || host == "169.254.170.23" || host == "fd00:ec2::23"
         guard allowed else {
             throw .badInput(
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI '\(url)' is plain http to \(host): use https, a loopback address, or the ECS/EKS addresses 169.254.170.2 and 169.254.170.23"

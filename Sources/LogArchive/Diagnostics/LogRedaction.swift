@@ -72,22 +72,47 @@ public enum LogRedaction {
 
     static let argumentLimit = 120
 
-    /// Free text (a tool's message) with every URL in it redacted as `url(_:)` does: words are
-    /// split at whitespace and quotes, as git and curl quote the URLs they name.
+    /// Free text (a tool's message, a command's whole output, a trace) with every URL in it
+    /// redacted as `url(_:)` does: a URL is the word around each `://`, words split at ASCII
+    /// whitespace and quotes, as git and curl quote the URLs they name. Scans bytes, so that a
+    /// large `--json` or trace costs one pass; the text is rebuilt only when a URL changed.
     public static func text(_ text: String) -> String {
-        guard text.contains("://") else { return text }
-        var result = ""
-        var word = ""
-        for character in text {
-            if character.isWhitespace || character == "'" || character == "\"" {
-                result += word.contains("://") ? url(word) : word
-                word = ""
-                result.append(character)
-            } else {
-                word.append(character)
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var result: [UInt8] = []
+            var copied = 0
+            var position = 0
+            while position + 2 < bytes.count {
+                guard bytes[position] == UInt8(ascii: ":"), bytes[position + 1] == UInt8(ascii: "/"),
+                    bytes[position + 2] == UInt8(ascii: "/")
+                else {
+                    position += 1
+                    continue
+                }
+                var start = position
+                while start > copied, !isWordBoundary(bytes[start - 1]) { start -= 1 }
+                var end = position + 3
+                while end < bytes.count, !isWordBoundary(bytes[end]) { end += 1 }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                let redacted = url(word)
+                if redacted != word {
+                    result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<start]))
+                    result.append(contentsOf: redacted.utf8)
+                    copied = end
+                }
+                position = end
             }
+            guard copied > 0 else { return nil }
+            result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return String(decoding: result, as: UTF8.self)
+        } ?? text
+    }
+
+    private static func isWordBoundary(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x09...0x0D, 0x20, UInt8(ascii: "'"), UInt8(ascii: "\""): true
+        default: false
         }
-        return result + (word.contains("://") ? url(word) : word)
     }
 
     /// An error as a log line may show it: a transfer error's URL redacted.

@@ -161,13 +161,5 @@ extension Doctor {
     }
 
     /// `http://` to anything but this machine: loopback test servers are not a risk.
-    static func isPlainRemoteHTTP(_ url: String) -> Bool {
-        guard url.lowercased().hasPrefix("http://") else { return false }
-        let rest = url.dropFirst(7)
-        let hostPort = rest.prefix { $0 != "/" }
-        let host =
-            hostPort.hasPrefix("[")
-            ? String(hostPort.prefix { $0 != "]" }.dropFirst()) : String(hostPort.prefix { $0 != ":" })
-        return !(host == "localhost" || host.hasPrefix("127.") || host == "::1")
-    }
+    static func isPlainRemoteHTTP(_ url: String) -> Bool { URLAuthority(url)?.isPlainRemoteHTTP ?? false }
 }

@@ -21,9 +21,11 @@ public struct DoctorCheck: Sendable, Equatable {
     public init(_ name: String, _ status: Status, _ detail: String, fix: String? = nil) {
         self.name = name
         self.status = status
-        self.detail = detail
+        // Details quote endpoints, servers' answers and git's output: redacted and escaped once here,
+        // for the text and the JSON alike.
+        self.detail = Wording.printable(detail)
         // Every warning and failure says what to do, if only where to look.
-        self.fix = status == .ok ? nil : fix ?? "see the detail above"
+        self.fix = status == .ok ? nil : Wording.printable(fix ?? "see the detail above")
     }
 
     public static func ok(_ name: String, _ detail: String) -> DoctorCheck { DoctorCheck(name, .ok, detail) }

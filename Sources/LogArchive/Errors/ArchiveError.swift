@@ -17,9 +17,12 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     public let kind: Kind
     public let message: String
 
+    /// The message is printed, put in `--json` and traced as it is, and may quote an index field,
+    /// a server's answer or a URL: credentials in it are redacted and it is escaped to one line
+    /// here, once, for every output (`Wording.printable`).
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
-        self.message = message
+        self.message = Wording.printable(message)
     }
 
     public static func badInput(_ message: String) -> ArchiveError { ArchiveError(.badInput, message) }

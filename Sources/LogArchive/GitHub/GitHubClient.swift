@@ -71,6 +71,12 @@ public struct GitHubClient: Sendable {
             let response = try send("GET", url: url)
             comments += try Self.comments(from: response)
             next = GitHubClient.nextLink(response.header("link"))
+            // The token goes with every page: only to the configured API's scheme, host and port.
+            if let page = next, !isOnAPIHost(page) {
+                throw GitHubError(
+                    status: response.status, message: "the next page of comments is on another host (\(page))",
+                    retryAfterSeconds: nil)
+            }
         }
         return comments
     }
@@ -96,6 +102,12 @@ public struct GitHubClient: Sendable {
 
     public func updateComment(_ id: Int64, body: String) throws {
         _ = try send("PATCH", "/repos/\(repository)/issues/comments/\(id)", body: body)
+    }
+
+    /// Whether `url` is on the configured API's origin, where the token may be sent.
+    func isOnAPIHost(_ url: String) -> Bool {
+        guard let api = URLAuthority(apiURL), let other = URLAuthority(url) else { return false }
+        return api.isSameOrigin(as: other)
     }
 
     // MARK: Transport

@@ -227,6 +227,8 @@ private final class Transfer {
         // A stall, not a slow link, is a timeout: less than 1 byte/s for the whole window.
         _ = logarchive_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
         _ = logarchive_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(request.stallTimeoutSeconds.rounded(.up))))
+        // Redirects are never followed: a 3xx is the caller's answer, so the Authorization header
+        // (the GitHub token, a SigV4 signature) never goes to a host or a scheme a server names.
         _ = logarchive_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
 
         switch request.method {

@@ -185,8 +185,9 @@ extension ArchivedLog {
         object["filename"] = .string(filename)
         object["local_path"] = .string(localPath)
         object["remote_path"] = .string(remotePath)
-        object["cloud_url"] = JSONValue(cloudURL)
-        object["public_url"] = JSONValue(publicURL)
+        // The index is committed to git and the manifest stored: no URL's credentials in either.
+        object["cloud_url"] = JSONValue(cloudURL.map(LogRedaction.url))
+        object["public_url"] = JSONValue(publicURL.map(LogRedaction.url))
         object["size_bytes"] = .integer(sizeBytes)
         object["original_size_bytes"] = .integer(originalSizeBytes)
         object["compressed"] = .bool(compressed)

@@ -91,30 +91,52 @@ public enum JSONWriter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Quotes, backslashes and the ASCII control characters (DEL included) are escaped; every other
-    /// byte, UTF-8 past ASCII too, is copied as it is.
+    /// Quotes, backslashes and the ASCII control characters (DEL included) are escaped, and so are
+    /// the C1 controls, the line and paragraph separators and the bidirectional controls (the
+    /// scalars `Wording.oneLine` escapes), so that JSON printed on a terminal is as safe as text;
+    /// every other byte, UTF-8 past ASCII too, is copied as it is.
     private static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
             var runStart = 0
-            for (offset, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"")
-                || byte == UInt8(ascii: "\\")
-            {
+            var offset = 0
+            while offset < bytes.count {
+                let byte = bytes[offset]
+                guard byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    || byte == 0xC2 || byte == 0xD8 || byte == 0xE2
+                else {
+                    offset += 1
+                    continue
+                }
+                var scalar = UInt32(byte)
+                var length = 1
+                if byte >= 0x80 {
+                    // Valid UTF-8 (a String's): the continuation bytes are there.
+                    length = byte == 0xE2 ? 3 : 2
+                    scalar = UInt32(byte & (length == 3 ? 0x0F : 0x1F))
+                    for next in 1..<length { scalar = scalar << 6 | UInt32(bytes[offset + next] & 0x3F) }
+                    guard Wording.isUnprintable(Unicode.Scalar(scalar)!) else {
+                        offset += length
+                        continue
+                    }
+                }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset]))
-                runStart = offset + 1
-                switch byte {
-                case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-                case UInt8(ascii: "\n"): output.append(contentsOf: #"\n"#.utf8)
-                case UInt8(ascii: "\r"): output.append(contentsOf: #"\r"#.utf8)
-                case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
+                offset += length
+                runStart = offset
+                switch scalar {
+                case 0x22: output.append(contentsOf: #"\""#.utf8)
+                case 0x5C: output.append(contentsOf: #"\\"#.utf8)
+                case 0x0A: output.append(contentsOf: #"\n"#.utf8)
+                case 0x0D: output.append(contentsOf: #"\r"#.utf8)
+                case 0x09: output.append(contentsOf: #"\t"#.utf8)
                 case 0x08: output.append(contentsOf: #"\b"#.utf8)
                 case 0x0C: output.append(contentsOf: #"\f"#.utf8)
                 default:
-                    output.append(contentsOf: #"\u00"#.utf8)
-                    output.append(hexDigits[Int(byte >> 4)])
-                    output.append(hexDigits[Int(byte & 0x0F)])
+                    output.append(contentsOf: #"\u"#.utf8)
+                    for shift in stride(from: 12, through: 0, by: -4) {
+                        output.append(hexDigits[Int(scalar >> UInt32(shift) & 0x0F)])
+                    }
                 }
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))

@@ -24,10 +24,14 @@ public struct ArchiveStatusSummary: Sendable {
     }
 
     /// Long errors (a server's whole answer) would break the table; the issue view shows them whole.
+    /// Escaped to one line first (`Wording.printable`): index fields are anyone's who can push.
     private func clipped(_ text: String, to limit: Int = 100) -> String {
-        let line = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? text
+        let line = Wording.printable(text)
         return line.count <= limit ? line : String(line.prefix(limit - 1)) + "…"
     }
+
+    /// An index field as the issue view prints it: whole, on one line.
+    private func field(_ text: String) -> String { Wording.printable(text) }
 
     private func statusCell(_ status: UploadStatus) -> TextTable.Cell {
         let style = self.style
@@ -179,7 +183,7 @@ public struct ArchiveStatusSummary: Sendable {
         let storedOriginalBytes = stored.reduce(Int64(0)) { $0 + $1.originalSizeBytes }
         let storedRatio = storedOriginalBytes > 0 ? Double(storedBytes) / Double(storedOriginalBytes) : nil
         var lines: [String] = []
-        lines.append(style.bold("Issue #\(entry.issueNumber)") + (entry.issueTitle.map { ": \($0)" } ?? ""))
+        lines.append(style.bold("Issue #\(entry.issueNumber)") + (entry.issueTitle.map { ": \(field($0))" } ?? ""))
         var facts = TextTable(alignments: [.left, .left])
         if let url = entry.issueURL { facts.add([TextTable.Cell("URL:"), TextTable.Cell(url)]) }
         facts.add([TextTable.Cell("Archived:"), TextTable.Cell("\(entry.archivedAt), reason \(entry.archiveReason.rawValue)")])
@@ -225,11 +229,11 @@ public struct ArchiveStatusSummary: Sendable {
         lines.append(rows[0])
         for (log, row) in zip(entry.logs, rows.dropFirst()) {
             lines.append(row)
-            lines.append(style.dim("      → \(log.remotePath)"))
+            lines.append(style.dim("      → \(field(log.remotePath))"))
             if let error = log.lastError, log.uploadStatus != .uploaded {
-                lines.append(style.bad("      ✗ \(error)"))
+                lines.append(style.bad("      ✗ \(field(error))"))
             } else if let error = log.lastError {
-                lines.append(style.dim("      (earlier attempt: \(error))"))
+                lines.append(style.dim("      (earlier attempt: \(field(error)))"))
             }
         }
         if !unfinished.isEmpty {
@@ -239,7 +243,7 @@ public struct ArchiveStatusSummary: Sendable {
         if !drift.isEmpty {
             lines.append("")
             lines.append(style.warning("  ⚠ \(plural(drift.count, "local log")) \(drift.count == 1 ? "differs" : "differ") from the archive:"))
-            for item in drift { lines.append("    - \(item.description)") }
+            for item in drift { lines.append("    - \(field(item.description))") }
             lines.append("  logarchive \(entry.issueNumber) --force archives them beside the stored copies.")
         }
         return lines.joined(separator: "\n") + "\n"

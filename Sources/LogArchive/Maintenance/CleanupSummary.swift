@@ -47,7 +47,10 @@ public struct CleanupSummary: Sendable {
         }
         if let failure = report.plan.storeFailure {
             lines.append("")
-            lines.append(style.bad("✗ The store could not be reached, so no archived log could be verified and every one was kept: \(failure)"))
+            lines.append(
+                style.bad(
+                    "✗ The store could not be reached, so no archived log could be verified and every one was kept: "
+                        + Wording.printable("\(failure)")))
         }
         if report.eventRecorded {
             lines.append("")
@@ -65,7 +68,7 @@ public struct CleanupSummary: Sendable {
             let size = showsSizes ? [TextTable.Cell(row.size)] : []
             table.add(
                 [mark, TextTable.Cell(shown(row.path))] + size + [
-                    TextTable.Cell(row.reason, style: { [style] in dimReason ? style.dim($0) : $0 })
+                    TextTable.Cell(Wording.printable(row.reason), style: { [style] in dimReason ? style.dim($0) : $0 })
                 ])
         }
         return table.lines(indent: "  ")

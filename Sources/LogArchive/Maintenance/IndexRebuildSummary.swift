@@ -35,7 +35,9 @@ public struct IndexRebuildSummary: Sendable {
         section("Not indexed", report.notIndexed, into: &lines) { [$0.reason] }
         if !report.problems.isEmpty {
             lines.append(style.bad("✗ \(Wording.count(report.problems.count, "problem")):"))
-            for problem in report.problems { lines.append("    \(problem.subject): \(problem.message)") }
+            for problem in report.problems {
+                lines.append("    \(Wording.printable(problem.subject)): \(Wording.printable(problem.message))")
+            }
         }
         lines.append("  Index: \(Wording.path(report.indexPath, from: currentDirectory))")
         return lines.joined(separator: "\n") + "\n"
@@ -51,7 +53,7 @@ public struct IndexRebuildSummary: Sendable {
             let label = "#\(item.issue)"
             let pad = String(repeating: " ", count: label.count + 2)
             for (position, detail) in details(item).enumerated() {
-                lines.append("    " + (position == 0 ? label + "  " : pad) + detail)
+                lines.append("    " + (position == 0 ? label + "  " : pad) + Wording.printable(detail))
             }
         }
         if items.count > listLimit {

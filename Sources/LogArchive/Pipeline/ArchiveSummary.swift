@@ -121,7 +121,9 @@ public struct ArchiveSummary: Sendable {
         }
         if let file = report.traceFile { lines.append("  Trace: \(shown(file))") }
         for warning in report.traceWarnings { lines.append("  ⚠ \(warning)") }
-        return lines.joined(separator: "\n") + "\n"
+        // Plain lines, no colour: each is escaped whole, so that no title, file name, path or
+        // server message a line quotes puts a control character or a line break on the terminal.
+        return lines.map(Wording.printable).joined(separator: "\n") + "\n"
     }
 
     public func json(_ report: ArchiveReport) -> JSONValue {

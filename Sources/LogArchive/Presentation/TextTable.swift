@@ -9,8 +9,9 @@ public struct TextTable: Sendable {
         public let text: String
         public let style: @Sendable (String) -> String
 
+        /// A cell is one line whatever its text holds (a file name, an error): escaped here.
         public init(_ text: String, style: @escaping @Sendable (String) -> String = { $0 }) {
-            self.text = text
+            self.text = Wording.oneLine(text)
             self.style = style
         }
     }

@@ -33,9 +33,14 @@ public enum Wording {
     }
 
     /// Text with its control characters written out (`\n`, `\t`, `\u{1B}`), for a name that
-    /// must stay on one line of output whatever a file name holds.
+    /// must stay on one line of output whatever a file name holds. The one escaping of what a
+    /// person reads from the index, a server or git: C0 and C1 controls and DEL (so no ESC, CSI,
+    /// BEL, backspace or CR reaches the terminal), the line and paragraph separators, and the
+    /// bidirectional marks, embeddings, overrides and isolates (U+200E-F, U+202A-E, U+2066-9,
+    /// U+061C) that would show text in another order than it is. A backslash is left as it is, so
+    /// escaping twice changes nothing.
     public static func oneLine(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        guard text.unicodeScalars.contains(where: isUnprintable) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -43,7 +48,7 @@ public enum Wording {
             case "\r": result += "\\r"
             case "\t": result += "\\t"
             default:
-                if scalar.properties.generalCategory == .control {
+                if isUnprintable(scalar) {
                     result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
                 } else {
                     result.unicodeScalars.append(scalar)
@@ -51,6 +56,20 @@ public enum Wording {
             }
         }
         return result
+    }
+
+    /// Untrusted text (an index field, a server's message, git's output) as it may be printed:
+    /// credentials in its URLs redacted (`LogRedaction.text`), then escaped to one line (`oneLine`).
+    public static func printable(_ text: String) -> String {
+        oneLine(LogRedaction.text(text))
+    }
+
+    static func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: true
+        case 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
     }
 
     /// A path as a person in `currentDirectory` would type it: relative when it lies inside.

@@ -68,7 +68,9 @@ final class SearchPrinter {
 
     private func appendText(_ line: SearchLine, _ source: LogSource, color: Bool) {
         let separator = line.isMatch ? UInt8(ascii: ":") : UInt8(ascii: "-")
-        buffer.append(contentsOf: source.displayPath.utf8)
+        // The name is the index's (anyone's who can push) and stays on its line; the log's own text
+        // follows as stored, as grep prints it.
+        buffer.append(contentsOf: Wording.oneLine(source.displayPath).utf8)
         buffer.append(separator)
         buffer.append(contentsOf: String(line.number).utf8)
         buffer.append(separator)

@@ -87,8 +87,10 @@ public final class TraceCollector: Sendable {
             ]))
     }
 
+    /// Redacted as a whole (`LogRedaction.text`), so that no event's text, whoever wrote it, puts a
+    /// URL's credentials in the trace file or the trace stored beside the manifest.
     public func exportJSON() -> String {
-        JSONWriter.pretty(exportDocument())
+        LogRedaction.text(JSONWriter.pretty(exportDocument()))
     }
 
     /// Writes the export to `path` atomically (temporary file in the same folder, fsync, rename),
