@@ -130,9 +130,9 @@ struct RecordedSizeBound {
         limit = max(0, log.compressed ? log.originalSizeBytes : log.sizeBytes)
     }
 
-    mutating func pass(_ bytes: UnsafeRawBufferPointer, storedRead: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void)
-        throws
-    {
+    mutating func pass(
+        _ bytes: UnsafeRawBufferPointer, storedRead: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         let room = limit - passed
         guard Int64(bytes.count) > room else {
             passed += Int64(bytes.count)
@@ -142,10 +142,11 @@ struct RecordedSizeBound {
         passed = limit
         let field = log.compressed ? "original_size_bytes" : "size_bytes"
         let what = log.compressed ? "inflates to" : "holds"
+        let recorded = log.compressed ? log.originalSizeBytes : log.sizeBytes
         throw ArchiveError.failure(
-            "\(Wording.oneLine(source.displayPath)): \(Wording.oneLine(log.remotePath)) \(what) more than the \(limit) bytes "
-                + "the index records (\(field) \(log.compressed ? log.originalSizeBytes : log.sizeBytes)); stopped after \(limit) "
-                + "plain bytes, having read \(storedRead) of its stored bytes (size_bytes \(log.sizeBytes)); "
+            "\(Wording.oneLine(source.displayPath)): \(Wording.oneLine(log.remotePath)) \(what) more than the "
+                + "\(limit) bytes the index records (\(field) \(recorded)); stopped after \(limit) plain bytes, "
+                + "having read \(storedRead) of its stored bytes (size_bytes \(log.sizeBytes)); "
                 + "the bytes before the stop were passed on already")
     }
 }

@@ -41,7 +41,8 @@ final class LineMatcher {
             var message = [CChar](repeating: 0, count: 256)
             regerror(status, compiled, &message, message.count)
             compiled.deallocate()
-            let reason = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let bytes = message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+            let reason = String(decoding: bytes, as: UTF8.self)
             throw .badInput("invalid regular expression '\(pattern)': \(reason)")
         }
         return compiled
@@ -109,7 +110,8 @@ final class LineMatcher {
 
     private func nextRegexMatch(in line: UnsafeRawBufferPointer, from start: Int) -> Range<Int>? {
         guard let regex else { return nil }
-        return LineMatcher.regexMatch(regex, in: line, from: start, flags: start > 0 ? REG_NOTBOL : 0, withOffsets: wantsRanges)
+        let flags = start > 0 ? REG_NOTBOL : 0
+        return LineMatcher.regexMatch(regex, in: line, from: start, flags: flags, withOffsets: wantsRanges)
     }
 
     /// `regexec` over a slice: the scanner never hands it more than its window, well inside `regoff_t`.

@@ -141,12 +141,14 @@ final class LineScanner {
         guard var line = huge, line.match == nil, matchCount < maxMatches else { return }
         carry.withUnsafeBytes { window in
             let view = lowerIfNeeded(window)
-            guard let found = matcher.firstMatch(inWindow: view, startsLine: line.offset == 0, endsLine: endsLine) else { return }
+            let found = matcher.firstMatch(inWindow: view, startsLine: line.offset == 0, endsLine: endsLine)
+            guard let found else { return }
             let radius = LineScanner.excerptRadius
             let lower = max(0, found.lowerBound - radius)
             let upper = min(window.count, min(found.upperBound, found.lowerBound + radius) + radius)
             let range = (found.lowerBound - lower)..<(min(found.upperBound, upper) - lower)
-            line.match = (Array(UnsafeRawBufferPointer(rebasing: window[lower..<upper])), line.offset + Int64(lower), range)
+            let excerpt = Array(UnsafeRawBufferPointer(rebasing: window[lower..<upper]))
+            line.match = (excerpt, line.offset + Int64(lower), range)
         }
         huge = line
     }
@@ -167,7 +169,8 @@ final class LineScanner {
             try emitBeforeContext(UnsafeRawBufferPointer(start: nil, count: 0), lineStart: 0, lineNumber: number)
             matchCount += 1
             lastEmitted = number
-            let ranges = wantsRanges && !match.range.isEmpty ? [(marker.count + match.range.lowerBound)..<(marker.count + match.range.upperBound)] : []
+            let shifted = (marker.count + match.range.lowerBound)..<(marker.count + match.range.upperBound)
+            let ranges = wantsRanges && !match.range.isEmpty ? [shifted] : []
             try emit(SearchLine(number: number, isMatch: true, bytes: bytes, ranges: ranges))
             afterRemaining = context
         } else if afterRemaining > 0 {

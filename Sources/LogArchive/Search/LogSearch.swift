@@ -127,11 +127,10 @@ private final class SearchSlots: @unchecked Sendable {
         guard !lines.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
-        while (buffered[index] >= LogSearch.bufferedLinesPerLog || bufferedBytes[index] >= LogSearch.bufferedBytesPerLog)
-            && !cancelled
-        {
-            condition.wait()
+        func full() -> Bool {
+            buffered[index] >= LogSearch.bufferedLinesPerLog || bufferedBytes[index] >= LogSearch.bufferedBytesPerLog
         }
+        while full() && !cancelled { condition.wait() }
         if cancelled { throw SearchStopped() }
         batches[index].append(lines)
         buffered[index] += lines.count
