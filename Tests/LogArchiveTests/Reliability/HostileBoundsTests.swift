@@ -19,6 +19,21 @@ import Testing
 
     // MARK: Fixtures
 
+    /// `HostileInputTests.expectRefused` on the release binary: `status`, a message containing
+    /// `expected`, and the sandbox byte for byte as it was.
+    @discardableResult
+    static func expectRefused(
+        _ arguments: [String], in sandbox: Sandbox, status: Int32, mentioning expected: String,
+        environment: [String: String] = [:]
+    ) throws -> CommandResult {
+        let before = try sandbox.snapshot()
+        let result = try ReleaseBinary.run(arguments, in: sandbox, environment: environment)
+        #expect(result.status == status, "\(arguments): \(result.output) \(result.errorOutput)")
+        #expect(result.errorOutput.contains(expected), "\(arguments): \(result.errorOutput)")
+        #expect(try sandbox.snapshot() == before)
+        return result
+    }
+
     /// gzip that inflates to `mebibytes` MiB of zeros (no newline at all): members of 64 MiB of
     /// zeros, concatenated (as `gzip -d` reads them), so it is made in a fraction of a second.
     @discardableResult
@@ -175,6 +190,31 @@ import Testing
         #expect(try sandbox.snapshot() == before)
     }
 
+    /// A log stored as it is (not gzip) may not give more than its recorded `size_bytes` either.
+    @Test func readStopsAnUncompressedObjectLongerThanItsRecordedSize() throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/deployments/9-staging.log", "deployed\n")
+        try ReleaseBinary.run(["9", "--reason", "manual", "--no-comment", "--no-commit"], in: sandbox).requireSuccess()
+        let log = try #require((try sandbox.entry("9")?["logs"] as? [[String: Any]])?.first)
+        let key = try #require(log["remote_path"] as? String)
+        let oldChecksum = try #require(log["checksum"] as? String)
+        let longer = Data(repeating: UInt8(ascii: "x"), count: 50 << 20)
+        try longer.write(to: URL(fileURLWithPath: sandbox.storeRoot + "/" + key))
+        let newChecksum = "sha256:" + SHA256.hash(data: longer).map { String(format: "%02x", $0) }.joined()
+        for file in ["logs/.archive-index.json"] + (try sandbox.indexFiles()) {
+            let text = try String(contentsOfFile: sandbox.path(file), encoding: .utf8)
+            try sandbox.write(file, text.replacingOccurrences(of: oldChecksum, with: newChecksum))
+        }
+        let before = try sandbox.snapshot()
+        let result = try ReleaseBinary.run(["read", "9", "--raw"], in: sandbox)
+        #expect(result.status == 1, "\(result.errorOutput)")
+        // The first 9 bytes, the size the index records, and not one more.
+        #expect(result.output == "xxxxxxxxx", "\(result.output.utf8.count) bytes printed")
+        #expect(result.errorOutput.contains("logs/deployments/9-staging.log"), "\(result.errorOutput)")
+        #expect(result.errorOutput.contains("holds more than the 9 bytes the index records (size_bytes 9)"), "\(result.errorOutput)")
+        #expect(try sandbox.snapshot() == before)
+    }
+
     // MARK: Local gzip bombs: no recorded size, the fixed buffer bounds memory
 
     /// A rotated piece is read through gunzip: 1 GiB of zeros, one line without a newline.
@@ -311,9 +351,19 @@ import Testing
     func numericFlagsOutOfRangeAreRefused(_ arguments: [String], _ flag: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         try sandbox.write("logs/builds/9-build.log", "a log\n")
-        let result = try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: flag)
+        let result = try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: flag)
         // Said with the allowed range, or (a value no Int holds) with the help line that gives it.
         #expect(result.errorOutput.contains(" from ") || result.errorOutput.contains(" to "), "\(result.errorOutput)")
+    }
+
+    /// With an archived log to weigh, a day count that overflows once turned into seconds used to trap.
+    @Test(arguments: ["9223372036854775807", "106751991167301", "36501"])
+    func cleanupOlderThanTooManyDaysIsRefusedWithAnArchive(_ days: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.write("logs/builds/9-build.log", "a log\n")
+        try ReleaseBinary.run(["9", "--reason", "manual", "--no-comment", "--no-commit"], in: sandbox).requireSuccess()
+        try sandbox.write("logs/builds/9-build.log", "a log\n")
+        try Self.expectRefused(["cleanup", "--older-than", days], in: sandbox, status: 64, mentioning: "--older-than")
     }
 
     /// The same for every numeric variable.
@@ -328,7 +378,7 @@ import Testing
     func numericVariablesOutOfRangeAreRefused(_ name: String, _ value: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         for arguments in [["123", "--no-comment", "--no-commit"], ["status"], ["search", "x"]] {
-            let result = try HostileInputTests.expectRefused(
+            let result = try Self.expectRefused(
                 arguments, in: sandbox, status: 64, mentioning: "invalid \(name) '\(value)'", environment: [name: value])
             #expect(result.errorOutput.contains(" from "), "\(result.errorOutput)")
         }
@@ -345,7 +395,7 @@ import Testing
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         try sandbox.write(".logarchive.json", "{\"\(key)\": \(value)}\n")
         for arguments in [["123", "--no-comment", "--no-commit"], ["status"]] {
-            try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: key)
+            try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: key)
         }
     }
 
@@ -357,6 +407,6 @@ import Testing
     ])
     func datesFarOutOfRangeAreRefused(_ arguments: [String]) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
-        try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: arguments[arguments.count - 2])
+        try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: arguments[arguments.count - 2])
     }
 }
