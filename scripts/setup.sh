@@ -17,6 +17,8 @@ command -v gzip >/dev/null || need+=(gzip)
 command -v pigz >/dev/null || need+=(pigz)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v shellcheck >/dev/null || need+=(shellcheck)
+# The hostile suites measure peak memory with GNU time (`/usr/bin/time -v`).
+[ -x /usr/bin/time ] || need+=(time)
 
 if ((${#need[@]})); then
     sudo=""

@@ -92,9 +92,12 @@ extension LogArchiveCommand {
             if dryRun && reindexOnly {
                 throw ValidationError("'--dry-run' and '--reindex-only' are mutually exclusive")
             }
-            if let jobs, !(1...Settings.maximumUploadConcurrency).contains(jobs) {
-                throw ValidationError(
-                    "'--jobs \(jobs)' is not a number of uploads at once: use 1 (one at a time) to \(Settings.maximumUploadConcurrency)")
+            if let jobs { try SettingRanges.uploadConcurrency.validate(jobs, flag: "--jobs") }
+            if let compressionLevel {
+                try SettingRanges.compressionLevel.validate(compressionLevel, flag: "--compression-level")
+            }
+            if let compressionThreshold {
+                try SettingRanges.threshold.validate(text: compressionThreshold, flag: "--compression-threshold")
             }
             guard ArchiveReason(rawValue: reason) != nil else {
                 throw ValidationError("'--reason \(reason)' is not one of issue_closed, pr_merged, manual")

@@ -36,7 +36,7 @@ extension LogArchiveCommand {
         @Flag(help: "Remove orphaned .gz, .tmp and .lock files (the default when --older-than is not given).")
         var orphans = false
 
-        @Option(name: .customLong("older-than"), help: ArgumentHelp("Remove archived, verified local logs older than this many days.", valueName: "DAYS"))
+        @Option(name: .customLong("older-than"), help: ArgumentHelp("Remove archived, verified local logs older than this many days (0 to 36500).", valueName: "DAYS"))
         var olderThanDays: Int?
 
         @Flag(help: "List what would be removed and why; change nothing.")
@@ -48,9 +48,7 @@ extension LogArchiveCommand {
         @OptionGroup var locations: LocationOptions
 
         func validate() throws {
-            if let olderThanDays, olderThanDays < 0 {
-                throw ValidationError("'--older-than \(olderThanDays)' must be a number of days, 0 or more")
-            }
+            if let olderThanDays { try SettingRanges.olderThanDays.validate(olderThanDays, flag: "--older-than") }
         }
 
         @OptionGroup var logging: LoggingOptions

@@ -59,6 +59,25 @@ struct LogsLocationOptions: ParsableArguments {
 
 extension LogType: ExpressibleByArgument {}
 
+extension SettingRange {
+    /// The library's range check, run from `validate()`: a refusal is a usage error (exit 64).
+    func validate(_ value: Value, flag: String) throws {
+        do {
+            _ = try check(value, source: flag)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func validate(text: String, flag: String) throws {
+        do {
+            _ = try parse(text, source: flag)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
 /// An issue number argument, checked as the archive checks it.
 func parseIssue(_ text: String) throws -> IssueNumber {
     do {

@@ -48,9 +48,7 @@ extension LogArchiveCommand {
         var json = false
 
         func validate() throws {
-            if let threshold, ByteCount.parse(threshold) == nil {
-                throw ValidationError("'--threshold \(threshold)' is not a size such as 100MB, 1MiB or 512k")
-            }
+            if let threshold { try SettingRanges.threshold.validate(text: threshold, flag: "--threshold") }
         }
 
         @OptionGroup var logging: LoggingOptions

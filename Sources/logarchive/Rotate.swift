@@ -63,12 +63,8 @@ struct RotationOptions: ParsableArguments {
     var compressionLevel: Int = 6
 
     func validate() throws {
-        guard ByteCount.parse(threshold) != nil else {
-            throw ValidationError("'--threshold \(threshold)' is not a size (examples: 100MB, 1MiB, 512k)")
-        }
-        guard (1...9).contains(compressionLevel) else {
-            throw ValidationError("'--compression-level \(compressionLevel)' is not between 1 and 9")
-        }
+        try SettingRanges.threshold.validate(text: threshold, flag: "--threshold")
+        try SettingRanges.compressionLevel.validate(compressionLevel, flag: "--compression-level")
     }
 
     func options(in directory: String) -> LogRotator.Options {

@@ -43,10 +43,10 @@ extension LogArchiveCommand {
         @Flag(name: [.customShort("i"), .long], help: "Ignore case (ASCII letters for a literal query).")
         var ignoreCase = false
 
-        @Option(name: [.customShort("C"), .long], help: "Lines of context before and after each match.")
+        @Option(name: [.customShort("C"), .long], help: "Lines of context before and after each match (0 to 100).")
         var context: Int?
 
-        @Option(help: "Stop after this many matching lines.")
+        @Option(help: "Stop after this many matching lines (1 to 1000000000).")
         var maxResults: Int?
 
         @Flag(help: "Only logs still in the logs dir, not archived.")
@@ -65,8 +65,10 @@ extension LogArchiveCommand {
             if localOnly && archivedOnly {
                 throw ValidationError("'--local-only' and '--archived-only' are mutually exclusive")
             }
-            if let context, context < 0 { throw ValidationError("'--context' takes a number of lines, 0 or more") }
-            if let maxResults, maxResults < 1 { throw ValidationError("'--max-results' takes a positive number") }
+            if let context { try SettingRanges.searchContext.validate(context, flag: "--context") }
+            if let maxResults {
+                try SettingRanges.maxResults.validate(maxResults, flag: "--max-results")
+            }
             for (flag, value) in [("--since", since), ("--until", until)] {
                 if let value, UTCTimestamp(dateOrInstant: value) == nil {
                     throw ValidationError("'\(flag) \(value)' is not a date: use 2025-01-15 or 2025-01-15T14:00:00Z")

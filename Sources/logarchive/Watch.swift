@@ -35,10 +35,10 @@ extension LogArchiveCommand {
             if !interval.isEmpty, interval.allSatisfy(\.isNumber) {
                 throw ValidationError("'--interval \(interval)' needs a unit: \(interval)s, \(interval)m or \(interval)ms")
             }
-            guard let seconds = DurationText.parseSeconds(interval) else {
-                throw ValidationError("'--interval \(interval)' is not a duration (examples: 5m, 30s, 300000ms)")
+            if DurationText.parseSeconds(interval) == 0 {
+                throw ValidationError("'--interval \(interval)' must be longer than zero")
             }
-            guard seconds > 0 else { throw ValidationError("'--interval \(interval)' must be longer than zero") }
+            try SettingRanges.watchInterval.validate(text: interval, flag: "--interval")
         }
 
         @OptionGroup var logging: LoggingOptions

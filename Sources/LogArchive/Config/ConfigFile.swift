@@ -40,6 +40,8 @@ public struct ConfigFile: Sendable {
         }
         do {
             return try parse(bytes, path: path)
+        } catch let error as ArchiveError {
+            throw error
         } catch let error as JSONParser.SyntaxError {
             throw .badInput("config file \(path) is not valid JSON: \(error)")
         } catch let error as JSONObjectReader.ShapeError {
@@ -55,7 +57,7 @@ public struct ConfigFile: Sendable {
         var config = ConfigFile(path: path)
         config.logsDirectory = try reader.optionalString("logs_dir")
         config.store = try reader.optionalString("store")
-        config.compressionThreshold = try size(&reader, "compression_threshold")
+        config.compressionThreshold = try size(&reader, "compression_threshold", SettingRanges.threshold, path)
         if let level = try reader.optionalInteger("compression_level") {
             guard (1...9).contains(level) else {
                 throw JSONObjectReader.ShapeError(path: "compression_level", reason: "\(level) is not between 1 and 9")
@@ -69,14 +71,11 @@ public struct ConfigFile: Sendable {
         config.githubAPIURL = try reader.optionalString("github_api_url")
         config.s3Endpoint = try reader.optionalString("s3_endpoint")
         config.s3Region = try reader.optionalString("s3_region")
-        config.multipartThreshold = try size(&reader, "multipart_threshold")
-        config.partSize = try size(&reader, "part_size")
+        config.multipartThreshold = try size(&reader, "multipart_threshold", SettingRanges.multipartThreshold, path)
+        config.partSize = try size(&reader, "part_size", SettingRanges.partSize, path)
         config.publicURLTemplate = try reader.optionalString("public_url_template")
         if let timeout = try reader.optionalString("http_timeout") {
-            guard let seconds = DurationText.parseSeconds(timeout), seconds > 0 else {
-                throw JSONObjectReader.ShapeError(path: "http_timeout", reason: "'\(timeout)' is not a duration such as 30s")
-            }
-            config.httpTimeoutSeconds = seconds
+            config.httpTimeoutSeconds = try SettingRanges.httpTimeout.parse(timeout, source: "http_timeout in \(path)")
         }
         // Checked for range where flags and environment are, with the same message.
         config.uploadConcurrency = try reader.optionalInteger("upload_concurrency").map { Int($0) }
@@ -92,12 +91,11 @@ public struct ConfigFile: Sendable {
         return config
     }
 
-    private static func size(_ reader: inout JSONObjectReader, _ key: String) throws -> Int64? {
+    private static func size(
+        _ reader: inout JSONObjectReader, _ key: String, _ range: SettingRange<Int64>, _ path: String
+    ) throws -> Int64? {
         guard let text = try reader.optionalString(key) else { return nil }
-        guard let bytes = ByteCount.parse(text) else {
-            throw JSONObjectReader.ShapeError(path: key, reason: "'\(text)' is not a size such as 1MiB or 512k")
-        }
-        return bytes
+        return try range.parse(text, source: "\(key) in \(path)")
     }
 
     /// The commented starting config that `logarchive init` writes.

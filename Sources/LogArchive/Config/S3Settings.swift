@@ -41,18 +41,15 @@ public struct S3Settings: Sendable {
         endpoint = endpoint.map(URLAuthority.removingUserInfo)
         let region = value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? file?.s3Region ?? "us-east-1"
 
-        let threshold = try size(value("LOGARCHIVE_MULTIPART_THRESHOLD"), "LOGARCHIVE_MULTIPART_THRESHOLD")
-            ?? file?.multipartThreshold ?? defaultMultipartThreshold
-        let partSize = try size(value("LOGARCHIVE_PART_SIZE"), "LOGARCHIVE_PART_SIZE") ?? file?.partSize ?? defaultPartSize
-        guard partSize >= minimumPartSize else {
-            throw .badInput("invalid part size \(ByteCount.format(partSize)): S3 parts are at least 5 MiB")
-        }
+        let threshold = try value("LOGARCHIVE_MULTIPART_THRESHOLD").map { text throws(ArchiveError) in
+            try SettingRanges.multipartThreshold.parse(text, source: "LOGARCHIVE_MULTIPART_THRESHOLD")
+        } ?? file?.multipartThreshold ?? defaultMultipartThreshold
+        let partSize = try value("LOGARCHIVE_PART_SIZE").map { text throws(ArchiveError) in
+            try SettingRanges.partSize.parse(text, source: "LOGARCHIVE_PART_SIZE")
+        } ?? file?.partSize ?? defaultPartSize
         var timeout = file?.httpTimeoutSeconds ?? 30
         if let text = value("LOGARCHIVE_HTTP_TIMEOUT") {
-            guard let seconds = DurationText.parseSeconds(text), seconds > 0 else {
-                throw .badInput("invalid LOGARCHIVE_HTTP_TIMEOUT '\(text)': use a duration such as 30s or 2m")
-            }
-            timeout = seconds
+            timeout = try SettingRanges.httpTimeout.parse(text, source: "LOGARCHIVE_HTTP_TIMEOUT")
         }
         return S3Settings(
             endpoint: endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, region: region,
@@ -62,9 +59,4 @@ public struct S3Settings: Sendable {
             stallTimeoutSeconds: timeout)
     }
 
-    private static func size(_ text: String?, _ name: String) throws(ArchiveError) -> Int64? {
-        guard let text else { return nil }
-        guard let bytes = ByteCount.parse(text) else { throw .badInput("invalid \(name) '\(text)': use a size such as 64MiB") }
-        return bytes
-    }
 }

@@ -39,13 +39,11 @@ public struct SettingsResolver: Sendable {
             store = .local(path: Paths.join(Paths.parent(of: logsDirectory), ".logarchive-store"))
         }
 
-        let thresholdText = flags.compressionThreshold ?? nonEmpty("LOGARCHIVE_COMPRESSION_THRESHOLD")
         let threshold: Int64
-        if let thresholdText {
-            guard let parsed = ByteCount.parse(thresholdText) else {
-                throw .badInput("invalid compression threshold '\(thresholdText)': use a size such as 1MiB, 512k or 1048576")
-            }
-            threshold = parsed
+        if let flag = flags.compressionThreshold {
+            threshold = try SettingRanges.threshold.parse(flag, source: "--compression-threshold")
+        } else if let env = nonEmpty("LOGARCHIVE_COMPRESSION_THRESHOLD") {
+            threshold = try SettingRanges.threshold.parse(env, source: "LOGARCHIVE_COMPRESSION_THRESHOLD")
         } else {
             threshold = file?.compressionThreshold ?? Settings.defaultCompressionThreshold
         }
@@ -54,10 +52,7 @@ public struct SettingsResolver: Sendable {
         if let flag = flags.compressionLevel {
             level = try SettingsResolver.compressionLevel(flag, source: "--compression-level")
         } else if let env = nonEmpty("LOGARCHIVE_COMPRESSION_LEVEL") {
-            guard let number = Int(env) else {
-                throw .badInput("invalid LOGARCHIVE_COMPRESSION_LEVEL '\(env)': use a number from 1 to 9")
-            }
-            level = try SettingsResolver.compressionLevel(number, source: "LOGARCHIVE_COMPRESSION_LEVEL")
+            level = Int32(try SettingRanges.compressionLevel.parse(env, source: "LOGARCHIVE_COMPRESSION_LEVEL"))
         } else {
             level = file?.compressionLevel ?? Settings.defaultCompressionLevel
         }
@@ -66,10 +61,7 @@ public struct SettingsResolver: Sendable {
         if let flag = flags.uploadConcurrency {
             uploadConcurrency = try SettingsResolver.uploadConcurrency(flag, source: "--jobs")
         } else if let env = nonEmpty("LOGARCHIVE_UPLOAD_CONCURRENCY") {
-            guard let number = Int(env) else {
-                throw .badInput("invalid LOGARCHIVE_UPLOAD_CONCURRENCY '\(env)': use a whole number of uploads at once, such as 8")
-            }
-            uploadConcurrency = try SettingsResolver.uploadConcurrency(number, source: "LOGARCHIVE_UPLOAD_CONCURRENCY")
+            uploadConcurrency = try SettingRanges.uploadConcurrency.parse(env, source: "LOGARCHIVE_UPLOAD_CONCURRENCY")
         } else if let configured = file?.uploadConcurrency {
             uploadConcurrency = try SettingsResolver.uploadConcurrency(configured, source: "upload_concurrency in \(file?.path ?? "")")
         } else {
@@ -106,6 +98,11 @@ public struct SettingsResolver: Sendable {
             configFile: file?.path)
         settings.storeIsDefault = flags.store == nil && nonEmpty("LOGARCHIVE_STORE") == nil && file?.store == nil
         settings.backoffScale = nonEmpty("LOGARCHIVE_BACKOFF_SCALE")
+        // Checked here so that a bad value is refused up front, not when the first retry waits.
+        _ = try settings.retryPolicy()
+        if let skip = nonEmpty("LOGARCHIVE_FAULT_SKIP") {
+            _ = try SettingRanges.faultSkip.parse(skip, source: "LOGARCHIVE_FAULT_SKIP")
+        }
         try TreeLinks.refuse(inLogsDirectory: settings.logsDirectory, store: settings.store)
         return settings
     }
@@ -138,19 +135,11 @@ public struct SettingsResolver: Sendable {
     }
 
     static func compressionLevel(_ value: Int, source: String) throws(ArchiveError) -> Int32 {
-        guard (1...9).contains(value) else {
-            throw .badInput("invalid \(source) \(value): the gzip level goes from 1 (fastest) to 9 (smallest)")
-        }
-        return Int32(value)
+        Int32(try SettingRanges.compressionLevel.check(value, source: source))
     }
 
     static func uploadConcurrency(_ value: Int, source: String) throws(ArchiveError) -> Int {
-        guard (1...Settings.maximumUploadConcurrency).contains(value) else {
-            throw .badInput(
-                "invalid \(source) \(value): the number of uploads at once goes from 1 (one at a time) to \(Settings.maximumUploadConcurrency)"
-            )
-        }
-        return value
+        try SettingRanges.uploadConcurrency.check(value, source: source)
     }
 
     private func nonEmpty(_ name: String) -> String? {

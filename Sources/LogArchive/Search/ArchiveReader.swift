@@ -70,20 +70,23 @@ public struct ArchiveReader: Sendable {
         var sinkError: (any Error)?
         // A damaged object usually breaks the gzip stream too; keep hashing to report the checksum.
         var inflateError: (any Error)?
+        var storedRead: Int64 = 0
+        var bound = RecordedSizeBound(source, log)
         do {
             try store.read(key: log.remotePath) { chunk in
                 progress?.advance(chunk.count)
                 hasher.update(bufferPointer: chunk)
+                storedRead += Int64(chunk.count)
                 do {
                     if let inflater {
                         guard inflateError == nil else { return }
                         do {
-                            try inflater.inflate(chunk, decompressed: sink)
+                            try inflater.inflate(chunk) { try bound.pass($0, storedRead: storedRead, to: sink) }
                         } catch let error as CompressionError {
                             inflateError = error
                         }
                     } else {
-                        try sink(chunk)
+                        try bound.pass(chunk, storedRead: storedRead, to: sink)
                     }
                 } catch {
                     sinkError = error
@@ -109,5 +112,41 @@ public struct ArchiveReader: Sendable {
         if let inflater, !inflater.endedCleanly {
             throw ArchiveError.failure("\(source.displayPath): \(log.remotePath) ends inside a gzip stream")
         }
+    }
+}
+
+/// Stops an archived log at the size the index records for its plain bytes: `original_size_bytes`
+/// for a gzip object (a few MB of gzip can inflate to terabytes), `size_bytes` for one stored as it
+/// is. The bytes up to the limit are handed on; the first byte past it throws, naming both sizes.
+struct RecordedSizeBound {
+    let limit: Int64
+    private var passed: Int64 = 0
+    private let source: LogSource
+    private let log: ArchivedLog
+
+    init(_ source: LogSource, _ log: ArchivedLog) {
+        self.source = source
+        self.log = log
+        limit = max(0, log.compressed ? log.originalSizeBytes : log.sizeBytes)
+    }
+
+    mutating func pass(
+        _ bytes: UnsafeRawBufferPointer, storedRead: Int64, to sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let room = limit - passed
+        guard Int64(bytes.count) > room else {
+            passed += Int64(bytes.count)
+            return try sink(bytes)
+        }
+        if room > 0 { try sink(UnsafeRawBufferPointer(rebasing: bytes[0..<Int(room)])) }
+        passed = limit
+        let field = log.compressed ? "original_size_bytes" : "size_bytes"
+        let what = log.compressed ? "inflates to" : "holds"
+        let recorded = log.compressed ? log.originalSizeBytes : log.sizeBytes
+        throw ArchiveError.failure(
+            "\(Wording.oneLine(source.displayPath)): \(Wording.oneLine(log.remotePath)) \(what) more than the "
+                + "\(limit) bytes the index records (\(field) \(recorded)); stopped after \(limit) plain bytes, "
+                + "having read \(storedRead) of its stored bytes (size_bytes \(log.sizeBytes)); "
+                + "the bytes before the stop were passed on already")
     }
 }

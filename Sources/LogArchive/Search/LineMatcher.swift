@@ -10,35 +10,48 @@ final class LineMatcher {
     let ignoreCase: Bool
     private let regex: UnsafeMutablePointer<regex_t>?
     private let wantsRanges: Bool
+    private let pattern: String
+    /// The regex compiled with offsets, for placing the excerpt of a match in a huge line when the
+    /// fast one (`REG_NOSUB`) cannot say where it is; compiled the first time one is needed.
+    private var locatingRegex: UnsafeMutablePointer<regex_t>?
 
     init(pattern: String, isRegex: Bool, ignoreCase: Bool, wantsRanges: Bool) throws(ArchiveError) {
         self.ignoreCase = ignoreCase
         self.wantsRanges = wantsRanges
+        self.pattern = pattern
         guard isRegex else {
             literal = ignoreCase ? LineMatcher.lowered(Array(pattern.utf8)) : Array(pattern.utf8)
             regex = nil
             return
         }
         literal = nil
+        // Without highlighting only "does it match" is asked, which REG_NOSUB makes cheaper.
+        regex = try LineMatcher.compile(pattern, ignoreCase: ignoreCase, withOffsets: wantsRanges)
+    }
+
+    private static func compile(_ pattern: String, ignoreCase: Bool, withOffsets: Bool) throws(ArchiveError)
+        -> UnsafeMutablePointer<regex_t>
+    {
         let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
         var flags = REG_EXTENDED
         if ignoreCase { flags |= REG_ICASE }
-        // Without highlighting only "does it match" is asked, which REG_NOSUB makes cheaper.
-        if !wantsRanges { flags |= REG_NOSUB }
+        if !withOffsets { flags |= REG_NOSUB }
         let status = regcomp(compiled, pattern, flags)
         guard status == 0 else {
             var message = [CChar](repeating: 0, count: 256)
             regerror(status, compiled, &message, message.count)
             compiled.deallocate()
-            throw .badInput("invalid regular expression '\(pattern)': \(String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            let bytes = message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+            let reason = String(decoding: bytes, as: UTF8.self)
+            throw .badInput("invalid regular expression '\(pattern)': \(reason)")
         }
-        regex = compiled
+        return compiled
     }
 
     deinit {
-        if let regex {
-            regfree(regex)
-            regex.deallocate()
+        for compiled in [regex, locatingRegex].compactMap({ $0 }) {
+            regfree(compiled)
+            compiled.deallocate()
         }
     }
 
@@ -58,6 +71,22 @@ final class LineMatcher {
     func matches(_ line: UnsafeRawBufferPointer) -> Bool {
         if literal != nil { return findLiteral(in: line, from: 0) != nil }
         return nextRegexMatch(in: line, from: 0) != nil
+    }
+
+    /// Where the first match in a window of a huge line is (the window is lowered already for a
+    /// literal that ignores case). `startsLine`/`endsLine` say whether `^` and `$` may match at its
+    /// edges: a window cut from the middle of a line has neither.
+    func firstMatch(inWindow window: UnsafeRawBufferPointer, startsLine: Bool, endsLine: Bool) -> Range<Int>? {
+        if let literal { return findLiteral(in: window, from: 0).map { $0..<$0 + literal.count } }
+        if !wantsRanges && locatingRegex == nil {
+            // The pattern compiled once already, so it compiles again.
+            locatingRegex = try? LineMatcher.compile(pattern, ignoreCase: ignoreCase, withOffsets: true)
+        }
+        guard let compiled = wantsRanges ? regex : locatingRegex else { return nil }
+        var flags: Int32 = 0
+        if !startsLine { flags |= REG_NOTBOL }
+        if !endsLine { flags |= REG_NOTEOL }
+        return LineMatcher.regexMatch(compiled, in: window, from: 0, flags: flags, withOffsets: true)
     }
 
     /// Every match in the line, for highlighting.
@@ -81,12 +110,21 @@ final class LineMatcher {
 
     private func nextRegexMatch(in line: UnsafeRawBufferPointer, from start: Int) -> Range<Int>? {
         guard let regex else { return nil }
+        let flags = start > 0 ? REG_NOTBOL : 0
+        return LineMatcher.regexMatch(regex, in: line, from: start, flags: flags, withOffsets: wantsRanges)
+    }
+
+    /// `regexec` over a slice: the scanner never hands it more than its window, well inside `regoff_t`.
+    private static func regexMatch(
+        _ regex: UnsafeMutablePointer<regex_t>, in line: UnsafeRawBufferPointer, from start: Int, flags extra: Int32,
+        withOffsets: Bool
+    ) -> Range<Int>? {
+        guard line.count <= Int(Int32.max) else { return nil }
         var match = regmatch_t()
         match.rm_so = regoff_t(start)
         match.rm_eo = regoff_t(line.count)
         // REG_STARTEND: the line is a slice of a larger buffer, not a C string.
-        var flags = REG_STARTEND
-        if start > 0 { flags |= REG_NOTBOL }
+        let flags = REG_STARTEND | extra
         let status: Int32
         if let base = line.baseAddress {
             status = regexec(regex, base.assumingMemoryBound(to: CChar.self), 1, &match, flags)
@@ -96,7 +134,7 @@ final class LineMatcher {
         }
         guard status == 0 else { return nil }
         // With REG_NOSUB there are no offsets: the whole line stands for the match.
-        guard wantsRanges else { return 0..<line.count }
+        guard withOffsets else { return 0..<line.count }
         return Int(match.rm_so)..<Int(match.rm_eo)
     }
 

@@ -17,14 +17,29 @@ struct SearchStopped: Error {}
 /// `grep -n -C N` would. Lines are only split around matches: a literal is found with `memmem` over
 /// a whole block, and newlines are counted word by word in between. Only the partial line at the
 /// end of a chunk and the last `context` lines are kept between chunks.
+///
+/// Memory is bounded whatever the input: a line longer than `window` (a gzip bomb of zeros has
+/// no newline for gigabytes) is never held whole. It is matched window by window, each window
+/// overlapping the last by `overlap` bytes, and reported as a bounded excerpt around its first
+/// match (or its head, as a context line) behind a marker giving the line's real length and the
+/// excerpt's offset. A literal is always found (the overlap is the needle's length less one); a
+/// regular expression is found in a huge line when its match fits in `regexOverlap` bytes, and
+/// `^`/`$` hold only at the line's own start and end.
 final class LineScanner {
+    /// The longest line held, matched and printed whole.
+    static let window = 256 * 1024
+    /// How far back each window of a huge line reaches into the one before, for a regex.
+    static let regexOverlap = 16 * 1024
+    /// Bytes shown before a match in a huge line, and after it; a longer match is shown up to this.
+    static let excerptRadius = 256
+
     private let matcher: LineMatcher
     private let context: Int
     private let maxMatches: Int
     private let wantsRanges: Bool
     private let emit: (SearchLine) throws -> Void
 
-    /// The line begun at the end of the last chunk.
+    /// The line begun at the end of the last chunk (of a huge line: its last window's overlap).
     private var carry: [UInt8] = []
     /// The number of the first line of the next block.
     private var nextLineNumber = 1
@@ -34,6 +49,17 @@ final class LineScanner {
     private var afterRemaining = 0
     private var matchCount = 0
     private var lowered = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
+    /// The line being read when it outgrew the window.
+    private var huge: HugeLine?
+
+    private struct HugeLine {
+        /// Where `carry`'s first byte is in the line.
+        var offset: Int64 = 0
+        /// The line's first bytes, shown when it is a context line.
+        var head: [UInt8]
+        /// The excerpt around the first match, where it starts in the line, and the match in it.
+        var match: (excerpt: [UInt8], start: Int64, range: Range<Int>)?
+    }
 
     init(matcher: LineMatcher, context: Int, maxMatches: Int?, wantsRanges: Bool, emit: @escaping (SearchLine) throws -> Void) {
         self.matcher = matcher
@@ -45,34 +71,122 @@ final class LineScanner {
 
     deinit { lowered.deallocate() }
 
+    private var overlap: Int {
+        if let literal = matcher.literal { return max(literal.count - 1, 0) }
+        return LineScanner.regexOverlap
+    }
+
     func feed(_ chunk: UnsafeRawBufferPointer) throws {
+        // Pieces of at most a window: a line inside one piece is never longer than the window.
+        var offset = 0
+        while offset < chunk.count {
+            let end = min(chunk.count, offset + LineScanner.window)
+            try feedPiece(UnsafeRawBufferPointer(rebasing: chunk[offset..<end]))
+            offset = end
+        }
+    }
+
+    private func feedPiece(_ chunk: UnsafeRawBufferPointer) throws {
         guard let base = chunk.baseAddress, !chunk.isEmpty else { return }
         var start = 0
-        if !carry.isEmpty {
+        if !carry.isEmpty || huge != nil {
             guard let newline = memchr(base, 0x0A, chunk.count) else {
-                carry.append(contentsOf: chunk)
+                appendToLine(chunk)
                 return
             }
-            let end = base.distance(to: UnsafeRawPointer(newline)) + 1
-            carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
-            try carry.withUnsafeBytes { try scanBlock($0) }
-            carry.removeAll(keepingCapacity: true)
-            start = end
+            let lineEnd = base.distance(to: UnsafeRawPointer(newline))
+            appendToLine(UnsafeRawBufferPointer(rebasing: chunk[0..<lineEnd]))
+            if huge != nil {
+                try finishHugeLine()
+            } else {
+                carry.append(0x0A)
+                try carry.withUnsafeBytes { try scanBlock($0) }
+                carry.removeAll(keepingCapacity: true)
+            }
+            start = lineEnd + 1
         }
         let rest = UnsafeRawBufferPointer(rebasing: chunk[start...])
         if let last = LineScanner.lastNewline(rest, before: rest.count) {
             try scanBlock(UnsafeRawBufferPointer(rebasing: rest[0...last]))
-            carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[(last + 1)...]))
+            appendToLine(UnsafeRawBufferPointer(rebasing: rest[(last + 1)...]))
         } else {
-            carry.append(contentsOf: rest)
+            appendToLine(rest)
         }
     }
 
     /// The last line, when the input does not end with a newline.
     func finish() throws {
+        if huge != nil { return try finishHugeLine() }
         guard !carry.isEmpty else { return }
         try carry.withUnsafeBytes { try scanBlock($0) }
         carry.removeAll()
+    }
+
+    // MARK: Lines longer than the window
+
+    /// Adds bytes of the unfinished line (no newline among them); past the window, the line is
+    /// matched so far and only the overlap kept.
+    private func appendToLine(_ bytes: UnsafeRawBufferPointer) {
+        carry.append(contentsOf: bytes)
+        guard carry.count > LineScanner.window else { return }
+        if huge == nil { huge = HugeLine(head: Array(carry.prefix(2 * LineScanner.excerptRadius))) }
+        matchWindow(endsLine: false)
+        let dropped = carry.count - min(overlap, carry.count)
+        huge?.offset += Int64(dropped)
+        carry.removeFirst(dropped)
+    }
+
+    /// Looks for the huge line's first match in `carry`, unless one is found already.
+    private func matchWindow(endsLine: Bool) {
+        guard var line = huge, line.match == nil, matchCount < maxMatches else { return }
+        carry.withUnsafeBytes { window in
+            let view = lowerIfNeeded(window)
+            let found = matcher.firstMatch(inWindow: view, startsLine: line.offset == 0, endsLine: endsLine)
+            guard let found else { return }
+            let radius = LineScanner.excerptRadius
+            let lower = max(0, found.lowerBound - radius)
+            let upper = min(window.count, min(found.upperBound, found.lowerBound + radius) + radius)
+            let range = (found.lowerBound - lower)..<(min(found.upperBound, upper) - lower)
+            let excerpt = Array(UnsafeRawBufferPointer(rebasing: window[lower..<upper]))
+            line.match = (excerpt, line.offset + Int64(lower), range)
+        }
+        huge = line
+    }
+
+    /// Reports the huge line that just ended as one line: its excerpt behind the marker.
+    private func finishHugeLine() throws {
+        matchWindow(endsLine: true)
+        guard let line = huge else { return }
+        let length = line.offset + Int64(carry.count)
+        huge = nil
+        carry.removeAll(keepingCapacity: true)
+        let number = nextLineNumber
+        nextLineNumber += 1
+        let shown = line.match.map { ($0.excerpt, $0.start) } ?? (line.head, 0)
+        let marker = Array(LineScanner.cutMarker(length: length, shownFrom: shown.1, count: shown.0.count).utf8)
+        let bytes = marker + shown.0
+        if let match = line.match, matchCount < maxMatches {
+            try emitBeforeContext(UnsafeRawBufferPointer(start: nil, count: 0), lineStart: 0, lineNumber: number)
+            matchCount += 1
+            lastEmitted = number
+            let shifted = (marker.count + match.range.lowerBound)..<(marker.count + match.range.upperBound)
+            let ranges = wantsRanges && !match.range.isEmpty ? [shifted] : []
+            try emit(SearchLine(number: number, isMatch: true, bytes: bytes, ranges: ranges))
+            afterRemaining = context
+        } else if afterRemaining > 0 {
+            lastEmitted = number
+            try emit(SearchLine(number: number, isMatch: false, bytes: bytes, ranges: []))
+            afterRemaining -= 1
+        } else if matchCount >= maxMatches {
+            throw SearchStopped()
+        }
+        if context > 0 { tail = Array((tail + [(number, bytes)]).suffix(context)) }
+    }
+
+    /// `[line cut: 4294967296 bytes long, showing bytes 1048320-1048832] `: what a huge line's
+    /// excerpt is preceded by, in text and JSON output alike.
+    static func cutMarker(length: Int64, shownFrom start: Int64, count: Int) -> String {
+        "[line cut: \(length) bytes long, showing bytes \(start)-\(start + Int64(count))] "
     }
 
     /// Scans whole lines (the last one may lack its newline at the end of the input).

@@ -4,12 +4,17 @@ import Foundation
 /// Searches many logs at once and prints as a sequential search would: a few workers each fetch,
 /// verify, decompress and scan one log at a time, in order, into a buffer of its own; the calling
 /// thread prints the buffers in log order. A buffer holds at most `bufferedLinesPerLog` lines
-/// before its worker waits for its turn, so memory stays bounded whatever the number of matches.
+/// (or `bufferedBytesPerLog` bytes) before its worker waits for its turn, so memory stays bounded
+/// whatever the number of matches and their length.
 public struct LogSearch: Sendable {
     public let query: SearchQuery
     public let reader: ArchiveReader
     public let workers: Int
     static let bufferedLinesPerLog = 4096
+    static let bufferedBytesPerLog = 4 << 20
+    /// A worker hands its lines over in batches of at most this many lines or bytes.
+    static let batchLines = 256
+    static let batchBytes = 1 << 20
 
     /// Checks the query (a regular expression must compile) before anything is read.
     public init(query: SearchQuery, reader: ArchiveReader, workers: Int = 3) throws(ArchiveError) {
@@ -61,12 +66,15 @@ public struct LogSearch: Sendable {
         else { return }
         while let index = slots.claimNext() {
             var batch: [SearchLine] = []
+            var batchBytes = 0
             let scanner = LineScanner(matcher: matcher, context: query.context, maxMatches: query.maxResults, wantsRanges: query.highlight) {
                 line in
                 batch.append(line)
-                if batch.count >= 256 {
+                batchBytes += line.bytes.count
+                if batch.count >= LogSearch.batchLines || batchBytes >= LogSearch.batchBytes {
                     try slots.append(batch, to: index)
                     batch.removeAll(keepingCapacity: true)
+                    batchBytes = 0
                 }
             }
             var failure: ArchiveError?
@@ -91,6 +99,7 @@ private final class SearchSlots: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [[[SearchLine]]]
     private var buffered: [Int]
+    private var bufferedBytes: [Int]
     private var finished: [Bool]
     private var failures: [ArchiveError?]
     private var next = 0
@@ -99,6 +108,7 @@ private final class SearchSlots: @unchecked Sendable {
     init(count: Int) {
         batches = Array(repeating: [], count: count)
         buffered = Array(repeating: 0, count: count)
+        bufferedBytes = Array(repeating: 0, count: count)
         finished = Array(repeating: false, count: count)
         failures = Array(repeating: nil, count: count)
     }
@@ -117,10 +127,14 @@ private final class SearchSlots: @unchecked Sendable {
         guard !lines.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
-        while buffered[index] >= LogSearch.bufferedLinesPerLog && !cancelled { condition.wait() }
+        func full() -> Bool {
+            buffered[index] >= LogSearch.bufferedLinesPerLog || bufferedBytes[index] >= LogSearch.bufferedBytesPerLog
+        }
+        while full() && !cancelled { condition.wait() }
         if cancelled { throw SearchStopped() }
         batches[index].append(lines)
         buffered[index] += lines.count
+        bufferedBytes[index] += lines.reduce(0) { $0 + $1.bytes.count }
         condition.broadcast()
     }
 
@@ -140,6 +154,7 @@ private final class SearchSlots: @unchecked Sendable {
         let lines = batches[index].flatMap { $0 }
         batches[index].removeAll()
         buffered[index] = 0
+        bufferedBytes[index] = 0
         condition.broadcast()
         return (lines, failures[index], finished[index])
     }

@@ -38,10 +38,7 @@ public struct RetryPolicy: Sendable {
     /// The policy with `LOGARCHIVE_BACKOFF_SCALE` (`Settings.backoffScale`) applied.
     public static func scaled(by text: String?) throws(ArchiveError) -> RetryPolicy {
         guard let text, !text.isEmpty else { return RetryPolicy() }
-        guard let scale = Double(text), scale >= 0, scale.isFinite else {
-            throw .badInput("invalid LOGARCHIVE_BACKOFF_SCALE '\(text)': use a number such as 0.001 or 1")
-        }
-        return RetryPolicy(scale: scale)
+        return RetryPolicy(scale: try SettingRanges.backoffScale.parse(text, source: "LOGARCHIVE_BACKOFF_SCALE"))
     }
 
     /// The delay before retry number `retry` (0 for the first retry) of a failure of this class,
