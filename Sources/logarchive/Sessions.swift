@@ -2,11 +2,18 @@ import ArgumentParser
 import LogArchive
 
 extension LogArchiveCommand {
-    struct Sessions: ParsableCommand {
+    struct Sessions: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Agent session transcripts (Claude Code, Codex) into logs/sessions/.",
             subcommands: [Import.self]
         )
+
+        @OptionGroup var logging: LoggingOptions
+
+        /// A group, not a command: its help.
+        func run(in context: CommandContext) throws {
+            context.output(Self.helpMessage(columns: context.helpWidth) + "\n")
+        }
     }
 }
 
@@ -92,11 +99,18 @@ enum SessionsSince {
 }
 
 extension LogArchiveCommand {
-    struct Hook: ParsableCommand {
+    struct Hook: LogArchiveSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Commands agents run as hooks.",
             subcommands: [Claude.self]
         )
+
+        @OptionGroup var logging: LoggingOptions
+
+        /// A group, not a command: its help.
+        func run(in context: CommandContext) throws {
+            context.output(Self.helpMessage(columns: context.helpWidth) + "\n")
+        }
     }
 }
 

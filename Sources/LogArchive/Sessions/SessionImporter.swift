@@ -57,7 +57,17 @@ public struct SessionImporter: Sendable {
         if !request.dryRun, sessions.contains(where: { issue(for: $0) != nil }) {
             try prepareFolder()
         }
-        return sessions.map(importOne)
+        let results = sessions.map(importOne)
+        // One folder sync for every rename: 10,000 sessions cost 10,000 file syncs, not 20,000.
+        let renamed = results.contains { $0.files.contains { $0.outcome == "new" || $0.outcome == "replaced" } }
+        if !request.dryRun, renamed {
+            do {
+                try FileSystem.syncDirectory(sessionsFolder)
+            } catch {
+                throw .failure("could not sync \(sessionsFolder): \(error)")
+            }
+        }
+        return results
     }
 
     public func issue(for session: DiscoveredSession) -> IssueNumber? {
@@ -69,10 +79,21 @@ public struct SessionImporter: Sendable {
         "session-\(issue)-\(session.date)-\(session.agent.rawValue)-\(session.shortID)"
     }
 
+    /// The short name, unless another session's copy holds it (two ids that share their first 8
+    /// characters): then the whole id, so that neither ever overwrites the other.
+    func baseName(_ session: DiscoveredSession, issue: IssueNumber) -> String {
+        let short = Self.baseName(session, issue: issue)
+        let existing = Paths.join(sessionsFolder, short + ".jsonl")
+        guard let bytes = try? FileSystem.readPrefix(existing, count: TranscriptHead.readLimit) else { return short }
+        let head = session.agent == .claude ? TranscriptHead.claude(bytes) : TranscriptHead.codex(bytes)
+        guard let recorded = head.sessionID, recorded != session.id else { return short }
+        return "session-\(issue)-\(session.date)-\(session.agent.rawValue)-\(FileNameSafe.clean(session.id))"
+    }
+
     private func importOne(_ session: DiscoveredSession) -> SessionImportResult {
         var result = SessionImportResult(session: session, issue: issue(for: session), files: [], error: nil)
         guard let issue = result.issue else { return result }
-        let base = Self.baseName(session, issue: issue)
+        let base = baseName(session, issue: issue)
         let copy = TranscriptCopy(redact: request.redact, dryRun: request.dryRun)
         var pieces = [(session.path, base + ".jsonl")]
         for subagent in session.subagents {

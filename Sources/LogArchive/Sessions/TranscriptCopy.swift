@@ -2,7 +2,7 @@ import Glibc
 
 /// Copies one transcript into the logs folder: its whole lines only (a transcript the agent is
 /// still writing is read up to its last newline), redacted unless asked not to, into a hidden
-/// temporary file that is synced and renamed over the target, so the target is always an earlier
+/// temporary file that is synced and renamed over the target (the folder synced by the caller), so the target is always an earlier
 /// whole copy or the new one. The copy is compared with the target as it is written: an equal
 /// target is left alone, and one with more lines than the new copy is kept (a transcript never
 /// shrinks; a copy must never lose lines).
@@ -88,8 +88,8 @@ struct TranscriptCopy {
                 if result.outcome == .new || result.outcome == .replaced {
                     try output.sync()
                     try output.close()
+                    // The folder is synced once for the whole import (SessionImporter.run).
                     try FileSystem.rename(temporary, to: target)
-                    try FileSystem.syncDirectory(Paths.parent(of: target))
                 } else {
                     try output.close()
                     FileSystem.removeIfPresent(temporary)

@@ -207,3 +207,24 @@ import Testing
         #expect(try Self.json(result.output)["exit_code"] as? Int == 64)
     }
 }
+
+extension SessionImportTests {
+    /// Two sessions whose ids share their first 8 characters: the second gets its whole id in its
+    /// name, so neither copy overwrites the other, on this import or the next.
+    @Test func sessionsSharingAShortIDNeverOverwriteEachOther() throws {
+        let sandbox = try Sandbox()
+        let home = try AgentHome(sandbox)
+        try home.claudeSession(id: "5f0c6d1e-0000-4000-8000-00000000000a", branch: "123-login", lines: 2)
+        try home.claudeSession(id: "5f0c6d1e-0000-4000-8000-00000000000b", branch: "123-login", lines: 4)
+        #expect(Self.run(["sessions", "import"], home).status == 0)
+        let names = [
+            "session-123-2026-12-07-claude-5f0c6d1e-0000-4000-8000-00000000000b.jsonl",
+            "session-123-2026-12-07-claude-5f0c6d1e.jsonl",
+        ]
+        #expect(try home.sessionFiles() == names)
+        let again = Self.run(["sessions", "import"], home)
+        #expect(again.output.components(separatedBy: "(unchanged)").count == 3, "\(again.output)")
+        #expect(try home.sessionFiles() == names)
+        #expect(try home.lines(names[0]).count == 5 && home.lines(names[1]).count == 3)
+    }
+}
