@@ -23,7 +23,8 @@ func generate(to path: String, size: Int64) throws {
         "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE",
         "ghp_abcdefghijklmnopqrstuvwxyzABCDEF0123", "Authorization: Bearer abcdef0123456789abcdef",
         "postgres://app:hunter2hunter2@db.internal:5432/app", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789",
-        "xoxb-1234567890-abcdefghijkl", "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA1c7\\n-----END RSA PRIVATE KEY-----",
+        "xoxb-1234567890-abcdefghijkl",
+        "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA1c7\\n-----END RSA PRIVATE KEY-----",
     ]
     var generator = SystemRandomNumberGenerator()
     var line = 0
@@ -33,19 +34,23 @@ func generate(to path: String, size: Int64) throws {
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     while written < size {
         line += 1
-        var text = (0..<(8 + Int(generator.next() % 40))).map { _ in words[Int(generator.next() % UInt64(words.count))] }
-            .joined(separator: " ")
+        var text = (0..<(8 + Int(generator.next() % 40))).map { _ in words[Int(generator.next() % UInt64(words.count))]
+        }
+        .joined(separator: " ")
         if line % 2000 == 0 { text += " " + secrets[(line / 2000) % secrets.count] }
         let uuid = UUID().uuidString.lowercased()
         let kind = line % 3
         let record: String
         switch kind {
         case 0:
-            record = #"{"parentUuid":"\#(uuid)","isSidechain":false,"userType":"external","cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","version":"1.0.72","gitBranch":"123-login","type":"user","message":{"role":"user","content":"\#(text)"},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:00.000Z"}"#
+            record =
+                #"{"parentUuid":"\#(uuid)","isSidechain":false,"userType":"external","cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","version":"1.0.72","gitBranch":"123-login","type":"user","message":{"role":"user","content":"\#(text)"},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:00.000Z"}"#
         case 1:
-            record = #"{"parentUuid":"\#(uuid)","isSidechain":false,"cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","gitBranch":"123-login","type":"assistant","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4","content":[{"type":"tool_use","id":"toolu_01","name":"Bash","input":{"command":"swift test --filter Index","description":"\#(text)"}}]},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:01.000Z"}"#
+            record =
+                #"{"parentUuid":"\#(uuid)","isSidechain":false,"cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","gitBranch":"123-login","type":"assistant","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4","content":[{"type":"tool_use","id":"toolu_01","name":"Bash","input":{"command":"swift test --filter Index","description":"\#(text)"}}]},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:01.000Z"}"#
         default:
-            record = #"{"parentUuid":"\#(uuid)","cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","gitBranch":"123-login","type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01","type":"tool_result","content":"Building for debugging...\n[12/40] Compiling LogArchive Index.swift\n\#(text)\nerror: 1 test failed","is_error":false}]},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:02.000Z"}"#
+            record =
+                #"{"parentUuid":"\#(uuid)","cwd":"/home/dev/project","sessionId":"5f0c6d1e-2b1a-4c8e-9f3a-7d2e1b0c9a8f","gitBranch":"123-login","type":"user","message":{"role":"user","content":[{"tool_use_id":"toolu_01","type":"tool_result","content":"Building for debugging...\n[12/40] Compiling LogArchive Index.swift\n\#(text)\nerror: 1 test failed","is_error":false}]},"uuid":"\#(uuid)","timestamp":"2026-12-07T10:00:02.000Z"}"#
         }
         chunk += record + "\n"
         if chunk.utf8.count > 1 << 20 {
@@ -99,10 +104,14 @@ for _ in 0..<runs {
 times.sort()
 let best = Double(times[0]) / 1e9
 let median = Double(times[times.count / 2]) / 1e9
-print(String(format: "| redact (RedactingStream, one core) | %.0f ms | %.0f ms | %.0f MB/s |", best * 1000, median * 1000,
-    Double(size) / 1e6 / best))
+print(
+    String(
+        format: "| redact (RedactingStream, one core) | %.0f ms | %.0f ms | %.0f MB/s |", best * 1000, median * 1000,
+        Double(size) / 1e6 / best))
 cpuTimes.sort()
 let cpuBest = Double(cpuTimes[0]) / 1e9
-print(String(format: "| redact, CPU time of the thread | %.0f ms | | %.0f MB/s per core |", cpuBest * 1000,
-    Double(size) / 1e6 / cpuBest))
+print(
+    String(
+        format: "| redact, CPU time of the thread | %.0f ms | | %.0f MB/s per core |", cpuBest * 1000,
+        Double(size) / 1e6 / cpuBest))
 print("redactions: " + counts.nonZero.map { "\($0.rule.name)=\($0.count)" }.joined(separator: " "))

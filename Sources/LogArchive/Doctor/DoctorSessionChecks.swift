@@ -11,7 +11,9 @@ extension Doctor {
         let path = Paths.join(folder, "settings.json")
         var days: Int64 = 30
         var source = "the default"
-        if let bytes = try? FileSystem.readAll(path, limit: 16 << 20), case .object(let object)? = try? JSONParser.parse(bytes) {
+        if let bytes = try? FileSystem.readAll(path, limit: 16 << 20),
+            case .object(let object)? = try? JSONParser.parse(bytes)
+        {
             switch object["cleanupPeriodDays"] {
             case .integer(let value)?:
                 days = value
@@ -23,13 +25,15 @@ extension Doctor {
                 break
             }
         }
-        let hooked = FileSystem.exists(Paths.join(context.currentDirectory, ".claude/settings.json"))
+        let hooked =
+            FileSystem.exists(Paths.join(context.currentDirectory, ".claude/settings.json"))
             && ((try? FileSystem.readAll(Paths.join(context.currentDirectory, ".claude/settings.json")))
                 .map { String(decoding: $0, as: UTF8.self).contains(ClaudeHookSettings.command) } ?? false)
         guard days < Self.transcriptDaysNeeded else {
             return .ok("claude_transcripts", "Claude Code keeps transcripts \(days) days (\(source))")
         }
-        let hookNote = hooked ? "; the hook copies each session when it ends, so only sessions it missed are at risk" : ""
+        let hookNote =
+            hooked ? "; the hook copies each session when it ends, so only sessions it missed are at risk" : ""
         return .warning(
             "claude_transcripts",
             "Claude Code deletes transcripts after \(days) days (cleanupPeriodDays, \(source)): an issue open longer "

@@ -54,7 +54,8 @@ public struct ClaudeHook: Sendable {
             }
             let root = SessionDiscovery.repositoryRoot(of: input.cwd) ?? input.cwd
             let discovery = SessionDiscovery(environment: environment, repositoryRoot: root)
-            guard var session = discovery.session(.claude, at: input.transcriptPath, modified: status.modificationSeconds)
+            guard
+                var session = discovery.session(.claude, at: input.transcriptPath, modified: status.modificationSeconds)
             else {
                 throw ArchiveError.badInput("the transcript \(input.transcriptPath) could not be read")
             }
@@ -65,7 +66,9 @@ public struct ClaudeHook: Sendable {
             if let result = results.first, result.issue == nil {
                 return Outcome(
                     report: report,
-                    problem: "no issue number in the branch '\(session.branch ?? "")' of session \(session.id): not imported")
+                    problem:
+                        "no issue number in the branch '\(session.branch ?? "")' of session \(session.id): not imported"
+                )
             }
             if let error = results.first?.error { return Outcome(report: report, problem: error) }
             return Outcome(report: report, problem: nil)

@@ -35,7 +35,9 @@ public struct DiscoveredSession: Sendable, Equatable {
 /// Ids become parts of file names: only letters, digits, `-` and `_` are kept.
 enum FileNameSafe {
     static func clean(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0.isASCII && (CharacterSetASCII.isWordByte(UInt8($0.value))) }.map(Character.init))
+        String(
+            text.unicodeScalars.filter { $0.isASCII && (CharacterSetASCII.isWordByte(UInt8($0.value))) }.map(
+                Character.init))
     }
 }
 

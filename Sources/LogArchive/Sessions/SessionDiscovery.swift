@@ -80,7 +80,9 @@ public struct SessionDiscovery: Sendable {
             return files(in: projects, depth: 1) { $0.hasSuffix(".jsonl") }
         case .codex:
             guard let root = codexDirectory else { return [] }
-            return files(in: Paths.join(root, "sessions"), depth: 3) { $0.hasPrefix("rollout-") && $0.hasSuffix(".jsonl") }
+            return files(in: Paths.join(root, "sessions"), depth: 3) {
+                $0.hasPrefix("rollout-") && $0.hasSuffix(".jsonl")
+            }
         }
     }
 
@@ -102,7 +104,10 @@ public struct SessionDiscovery: Sendable {
     /// Whether a recorded working folder is the repository's top folder or inside it.
     public func isInside(_ cwd: String?) -> Bool {
         guard let cwd, !cwd.isEmpty else { return false }
-        var roots = [repositoryRoot.count > 1 && repositoryRoot.hasSuffix("/") ? String(repositoryRoot.dropLast()) : repositoryRoot]
+        var roots = [
+            repositoryRoot.count > 1 && repositoryRoot.hasSuffix("/")
+                ? String(repositoryRoot.dropLast()) : repositoryRoot
+        ]
         if let resolved = FileSystem.resolvedPath(repositoryRoot) { roots.append(resolved) }
         let candidates = [cwd] + (FileSystem.resolvedPath(cwd).map { [$0] } ?? [])
         for root in roots {

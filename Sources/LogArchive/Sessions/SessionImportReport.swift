@@ -30,7 +30,9 @@ public struct SessionImportReport: Sendable {
             for file in result.files {
                 var detail = file.outcome
                 if file.counts.total > 0 {
-                    detail += ", redacted " + file.counts.nonZero.map { "\($0.count) \($0.rule.name)" }.joined(separator: ", ")
+                    detail +=
+                        ", redacted "
+                        + file.counts.nonZero.map { "\($0.count) \($0.rule.name)" }.joined(separator: ", ")
                 }
                 lines.append("  \(file.name) (\(detail))")
             }
@@ -42,9 +44,9 @@ public struct SessionImportReport: Sendable {
             lines.append("Unattached (no issue number in the branch; left alone, use --issue N):")
             for result in unattached {
                 let session = result.session
+                let branch = session.branch ?? "(none)"
                 lines.append(
-                    "  \(session.agent.rawValue) \(session.shortID) \(session.date) branch \(session.branch ?? "(none)")"
-                        + "  \(session.path)")
+                    "  \(session.agent.rawValue) \(session.shortID) \(session.date) branch \(branch)  \(session.path)")
             }
         }
         if !redact { lines.append("Not redacted (--no-redact): the transcripts' exact bytes were copied") }

@@ -2,10 +2,10 @@ import Glibc
 
 /// Copies one transcript into the logs folder: its whole lines only (a transcript the agent is
 /// still writing is read up to its last newline), redacted unless asked not to, into a hidden
-/// temporary file that is synced and renamed over the target (the folder synced by the caller), so the target is always an earlier
-/// whole copy or the new one. The copy is compared with the target as it is written: an equal
-/// target is left alone, and one with more lines than the new copy is kept (a transcript never
-/// shrinks; a copy must never lose lines).
+/// temporary file that is synced and renamed over the target (the folder synced by the caller),
+/// so the target is always an earlier whole copy or the new one. The copy is compared with the
+/// target as it is written: an equal target is left alone, and one with more lines than the new
+/// copy is kept (a transcript never shrinks; a copy must never lose lines).
 struct TranscriptCopy {
     enum Outcome: String, Sendable {
         case new, replaced, unchanged
@@ -127,7 +127,9 @@ struct TranscriptCopy {
         while position < length {
             let wanted = Int(min(Int64(buffer.count), length - position))
             let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: position)
-            if count == 0 { throw FileSystemError("read (the transcript got shorter)", path: file.path, errorNumber: EIO) }
+            if count == 0 {
+                throw FileSystemError("read (the transcript got shorter)", path: file.path, errorNumber: EIO)
+            }
             try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             position += Int64(count)
         }
@@ -163,7 +165,8 @@ private final class OutputComparer {
         let count = buffer.withUnsafeMutableBytes { target in
             (try? file.read(into: UnsafeMutableRawBufferPointer(rebasing: target[0..<chunk.count]), at: offset)) ?? -1
         }
-        equal = count == chunk.count && buffer.withUnsafeBytes { memcmp($0.baseAddress!, chunk.baseAddress!, count) == 0 }
+        equal =
+            count == chunk.count && buffer.withUnsafeBytes { memcmp($0.baseAddress!, chunk.baseAddress!, count) == 0 }
         offset += Int64(chunk.count)
     }
 

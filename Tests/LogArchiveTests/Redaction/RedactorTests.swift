@@ -29,7 +29,8 @@ import Testing
 
     /// One secret of each shape (several for the rules with several prefixes) in the text around it.
     static let positives: [Case] = [
-        Case(rule: .awsAccessKey, input: "key AKIAIOSFODNN7EXAMPLE here", expected: "key \(marker(.awsAccessKey)) here"),
+        Case(
+            rule: .awsAccessKey, input: "key AKIAIOSFODNN7EXAMPLE here", expected: "key \(marker(.awsAccessKey)) here"),
         Case(rule: .awsAccessKey, input: "\"ASIAY34FZKBOKMUTVV7A\"", expected: "\"\(marker(.awsAccessKey))\""),
         Case(
             rule: .awsSecretKey, input: "aws_secret_access_key = \(secretKey)\n",
@@ -63,7 +64,8 @@ import Testing
         Case(rule: .privateKey, input: "a\n\(pem)\nb", expected: "a\n\(marker(.privateKey))\nb"),
         Case(
             rule: .privateKey,
-            input: #"{"content":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"}"#,
+            input:
+                #"{"content":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"}"#,
             expected: #"{"content":"\#(marker(.privateKey))\n"}"#),
         Case(
             rule: .privateKey, input: #"{"content":"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBYr (cut"}"#,
@@ -75,7 +77,8 @@ import Testing
             rule: .urlPassword, input: #"{"u":"https:\/\/bob:s3cret@host\/x"}"#,
             expected: #"{"u":"https:\/\/bob:\#(marker(.urlPassword))@host\/x"}"#),
         Case(
-            rule: .urlPassword, input: "redis://:p%40ss@cache:6379", expected: "redis://:\(marker(.urlPassword))@cache:6379"),
+            rule: .urlPassword, input: "redis://:p%40ss@cache:6379",
+            expected: "redis://:\(marker(.urlPassword))@cache:6379"),
         Case(
             rule: .authorization, input: "Authorization: Bearer abcdef123456789.xyz",
             expected: "Authorization: Bearer \(marker(.authorization))"),
@@ -86,7 +89,8 @@ import Testing
             rule: .authorization, input: #"{"Authorization": "token 0123456789abcdef"}"#,
             expected: #"{"Authorization": "token \#(marker(.authorization))"}"#),
         Case(
-            rule: .bearerToken, input: "headers: Bearer abcdefgh12345678", expected: "headers: Bearer \(marker(.bearerToken))"),
+            rule: .bearerToken, input: "headers: Bearer abcdefgh12345678",
+            expected: "headers: Bearer \(marker(.bearerToken))"),
         Case(
             rule: .secretAssignment, input: "https://x.test/login?user=a&password=hunter2&next=1",
             expected: "https://x.test/login?user=a&password=\(marker(.secretAssignment))&next=1"),
@@ -157,7 +161,8 @@ import Testing
     /// Transcript lines stay JSON: no marker swallows a quote or half an escape.
     @Test func jsonLinesStayValid() throws {
         for sample in Self.positives where !sample.input.contains("\\") {
-            let line = try JSONSerialization.data(withJSONObject: ["type": "user", "content": sample.input], options: .withoutEscapingSlashes)
+            let line = try JSONSerialization.data(
+                withJSONObject: ["type": "user", "content": sample.input], options: .withoutEscapingSlashes)
             let (output, counts) = Redactor.redact([UInt8](line))
             #expect(counts.total >= 1, "\(sample.testDescription)")
             let parsed = try JSONSerialization.jsonObject(with: Data(output)) as? [String: String]
@@ -191,7 +196,9 @@ import Testing
         for padding in positions {
             let text = Array(repeating: UInt8(ascii: "."), count: padding) + secret + Array(" tail".utf8)
             let whole = Redactor.redact(text)
-            #expect(whole.bytes == Array(repeating: UInt8(ascii: "."), count: padding) + Array((sample.expected + " tail").utf8))
+            #expect(
+                whole.bytes == Array(repeating: UInt8(ascii: "."), count: padding)
+                    + Array((sample.expected + " tail").utf8))
             for split in [padding, padding + secret.count / 2, padding + secret.count - 1] {
                 let (output, counts) = try Self.streamed(text, splits: [split])
                 #expect(output == whole.bytes, "padding \(padding), split \(split)")

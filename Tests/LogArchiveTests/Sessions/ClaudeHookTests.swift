@@ -22,16 +22,20 @@ import Testing
     @Test(arguments: ["SessionEnd", "PreCompact"]) func importsTheSessionItNames(event: String) throws {
         let sandbox = try Sandbox()
         let home = try AgentHome(sandbox)
-        let path = try home.claudeSession(id: SessionImportTests.login, branch: "123-login", secret: SessionImportTests.token)
+        let path = try home.claudeSession(
+            id: SessionImportTests.login, branch: "123-login", secret: SessionImportTests.token)
         try home.claudeSubagent(of: path, agent: "f00dbabe")
         // Run from elsewhere: the hook's cwd names the repository.
         let result = InProcessContext(
-            directory: "/", environment: home.environment, input: Self.hookJSON(path, cwd: sandbox.root + "/Sources", event: event)
+            directory: "/", environment: home.environment,
+            input: Self.hookJSON(path, cwd: sandbox.root + "/Sources", event: event)
         ).run(["hook", "claude"])
         #expect(result.status == 0 && result.errorOutput.isEmpty, "\(result.errorOutput)")
         let base = "session-123-2026-12-07-claude-5f0c6d1e"
         #expect(
-            try home.sessionFiles() == ["\(base)-agent-f00dbabe.jsonl", "\(base)-agent-f00dbabe.meta.json", "\(base).jsonl"])
+            try home.sessionFiles() == [
+                "\(base)-agent-f00dbabe.jsonl", "\(base)-agent-f00dbabe.meta.json", "\(base).jsonl",
+            ])
         #expect(!(try home.lines("\(base).jsonl").joined().contains(SessionImportTests.token)))
     }
 
@@ -67,10 +71,13 @@ import Testing
              "permissions": {"allow": ["Bash(swift build:*)"]}}
             """
         try existing.write(toFile: settings, atomically: false, encoding: .utf8)
-        let first = InProcessContext(directory: sandbox.root, environment: home.environment).run(["init", "--claude-hooks"])
+        let first = InProcessContext(directory: sandbox.root, environment: home.environment).run([
+            "init", "--claude-hooks",
+        ])
         #expect(first.status == 0, "\(first.errorOutput)")
         #expect(first.output.contains("SessionEnd, PreCompact"))
-        let merged = try #require(JSONSerialization.jsonObject(with: sandbox.read(".claude/settings.json")) as? [String: Any])
+        let merged = try #require(
+            JSONSerialization.jsonObject(with: sandbox.read(".claude/settings.json")) as? [String: Any])
         #expect(merged["model"] as? String == "opus")
         #expect((merged["permissions"] as? [String: Any])?["allow"] as? [String] == ["Bash(swift build:*)"])
         let hooks = try #require(merged["hooks"] as? [String: [[String: Any]]])
@@ -81,7 +88,9 @@ import Testing
         #expect(!sandbox.exists(".logarchive.json"), "--claude-hooks writes only the hook")
 
         let bytes = try sandbox.read(".claude/settings.json")
-        let second = InProcessContext(directory: sandbox.root, environment: home.environment).run(["init", "--claude-hooks"])
+        let second = InProcessContext(directory: sandbox.root, environment: home.environment).run([
+            "init", "--claude-hooks",
+        ])
         #expect(second.status == 0 && second.output.contains("already runs"))
         #expect(try sandbox.read(".claude/settings.json") == bytes)
     }
@@ -93,7 +102,9 @@ import Testing
         for text in ["{\"hooks\": ", "{\"hooks\": [1]}", "{\"hooks\": {\"SessionEnd\": {}}}"] {
             try text.write(toFile: sandbox.path(".claude/settings.json"), atomically: false, encoding: .utf8)
             let before = try sandbox.snapshot()
-            let result = InProcessContext(directory: sandbox.root, environment: home.environment).run(["init", "--claude-hooks"])
+            let result = InProcessContext(directory: sandbox.root, environment: home.environment).run([
+                "init", "--claude-hooks",
+            ])
             #expect(result.status == 64, "\(text)")
             #expect(result.errorOutput.contains(".claude/settings.json"), "\(result.errorOutput)")
             #expect(try sandbox.snapshot() == before)
@@ -106,7 +117,8 @@ import Testing
         let home = try AgentHome(sandbox)
         try FileManager.default.createDirectory(atPath: home.home + "/.claude", withIntermediateDirectories: true)
         if let days {
-            try "{\"cleanupPeriodDays\": \(days)}".write(toFile: home.home + "/.claude/settings.json", atomically: false, encoding: .utf8)
+            try "{\"cleanupPeriodDays\": \(days)}".write(
+                toFile: home.home + "/.claude/settings.json", atomically: false, encoding: .utf8)
         }
         let result = InProcessContext(directory: sandbox.root, environment: home.environment).run(["doctor", "--json"])
         let report = try #require(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])

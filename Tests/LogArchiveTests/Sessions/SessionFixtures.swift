@@ -25,14 +25,18 @@ struct AgentHome {
         -> [String]
     {
         var lines: [String] = []
-        if from == 0 { lines.append(json(["type": "summary", "summary": "Login work", "leafUuid": UUID().uuidString])) }
+        if from == 0 {
+            lines.append(json(["type": "summary", "summary": "Login work", "leafUuid": UUID().uuidString]))
+        }
         for index in from..<from + count {
             let user = index % 2 == 0
             var content: Any =
                 user
                 ? "step \(index): run the tests"
                 : [["type": "text", "text": "Running swift test for step \(index)"]]
-            if index == 1, let secret { content = [["type": "tool_result", "tool_use_id": "toolu_1", "content": "env: \(secret)"]] }
+            if index == 1, let secret {
+                content = [["type": "tool_result", "tool_use_id": "toolu_1", "content": "env: \(secret)"]]
+            }
             lines.append(
                 json([
                     "parentUuid": NSNull(), "isSidechain": false, "userType": "external", "cwd": cwd, "sessionId": id,
@@ -65,7 +69,8 @@ struct AgentHome {
         let id = (transcript as NSString).lastPathComponent.replacingOccurrences(of: ".jsonl", with: "")
         var text = Self.claudeLines(id: id, cwd: sandbox.root, branch: "123-login", count: lines, secret: secret)
         text.removeFirst()
-        try (text.joined(separator: "\n") + "\n").write(toFile: "\(folder)/agent-\(agent).jsonl", atomically: false, encoding: .utf8)
+        try (text.joined(separator: "\n") + "\n").write(
+            toFile: "\(folder)/agent-\(agent).jsonl", atomically: false, encoding: .utf8)
         try Self.json(["agentType": "general-purpose", "description": "search the index code"])
             .write(toFile: "\(folder)/agent-\(agent).meta.json", atomically: false, encoding: .utf8)
     }
@@ -82,12 +87,16 @@ struct AgentHome {
                 "payload": [
                     "id": id, "timestamp": "2026-12-07T09:30:00.000Z", "cwd": cwd ?? sandbox.root,
                     "originator": "codex_cli_rs", "cli_version": "0.40.0",
-                    "git": ["commit_hash": "0123abcd", "branch": branch, "repository_url": "git@github.com:org/repo.git"],
+                    "git": [
+                        "commit_hash": "0123abcd", "branch": branch, "repository_url": "git@github.com:org/repo.git",
+                    ],
                 ],
             ]),
             Self.json([
                 "timestamp": "2026-12-07T09:30:05.000Z", "type": "response_item",
-                "payload": ["type": "message", "role": "user", "content": [["type": "input_text", "text": "fix the login"]]],
+                "payload": [
+                    "type": "message", "role": "user", "content": [["type": "input_text", "text": "fix the login"]],
+                ],
             ]),
             Self.json([
                 "timestamp": "2026-12-07T09:30:09.000Z", "type": "event_msg",

@@ -38,8 +38,10 @@ import Testing
         try home.claudeSubagent(of: login, agent: "f00dbabe", secret: "AKIAIOSFODNN7EXAMPLE")
         try home.claudeSession(id: Self.other, cwd: sandbox.root + "/Sources", branch: "1234-retry")
         try home.claudeSession(id: Self.main, branch: "main")
-        try home.claudeSession(id: "ffffffff-0000-4000-8000-000000000003", cwd: "/elsewhere", branch: "123-x", project: "-else")
-        try home.claudeSession(id: "eeeeeeee-0000-4000-8000-000000000004", cwd: sandbox.root + "-sibling", branch: "123-y")
+        try home.claudeSession(
+            id: "ffffffff-0000-4000-8000-000000000003", cwd: "/elsewhere", branch: "123-x", project: "-else")
+        try home.claudeSession(
+            id: "eeeeeeee-0000-4000-8000-000000000004", cwd: sandbox.root + "-sibling", branch: "123-y")
         try home.codexRollout(id: Self.codex, branch: "feat/123")
 
         let result = Self.run(["sessions", "import", "--json"], home)
@@ -138,7 +140,9 @@ import Testing
         let result = Self.run(["sessions", "import", "--no-redact"], home)
         #expect(result.status == 0)
         #expect(result.output.contains("Not redacted (--no-redact)"))
-        #expect(try sandbox.read("logs/sessions/session-123-2026-12-07-claude-5f0c6d1e.jsonl") == Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(
+            try sandbox.read("logs/sessions/session-123-2026-12-07-claude-5f0c6d1e.jsonl")
+                == Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     @Test func dryRunWritesNothing() throws {
@@ -171,7 +175,8 @@ import Testing
         let sandbox = try Sandbox()
         let home = try AgentHome(sandbox)
         let path = try home.claudeSession(id: Self.login, branch: "123-login")
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: path)
         let result = Self.run(["sessions", "import", "--since", "2024-01-01"], home)
         #expect(result.status == 0 && result.output.contains("Imported 0 sessions"))
         #expect(try home.sessionFiles().isEmpty)
@@ -199,7 +204,8 @@ import Testing
         try home.claudeSession(id: Self.login, branch: "123-login")
         try FileManager.default.removeItem(atPath: sandbox.path("logs/sessions"))
         try FileManager.default.createDirectory(atPath: sandbox.path("outside"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: sandbox.path("logs/sessions"), withDestinationPath: sandbox.path("outside"))
+        try FileManager.default.createSymbolicLink(
+            atPath: sandbox.path("logs/sessions"), withDestinationPath: sandbox.path("outside"))
         let result = Self.run(["sessions", "import", "--json"], home)
         #expect(result.status == 64)
         #expect(result.errorOutput.contains("logs/sessions is not a folder"), "\(result.errorOutput)")
