@@ -25,6 +25,6 @@ for run in first again; do
   /usr/bin/time -f "$run import: %e s wall, %U s user, %S s sys, %M KB max RSS" env HOME="$dir/home" "$bin" sessions import >/dev/null
 done
 echo "files: $(ls logs/sessions | wc -l)"
-transcript=$(ls "$dir"/home/.claude/projects/-repo/*.jsonl | head -1)
+transcript=$(find "$dir/home/.claude/projects/-repo" -name "*.jsonl" -print -quit)
 printf '{"session_id":"x","transcript_path":"%s","cwd":"%s/repo","hook_event_name":"SessionEnd"}' "$transcript" "$dir" \
   | /usr/bin/time -f "hook claude: %e s wall, %U s user, %S s sys" env HOME="$dir/home" "$bin" hook claude
