@@ -79,6 +79,10 @@ let package = Package(
             name: "logarchive-bench-gzip",
             dependencies: ["LogArchive"]
         ),
+        .executableTarget(
+            name: "logarchive-bench-redact",
+            dependencies: ["LogArchive"]
+        ),
         .testTarget(
             name: "LogArchiveTests",
             dependencies: [

@@ -18,7 +18,7 @@ struct LogArchiveCommand: ParsableCommand {
         version: "logarchive \(LogArchiveVersion.current) (\(CurlLibrary.version); zlib \(ZlibLibrary.version))",
         subcommands: [
             Archive.self, Status.self, Read.self, Search.self, Cleanup.self, Capture.self, Log.self, Rotate.self, Watch.self,
-            DBArchive.self, Init.self, Reindex.self, Doctor.self,
+            DBArchive.self, Init.self, Reindex.self, Doctor.self, Sessions.self, Hook.self,
         ],
         defaultSubcommand: Archive.self
     )

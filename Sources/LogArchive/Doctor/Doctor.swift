@@ -88,6 +88,7 @@ public struct Doctor: Sendable {
         checks.append(repository.check)
         checks += gitHubChecks(settings, repository: repository.name, request: request)
         checks += gitChecks(settings)
+        if let sessions = claudeCleanupCheck() { checks.append(sessions) }
         return DoctorReport(checks: checks)
     }
 

@@ -16,8 +16,8 @@ final class RowJSONWriter {
     }
 
     private let columns: [Column]
-    private let redactor = SecretRedactor()
-    private var secretRanges: [Range<Int>] = []
+    private let scanner = SecretScanner()
+    private var secrets: [SecretMatch] = []
     private let buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     private let sink: (UnsafeRawBufferPointer) throws -> Void
@@ -92,15 +92,16 @@ final class RowJSONWriter {
 
     private func appendText(_ text: UnsafeRawBufferPointer) throws {
         let bytes = text.bindMemory(to: UInt8.self)
-        redactor.findSecrets(in: text, into: &secretRanges)
+        scanner.findSecrets(in: text, into: &secrets)
         appendByte(UInt8(ascii: "\""))
         var position = 0
-        for secret in secretRanges {
-            try appendEscaped(bytes, from: position, to: secret.lowerBound)
-            reserve(SecretRedactor.replacement.count)
-            append(SecretRedactor.replacement)
+        for secret in secrets {
+            try appendEscaped(bytes, from: position, to: secret.start)
+            let marker = RedactionMarker.plain.bytes(for: secret.rule)
+            reserve(marker.count)
+            append(marker)
             try flushIfNearlyFull()
-            position = secret.upperBound
+            position = secret.end
         }
         try appendEscaped(bytes, from: position, to: bytes.count)
         reserve(1)
