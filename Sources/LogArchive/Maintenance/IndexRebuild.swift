@@ -164,7 +164,7 @@ public struct IndexRebuild: Sendable {
         var outcomes: [IssueNumber: (before: ArchiveEntry?, after: ArchiveEntry)] = [:]
         var failed: [IssueNumber: Error] = [:]
         do {
-            try index.update(issues: toWrite.map(\.issue)) { issue, entry in
+            try index.update(issues: toWrite.map(\.issue), replacingInvalid: true) { issue, entry in
                 let step = steps[issue]!
                 var after = planned[issue]!
                 // A run that finished since the start changed the entry: reconciled again with its version.
@@ -222,7 +222,7 @@ public struct IndexRebuild: Sendable {
             defer { lock.release() }
             var before: ArchiveEntry?
             var after = planned
-            try index.update(issue: issue) { entry in
+            try index.update(issue: issue, replacingInvalid: true) { entry in
                 // A run that finished since the start changed the entry: reconciled again with its version.
                 before = entry
                 if entry != step.indexed { after = try step.reconciler.reconcile(current: entry, stored: step.stored) }
@@ -305,17 +305,15 @@ public struct IndexRebuild: Sendable {
         let entry: ArchiveEntry
         do {
             entry = try ArchiveEntry(json: JSONParser.parse(bytes), path: "manifest")
+        } catch let error as JSONObjectReader.ShapeError where error.isRefusedValue {
+            throw .badInput("the manifest is refused: \(error)")
         } catch {
             throw .failure("the manifest is corrupt: \(error)")
         }
         guard entry.issueNumber == issue else {
             throw .failure("the manifest is for issue #\(entry.issueNumber), not #\(issue)")
         }
-        if let stray = entry.logs.first(where: {
-            !$0.remotePath.isEmpty && StoreCatalog.place(of: $0.remotePath)?.issue != issue
-        }) {
-            throw .failure("the manifest lists \(stray.remotePath), outside issue #\(issue)'s folders")
-        }
+        // Each log's key was held to `IssueKeyRule` for the entry's issue as it was decoded.
         return entry
     }
 }
