@@ -49,7 +49,19 @@ public struct LogsCleanup: Sendable {
         }
         if let days = request.olderThanDays {
             let store = try openStore()
-            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &plan)
+            var pruned = CleanupPlan()
+            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &pruned)
+            // A file another record still needs (a failed log, a journal, a multipart upload) stays.
+            let claimed = try ClaimedFiles(logsDirectory: logsDirectory, index: current)
+            for item in pruned.removals {
+                if let claimant = claimed.unfinishedClaimant(of: item.path) {
+                    pruned.kept.append(KeptFile(path: item.path, reason: claimant))
+                } else {
+                    plan.removals.append(item)
+                }
+            }
+            plan.kept += pruned.kept
+            plan.storeFailure = pruned.storeFailure
         }
         var report = CleanupReport(request: request, logsDirectory: logsDirectory, indexPath: index.path, plan: plan)
         report.finishedArchives = unfinished.finished
@@ -89,7 +101,13 @@ public struct LogsCleanup: Sendable {
             }
         }
         if needsWholeIndex { return try index.read() }
-        return ArchiveIndex(archives: try index.entries(for: issues))
+        do {
+            return ArchiveIndex(archives: try index.entries(for: issues))
+        } catch {
+            // An invalid entry of one of them: the whole index, which keeps it among
+            // `invalidEntries` so that its files stay claimed, and fails only for a corrupt file.
+            return try index.read()
+        }
     }
 
     private func recordEvent(_ report: CleanupReport) throws(ArchiveError) {
