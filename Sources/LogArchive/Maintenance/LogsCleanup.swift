@@ -65,6 +65,7 @@ public struct LogsCleanup: Sendable {
         }
         var report = CleanupReport(request: request, logsDirectory: logsDirectory, indexPath: index.path, plan: plan)
         report.finishedArchives = unfinished.finished
+        report.invalidEntries = current.invalidEntries.map(\.error)
         report.unfinishedFailures = unfinished.failures
         report.removed = unfinished.finished.flatMap(\.removed)
         guard !request.dryRun else { return report }
@@ -155,6 +156,9 @@ public struct CleanupReport: Sendable {
     public var finishedArchives: [UnfinishedArchive.Finished] = []
     /// Those it could not finish: the index write failed again; their journals were kept.
     public var unfinishedFailures: [ArchiveError] = []
+    /// Index entries that do not read (`InvalidEntry`): their files were all kept, and the
+    /// command fails with the first one's code once the rest is cleaned.
+    public var invalidEntries: [ArchiveError] = []
 
     public var freedBytes: Int64 { removed.reduce(0) { $0 + $1.sizeBytes } }
 }
