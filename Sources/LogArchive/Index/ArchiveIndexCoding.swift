@@ -25,7 +25,8 @@ extension ArchiveIndex {
             // Decoded, or its issue number read where the decode failed.
             guard let issue = (try? decoded.get())?.issueNumber ?? InvalidEntry.issue(of: element) else { continue }
             guard seen.insert(issue).inserted else {
-                throw JSONObjectReader.ShapeError(path: path, reason: "a second entry for issue \(issue); each issue has one entry")
+                throw JSONObjectReader.ShapeError(
+                    path: path, reason: "a second entry for issue \(issue); each issue has one entry")
             }
             if case .success(let entry) = decoded { entries.append(entry) }
         }
@@ -122,7 +123,9 @@ extension ArchiveEntry {
         var logs: [ArchivedLog] = []
         for (element, logPath) in try reader.array("logs") {
             let log = try ArchivedLog(json: element, path: logPath)
-            if let refusal = IssueKeyRule.violation(key: log.remotePath, issue: issue, filename: log.filename, type: log.type) {
+            if let refusal = IssueKeyRule.violation(
+                key: log.remotePath, issue: issue, filename: log.filename, type: log.type)
+            {
                 throw JSONObjectReader.ShapeError(path: "\(logPath).remote_path", reason: refusal, isRefusedValue: true)
             }
             logs.append(log)

@@ -155,7 +155,9 @@ struct IndexFile: Sendable {
         do {
             return .entry(try ArchiveEntry(json: value, path: "archives[\(position)]"))
         } catch {
-            guard let issue = InvalidEntry.issue(of: value) else { throw corrupt(ArchiveIndexFormatError(error).description) }
+            guard let issue = InvalidEntry.issue(of: value) else {
+                throw corrupt(ArchiveIndexFormatError(error).description)
+            }
             var invalid = InvalidEntry(issue: issue, json: value, problem: error)
             invalid.file = path
             return .invalid(invalid)

@@ -165,9 +165,9 @@ public struct IndexStore: Sendable {
     /// An invalid entry of the issue (`InvalidEntry`) fails the update, unless `replacingInvalid`
     /// (`reindex --all`, with the store's entry in hand): `change` then sees none.
     @discardableResult
-    public func update(issue: IssueNumber, replacingInvalid: Bool = false, _ change: (inout ArchiveEntry?) throws -> Void)
-        throws -> ArchiveEntry?
-    {
+    public func update(
+        issue: IssueNumber, replacingInvalid: Bool = false, _ change: (inout ArchiveEntry?) throws -> Void
+    ) throws -> ArchiveEntry? {
         try prepareLayout()
         let shard = shard(for: issue)
         let lock = try IndexLock.acquire(at: shard.lockPath)
@@ -245,7 +245,8 @@ public struct IndexStore: Sendable {
     /// first change). Returns each issue's entry as written.
     @discardableResult
     public func update(
-        issues: [IssueNumber], replacingInvalid: Bool = false, _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void
+        issues: [IssueNumber], replacingInvalid: Bool = false,
+        _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void
     ) throws -> [IssueNumber: ArchiveEntry?] {
         guard !issues.isEmpty else { return [:] }
         try prepareLayout()

@@ -66,7 +66,9 @@ public struct ArchiveStatus: Sendable {
         let listed = Set(overview.complete.map(\.issueNumber) + overview.partial.map(\.issueNumber))
         for issue in journals where !listed.contains(issue) {
             do {
-                if let stopped = try UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) { overview.add(stopped) }
+                if let stopped = try UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) {
+                    overview.add(stopped)
+                }
             } catch {
                 overview.unreadable.append(error)
             }
@@ -82,7 +84,9 @@ public struct ArchiveStatus: Sendable {
         if let entry = try store.entry(for: issue) { return entry }
         // A first archive in progress, or stopped before its index write with nothing to record:
         // its journal holds the entry it began with, and the statuses since.
-        if let stopped = try UploadJournal.stoppedRun(logsDirectory: Paths.parent(of: store.path), issue: issue) { return stopped }
+        if let stopped = try UploadJournal.stoppedRun(logsDirectory: Paths.parent(of: store.path), issue: issue) {
+            return stopped
+        }
         throw .failure("issue #\(issue) is not in the archive index \(store.path)")
     }
 

@@ -16,7 +16,8 @@ struct ClaimedFiles {
         for entry in index.archives {
             for log in entry.logs {
                 let done = entry.uploadComplete && log.uploadStatus == .uploaded
-                claim(log, by: done ? "listed in the index" : "listed in the index as \(log.uploadStatus.rawValue) (issue #\(entry.issueNumber)); --retry needs it", done: done, in: logsDirectory)
+                let status = "listed in the index as \(log.uploadStatus.rawValue) (issue #\(entry.issueNumber))"
+                claim(log, by: done ? "listed in the index" : status + "; --retry needs it", done: done, in: logsDirectory)
             }
         }
         for invalid in index.invalidEntries {
@@ -27,7 +28,9 @@ struct ClaimedFiles {
         for issue in UploadJournal.issuesWithJournals(logsDirectory: logsDirectory) {
             let journal = UploadJournal.path(logsDirectory: logsDirectory, issue: issue)
             for log in try UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue)?.logs ?? [] {
-                claim(log, by: "named by the upload journal \(Paths.lastComponent(of: journal))", done: false, in: logsDirectory)
+                claim(
+                    log, by: "named by the upload journal \(Paths.lastComponent(of: journal))", done: false,
+                    in: logsDirectory)
             }
         }
         for name in (try? FileSystem.contents(of: logsDirectory)) ?? []
@@ -81,7 +84,8 @@ struct ClaimedFiles {
             var localPath = ""
             if case .string(let text)? = log["local_path"] { localPath = text }
             return ArchivedLog(
-                type: type, filename: filename, localPath: localPath, remotePath: "", sizeBytes: 0, originalSizeBytes: 0,
+                type: type, filename: filename, localPath: localPath, remotePath: "", sizeBytes: 0,
+                originalSizeBytes: 0,
                 compressed: false, checksum: "", uploadStatus: .pending)
         }
     }

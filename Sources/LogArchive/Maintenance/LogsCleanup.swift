@@ -50,7 +50,8 @@ public struct LogsCleanup: Sendable {
         if let days = request.olderThanDays {
             let store = try openStore()
             var pruned = CleanupPlan()
-            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &pruned)
+            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now)
+                .plan(current, into: &pruned)
             // A file another record still needs (a failed log, a journal, a multipart upload) stays.
             let claimed = try ClaimedFiles(logsDirectory: logsDirectory, index: current)
             for item in pruned.removals {

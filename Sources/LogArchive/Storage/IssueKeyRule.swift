@@ -23,11 +23,12 @@ public enum IssueKeyRule {
         let last = String(parts[parts.count - 1])
         let typed = parts.count == 2 && parts[0] == Substring(type.folder)
         guard parts.count == 1 || typed, isNameOf(filename, last) else {
-            return "\(quoted(key)) is not where \(quoted(filename)) is stored (its name, with .gz, or a -N numbered variant"
-                + " of it, in \(folderPattern(of: issue))); refused"
+            return "\(quoted(key)) is not where \(quoted(filename)) is stored (its name, with .gz, or a -N"
+                + " numbered variant of it, in \(folderPattern(of: issue))); refused"
         }
         if parts.count == 1, isReserved(last) {
-            return "\(quoted(key)) names the issue's \(last == "manifest.json" ? "manifest" : "trace"), not a log; refused"
+            return
+                "\(quoted(key)) names the issue's \(last == "manifest.json" ? "manifest" : "trace"), not a log; refused"
         }
         return nil
     }
@@ -46,7 +47,8 @@ public enum IssueKeyRule {
         // part, whose segments are digits; the name is checked against the log's own name.
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 6 || parts.count == 7, parts[0] == "archive", parts[1] == "logs",
-            isDigits(parts[2], count: 4), isDigits(parts[3], count: 2), let month = Int(parts[3]), (1...12).contains(month),
+            isDigits(parts[2], count: 4), isDigits(parts[3], count: 2), let month = Int(parts[3]),
+            (1...12).contains(month),
             parts[4] == Substring(issue.description), !bytes.contains(0)
         else { return nil }
         let rest = parts[5...]
@@ -65,7 +67,9 @@ public enum IssueKeyRule {
             let tail = base[dot...]
             guard name.count > head.count + tail.count, name.hasPrefix(head), name.hasSuffix(tail) else { continue }
             let number = name.dropFirst(head.count).dropLast(tail.count)
-            if number.first != "0", number.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(number), value >= 2 {
+            if number.first != "0", number.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(number),
+                value >= 2
+            {
                 return true
             }
         }

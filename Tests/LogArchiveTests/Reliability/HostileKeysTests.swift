@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
-@testable import LogArchive
 import Testing
+
+@testable import LogArchive
 
 /// Keys, claims and entries from files anyone who can push a commit (or write to the bucket)
 /// controls: the index, the upload journal, a multipart record and a stored manifest. Each case
@@ -56,7 +57,8 @@ import Testing
                 let enumerator = FileManager.default.enumerator(atPath: root)
                 while let relative = enumerator?.nextObject() as? String {
                     var isDirectory: ObjCBool = false
-                    guard FileManager.default.fileExists(atPath: root + relative, isDirectory: &isDirectory), !isDirectory.boolValue
+                    guard FileManager.default.fileExists(atPath: root + relative, isDirectory: &isDirectory),
+                        !isDirectory.boolValue
                     else { continue }
                     objects[relative] = try Self.hash(Data(contentsOf: URL(fileURLWithPath: root + relative)))
                 }
@@ -85,7 +87,8 @@ import Testing
                 try Data(text.utf8).write(to: URL(fileURLWithPath: sandbox.storeRoot + "/" + key))
             case .s3:
                 let file = try sandbox.write("upload-\(UUID().uuidString)", text)
-                try S3TestServer.require().aws(["s3", "cp", file, "s3://\(bucket!)/\(key)", "--only-show-errors"]).requireSuccess()
+                try S3TestServer.require().aws(["s3", "cp", file, "s3://\(bucket!)/\(key)", "--only-show-errors"])
+                    .requireSuccess()
                 try FileManager.default.removeItem(atPath: file)
             }
         }
@@ -96,7 +99,8 @@ import Testing
         func editEntry123(_ change: (String) -> String) throws {
             let text = String(decoding: try sandbox.read(shardPath), as: UTF8.self)
             let start = try #require(text.range(of: "\"issue_number\": \"123\""))
-            _ = try sandbox.write(shardPath, String(text[..<start.lowerBound]) + change(String(text[start.lowerBound...])))
+            _ = try sandbox.write(
+                shardPath, String(text[..<start.lowerBound]) + change(String(text[start.lowerBound...])))
         }
 
         static func hash(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
@@ -122,10 +126,13 @@ import Testing
 
     /// Issue 123's entry names 124's object as its failed log's key (the attack `--retry` fell to:
     /// it overwrote 124's stored log). Every command that would use the key refuses it first.
-    @Test(arguments: StoreKind.allCases, [
-        ["123", "--retry", "--no-comment", "--no-commit"], ["123", "--reindex-only", "--no-comment", "--no-commit"],
-        ["read", "123"], ["cleanup", "--older-than", "0"], ["status", "123"],
-    ])
+    @Test(
+        arguments: StoreKind.allCases,
+        [
+            ["123", "--retry", "--no-comment", "--no-commit"],
+            ["123", "--reindex-only", "--no-comment", "--no-commit"],
+            ["read", "123"], ["cleanup", "--older-than", "0"], ["status", "123"],
+        ])
     func indexKeyIntoAnotherIssueIsRefused(_ kind: StoreKind, _ arguments: [String]) throws {
         let project = try Project(kind)
         let victim = try project.logKey("124")
@@ -138,7 +145,9 @@ import Testing
         try project.sandbox.write("logs/builds/123-build.log", "evil\n")
         try Self.expectRefused(
             arguments, in: project, status: 64,
-            mentioning: [project.shardPath, "archives[1].logs[0].remote_path", "\"\(victim)\" is outside issue #123's folder"])
+            mentioning: [
+                project.shardPath, "archives[1].logs[0].remote_path", "\"\(victim)\" is outside issue #123's folder",
+            ])
     }
 
     /// `search` serves the good issues and never reads another issue's object for 123.
@@ -199,7 +208,9 @@ import Testing
         switch project.kind {
         case .local: return String(decoding: try project.sandbox.read(".logarchive-store/" + key), as: UTF8.self)
         case .s3:
-            return String(decoding: try S3TestServer.require().download(project.bucket!, key, into: project.sandbox), as: UTF8.self)
+            return String(
+                decoding: try S3TestServer.require().download(project.bucket!, key, into: project.sandbox),
+                as: UTF8.self)
         }
     }
 
@@ -213,14 +224,18 @@ import Testing
         let start = try #require(shard.range(of: "{\n      \"issue_number\": \"123\""))
         let end = try #require(shard.range(of: "\n    }", range: start.upperBound..<shard.endIndex))
         let entry = try JSONParser.parse(Array(shard[start.lowerBound..<end.upperBound].utf8))
-        let header = JSONWriter.compact(.object(JSONObject([("entry", entry)]))).replacingOccurrences(of: own, with: victim)
-            .replacingOccurrences(of: "\"upload_status\":\"uploaded\"", with: "\"upload_status\":\"pending\"")
+        let header = JSONWriter.compact(.object(JSONObject([("entry", entry)]))).replacingOccurrences(
+            of: own, with: victim
+        )
+        .replacingOccurrences(of: "\"upload_status\":\"uploaded\"", with: "\"upload_status\":\"pending\"")
         try project.sandbox.write("logs/.archive-journal-123.jsonl", header + "\n")
         try project.sandbox.write("logs/builds/123-build.log", "evil\n")
         for arguments in [["123", "--retry", "--no-comment", "--no-commit"], ["cleanup"], ["status", "123"]] {
             try Self.expectRefused(
                 arguments, in: project, status: 64,
-                mentioning: [".archive-journal-123.jsonl", "entry.logs[0].remote_path", "is outside issue #123's folder"])
+                mentioning: [
+                    ".archive-journal-123.jsonl", "entry.logs[0].remote_path", "is outside issue #123's folder",
+                ])
         }
     }
 
@@ -238,7 +253,8 @@ import Testing
         let name = ".archive-multipart-\(Project.hash(Data(own.utf8)).prefix(16)).json"
         try project.sandbox.write(
             "logs/\(name)",
-            #"{"key":"\#(victim)","size":5,"part_size":5242880,"sha256":"sha256:\#(String(repeating: "0", count: 64))","upload_id":"x","parts":[]}"#)
+            #"{"key":"\#(victim)","size":5,"part_size":5242880,"sha256":"sha256:\#(String(repeating: "0", count: 64))","upload_id":"x","parts":[]}"#
+        )
         try Self.expectRefused(
             ["123", "--retry", "--no-comment", "--no-commit"], in: project, status: 64,
             mentioning: [name, "key:", "is outside issue #123's folder"])
@@ -252,7 +268,9 @@ import Testing
             "archive/logs/2025/12/123/123-build-2.log.gz", "archive/logs/2025/01/123/builds/123-build.log", "",
         ]
         for key in good {
-            #expect(IssueKeyRule.violation(key: key, issue: issue, filename: "123-build.log", type: .build) == nil, "\(key)")
+            #expect(
+                IssueKeyRule.violation(key: key, issue: issue, filename: "123-build.log", type: .build) == nil, "\(key)"
+            )
         }
         let bad = [
             "archive/logs/2025/01/124/123-build.log", "archive/logs/2025/01/0123/123-build.log",
@@ -269,7 +287,9 @@ import Testing
             "archive/logs/２０２５/01/123/123-build.log",
         ]
         for key in bad {
-            #expect(IssueKeyRule.violation(key: key, issue: issue, filename: "123-build.log", type: .build) != nil, "\(key)")
+            #expect(
+                IssueKeyRule.violation(key: key, issue: issue, filename: "123-build.log", type: .build) != nil, "\(key)"
+            )
         }
     }
 
@@ -277,7 +297,9 @@ import Testing
 
     /// A `.gz` log older than 7 days that a partial entry lists, whatever its status, is never an
     /// orphan: `--retry` needs it, and it may be the only copy.
-    @Test(arguments: ["pending", "retrying", "failed", "uploaded"], [["cleanup"], ["cleanup", "--orphans"], ["cleanup", "--older-than", "0"], ["cleanup", "--dry-run"]])
+    @Test(
+        arguments: ["pending", "retrying", "failed", "uploaded"],
+        [["cleanup"], ["cleanup", "--orphans"], ["cleanup", "--older-than", "0"], ["cleanup", "--dry-run"]])
     func listedGzIsNeverRemovedWhateverItsStatus(_ status: String, _ arguments: [String]) throws {
         let sandbox = try Sandbox()
         let gz = try sandbox.write("logs/builds/123-build.log.gz", "not really gzip, the only copy")
@@ -306,7 +328,8 @@ import Testing
         } else {
             try sandbox.write(
                 "logs/.archive-multipart-\(Project.hash(Data(key.utf8)).prefix(16)).json",
-                #"{"key":"\#(key)","size":13,"part_size":5242880,"sha256":"sha256:\#(String(repeating: "0", count: 64))","upload_id":"x","parts":[]}"#)
+                #"{"key":"\#(key)","size":13,"part_size":5242880,"sha256":"sha256:\#(String(repeating: "0", count: 64))","upload_id":"x","parts":[]}"#
+            )
         }
         for arguments in [["cleanup", "--dry-run"], ["cleanup"]] { try Self.expectClaimed(gz, arguments, in: sandbox) }
     }
@@ -318,9 +341,13 @@ import Testing
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let result = try ReleaseBinary.run(arguments + ["--store", sandbox.storeRoot], in: sandbox)
         #expect(!result.output.contains("orphan_gz"), "\(arguments): \(result.output)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "\(arguments): \(result.output) \(result.errorOutput)")
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: path)) == bytes,
+            "\(arguments): \(result.output) \(result.errorOutput)")
         if arguments.contains("--dry-run") || arguments == ["cleanup"] {
-            #expect(result.output.contains("123-build.log.gz"), "\(arguments): the plan names the kept file: \(result.output)")
+            #expect(
+                result.output.contains("123-build.log.gz"),
+                "\(arguments): the plan names the kept file: \(result.output)")
         }
     }
 
@@ -343,7 +370,9 @@ import Testing
         let status = try project.run(["status"])
         #expect(status.status == 1)
         #expect(status.output.contains("#123"), "\(status.output)")
-        #expect(status.errorOutput.contains(project.shardPath) && status.errorOutput.contains(field), "\(status.errorOutput)")
+        #expect(
+            status.errorOutput.contains(project.shardPath) && status.errorOutput.contains(field),
+            "\(status.errorOutput)")
         #expect(try project.run(["status", "123"]).status == 0)
         let read = try project.run(["read", "123"])
         #expect(read.status == 0 && read.output.contains("one"), "\(read.output) \(read.errorOutput)")
@@ -378,7 +407,8 @@ import Testing
             "logs/.archive-index.json",
             #"{"archives": [{"issue_number": "7", "retry_count": "bad", "logs": []}]}"#)
         try sandbox.write("logs/builds/123-build.log", "x\n")
-        let result = try ReleaseBinary.run(["123", "--no-comment", "--no-commit", "--store", sandbox.storeRoot], in: sandbox)
+        let result = try ReleaseBinary.run(
+            ["123", "--no-comment", "--no-commit", "--store", sandbox.storeRoot], in: sandbox)
         #expect(result.status == 0, "\(result.output) \(result.errorOutput)")
         let status = try ReleaseBinary.run(["status", "7", "--store", sandbox.storeRoot], in: sandbox)
         #expect(status.status == 1 && status.errorOutput.contains("retry_count"), "\(status.errorOutput)")

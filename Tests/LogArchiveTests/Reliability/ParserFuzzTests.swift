@@ -278,13 +278,14 @@ enum FuzzSeeds {
     /// file's name, with `.gz`, or numbered.
     static func isOwnKey(_ key: String, issue: IssueNumber, filename: String) -> Bool {
         if key.isEmpty { return true }
-        guard let place = StoreCatalog.place(of: key), place.issue == issue, place.folder.split(separator: "/")[4] == "123",
-            Int(place.folder.split(separator: "/")[3]).map({ (1...12).contains($0) }) == true
-        else { return false }
+        guard let place = StoreCatalog.place(of: key), place.issue == issue else { return false }
+        let folder = place.folder.split(separator: "/")
+        guard folder[4] == "123", let month = Int(folder[3]), (1...12).contains(month) else { return false }
         let name = place.name.hasPrefix("builds/") ? String(place.name.dropFirst("builds/".count)) : place.name
         guard !name.contains("/"), name != "manifest.json", !name.hasPrefix("trace-run-") else { return false }
         let bases = [filename, filename + ".gz"]
-        return bases.contains(name) || bases.contains { base in (2...99).contains { StoreLayout.numbered(base, $0) == name } }
+        return bases.contains(name)
+            || bases.contains { base in (2...99).contains { StoreLayout.numbered(base, $0) == name } }
     }
 
     @Test(arguments: FuzzSeeds.seeds)
@@ -302,7 +303,8 @@ enum FuzzSeeds {
             let label = "seed \(seed) iteration \(iteration): \(key.debugDescription) for \(filename)"
             // The manifest reader and the index entry reader.
             if let decoded = try? ArchiveEntry(json: entry, path: "manifest") {
-                #expect(decoded.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }, "\(label)")
+                let own = decoded.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }
+                #expect(own, "\(label)")
             }
             // A whole file: the entry is served or kept aside as invalid, never fails its neighbour,
             // and is written back as it was read.
@@ -314,7 +316,8 @@ enum FuzzSeeds {
             #expect(try ArchiveIndex(fileBytes: index.fileBytes).json == index.json, "\(label)")
             let text = try IndexFileText(bytes)
             if let served = try? text.entry(for: issue) {
-                #expect(served.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }, "\(label)")
+                let own = served.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }
+                #expect(own, "\(label)")
             }
         }
     }

@@ -29,7 +29,8 @@ public struct UploadStage: PipelineStage {
         }
 
         do {
-            try UploadStage.checkKeys(zip(checksummed.logs, keys), issue: entry.issue, logsDirectory: context.settings.logsDirectory)
+            try UploadStage.checkKeys(
+                zip(checksummed.logs, keys), issue: entry.issue, logsDirectory: context.settings.logsDirectory)
         } catch {
             checksummed.logs.map(\.prepared).abandonStreamedUploads()
             throw error
@@ -122,7 +123,9 @@ public struct UploadStage: PipelineStage {
     ) throws(ArchiveError) {
         for (log, key) in logs {
             let logFile = log.prepared.log
-            if let refusal = IssueKeyRule.violation(key: key, issue: issue, filename: logFile.filename, type: logFile.type) {
+            if let refusal = IssueKeyRule.violation(
+                key: key, issue: issue, filename: logFile.filename, type: logFile.type)
+            {
                 throw .badInput("the key for \(logFile.filename): \(refusal); nothing was sent")
             }
             let recordPath = UploadJournal.resumeRecordPath(logsDirectory: logsDirectory, key: key)
