@@ -100,7 +100,10 @@ public struct InvalidEntry: Sendable, Equatable {
     /// The error a command that needs this issue's entry reports.
     public var error: ArchiveError {
         let place = file.map { "\($0): " } ?? ""
-        let text = "\(place)\(message). The entry of issue #\(issue) was left untouched; the other entries are served. "
+        // As for a corrupt file: where the last write's backup is, or that there is none.
+        let backup = file.map { FileSystem.exists($0 + ".backup") ? "; a backup is at \($0).backup" : "; no backup at \($0).backup" }
+        let text = "\(place)\(message). The entry of issue #\(issue) was left untouched\(backup ?? "")"
+            + "; the other entries are served. "
             + "Repair it, or rebuild it from the store with `logarchive reindex --all`"
         return isRefusedValue ? .badInput(text) : .failure(text)
     }

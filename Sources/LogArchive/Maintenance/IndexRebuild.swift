@@ -60,6 +60,13 @@ public struct IndexRebuild: Sendable {
         report.issuesInStore = catalog.manifests.count
         // A corrupt index file is named; its issues fail to write below and are named too.
         report.problems += unreadable.map { IndexRebuildReport.Problem(subject: "index", message: $0.message) }
+        // An invalid entry is rewritten from its manifest below; without one it stays, named.
+        for invalid in snapshot.invalidEntries where catalog.manifests[invalid.issue] == nil {
+            report.problems.append(
+                .init(
+                    subject: "issue #\(invalid.issue)",
+                    message: "kept as it is, with no manifest in the store to rebuild it from: \(invalid.error.message)"))
+        }
 
         let manifests = readManifests(catalog)
         for (key, result) in manifests.sorted(by: { $0.key < $1.key }) {

@@ -400,6 +400,21 @@ import Testing
         #expect(try project.run(["read", "124"]).output.contains("two"))
     }
 
+    /// `reindex --all` with no manifest for the bad entry's issue keeps it as it is and names it.
+    @Test func badEntryWithoutAManifestIsKeptAndNamedByReindex() throws {
+        let project = try Project(.local)
+        let sandbox = project.sandbox
+        let text = String(decoding: try sandbox.read(project.shardPath), as: UTF8.self)
+        var bad = text
+        bad.replaceSubrange(try #require(text.range(of: "\"size_bytes\": 4,")), with: "\"size_bytes\": \"x\",")
+        _ = try sandbox.write(project.shardPath, bad)
+        try FileManager.default.removeItem(atPath: sandbox.storeRoot + "/" + (try project.manifestKey("124")))
+        let result = try project.run(["reindex", "--all"])
+        #expect(result.status == 1, "\(result.output) \(result.errorOutput)")
+        #expect(result.output.contains("archives[0].logs[0].size_bytes"), "\(result.output)")
+        #expect(String(decoding: try sandbox.read(project.shardPath), as: UTF8.self) == bad)
+    }
+
     /// A single-file index with one bad entry is migrated with the bad entry moved as it is.
     @Test func badEntryOfASingleFileIndexSurvivesTheMigration() throws {
         let sandbox = try Sandbox()
