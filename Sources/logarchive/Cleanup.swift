@@ -70,6 +70,8 @@ extension LogArchiveCommand {
                 currentDirectory: context.currentDirectory,
                 style: json ? .plain : context.outputStyle)
             context.output(json ? JSONWriter.compact(summary.json(report)) + "\n" : summary.text(report))
+            for invalid in report.invalidEntries { context.error("logarchive: error: \(invalid.message)") }
+            if let invalid = report.invalidEntries.first { throw ExitCode(invalid.exitCode) }
             if !report.failures.isEmpty || report.plan.storeFailure != nil || !report.unfinishedFailures.isEmpty { throw ExitCode(ArchiveError.Kind.failure.exitCode) }
         }
     }

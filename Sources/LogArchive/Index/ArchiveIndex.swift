@@ -9,6 +9,8 @@ public struct ArchiveIndex: Sendable, Equatable {
     /// Sorted by issue number, numerically, descending.
     public private(set) var archives: [ArchiveEntry]
     public var unknownFields: JSONObject
+    /// Entries with a value that does not read, kept as they were (see `InvalidEntry`).
+    public var invalidEntries: [InvalidEntry] = []
 
     public init(archives: [ArchiveEntry] = [], lastUpdated: String? = nil) {
         schemaVersion = ArchiveIndex.schemaVersion
@@ -23,6 +25,7 @@ public struct ArchiveIndex: Sendable, Equatable {
 
     /// Puts `entry` in place of the issue's current entry, or adds it, keeping the order.
     public mutating func upsert(_ entry: ArchiveEntry) {
+        invalidEntries.removeAll { $0.issue == entry.issueNumber }
         var updated = entry
         if let existing = archives.first(where: { $0.issueNumber == entry.issueNumber }) {
             updated.unknownFields.appendMissing(from: existing.unknownFields)
@@ -35,11 +38,13 @@ public struct ArchiveIndex: Sendable, Equatable {
     /// Drops the issue's entry, if any.
     public mutating func remove(_ issue: IssueNumber) {
         archives.removeAll { $0.issueNumber == issue }
+        invalidEntries.removeAll { $0.issue == issue }
     }
 
     /// Drops every entry (a migration moved them into shards).
     public mutating func removeAll() {
         archives.removeAll()
+        invalidEntries.removeAll()
     }
 
     private static func sorted(_ entries: [ArchiveEntry]) -> [ArchiveEntry] {

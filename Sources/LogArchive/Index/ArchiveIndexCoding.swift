@@ -10,16 +10,28 @@ extension ArchiveIndex {
         }
         let lastUpdated = try reader.optionalString("last_updated")
         var entries: [ArchiveEntry] = []
+        var invalid: [InvalidEntry] = []
         var seen = Set<IssueNumber>()
         for (element, path) in try reader.array("archives") {
-            let entry = try ArchiveEntry(json: element, path: path)
-            guard seen.insert(entry.issueNumber).inserted else {
-                throw JSONObjectReader.ShapeError(
-                    path: path, reason: "a second entry for issue \(entry.issueNumber); each issue has one entry")
+            // One bad value spoils only its entry: kept as it is, reported, served to nobody.
+            let decoded: Result<ArchiveEntry, JSONObjectReader.ShapeError>
+            do {
+                decoded = .success(try ArchiveEntry(json: element, path: path))
+            } catch {
+                guard let issue = InvalidEntry.issue(of: element) else { throw error }
+                decoded = .failure(error)
+                invalid.append(InvalidEntry(issue: issue, json: element, problem: error))
             }
-            entries.append(entry)
+            // Decoded, or its issue number read where the decode failed.
+            guard let issue = (try? decoded.get())?.issueNumber ?? InvalidEntry.issue(of: element) else { continue }
+            guard seen.insert(issue).inserted else {
+                throw JSONObjectReader.ShapeError(
+                    path: path, reason: "a second entry for issue \(issue); each issue has one entry")
+            }
+            if case .success(let entry) = decoded { entries.append(entry) }
         }
         self.init(archives: entries, lastUpdated: lastUpdated)
+        invalidEntries = invalid
         schemaVersion = version
         unknownFields = reader.unknownMembers
         // Derived from the entries, and written again by every write of the file.
@@ -49,11 +61,54 @@ extension ArchiveIndex {
         var object = JSONObject()
         object["schema_version"] = .string(schemaVersion)
         object["last_updated"] = JSONValue(lastUpdated)
-        object["archives"] = .array(archives.map(\.json))
+        // Invalid entries are written back as they were read, in issue order among the others.
+        let elements = archives.map { ($0.issueNumber, $0.json) } + invalidEntries.map { ($0.issue, $0.json) }
+        object["archives"] = .array(elements.sorted { $0.0 > $1.0 }.map(\.1))
         object.appendMissing(from: unknownFields)
         return .object(object)
     }
 }
+
+/// An entry of an index file whose issue number reads but some other value does not: it stays in
+/// the file byte for byte, every command that needs it reports it with its file and field, and
+/// the others are served. Without a readable issue number nothing says which issue it spoils, so
+/// such an element fails its whole file, as a file that is not JSON does.
+public struct InvalidEntry: Sendable, Equatable {
+    public let issue: IssueNumber
+    /// The element as it was read.
+    public let json: JSONValue
+    /// `archives[3].logs[0].remote_path: …`.
+    public let message: String
+    /// A refused value (bad input, exit 64) rather than a corrupt one (exit 1).
+    public let isRefusedValue: Bool
+    /// The index file it was read from, once known.
+    public var file: String?
+
+    init(issue: IssueNumber, json: JSONValue, problem: JSONObjectReader.ShapeError) {
+        self.issue = issue
+        self.json = json
+        message = problem.description
+        isRefusedValue = problem.isRefusedValue
+    }
+
+    /// The issue of an element whose `issue_number` is a valid number in a string.
+    static func issue(of element: JSONValue) -> IssueNumber? {
+        guard case .object(let object) = element, case .string(let text)? = object["issue_number"] else { return nil }
+        return try? IssueNumber(validating: text)
+    }
+
+    /// The error a command that needs this issue's entry reports.
+    public var error: ArchiveError {
+        let place = file.map { "\($0): " } ?? ""
+        // As for a corrupt file: where the last write's backup is, or that there is none.
+        let backup = file.map { FileSystem.exists($0 + ".backup") ? "; a backup is at \($0).backup" : "; no backup at \($0).backup" }
+        let text = "\(place)\(message). The entry of issue #\(issue) was left untouched\(backup ?? "")"
+            + "; the other entries are served. "
+            + "Repair it, or rebuild it from the store with `logarchive reindex --all`"
+        return isRefusedValue ? .badInput(text) : .failure(text)
+    }
+}
+
 
 extension ArchiveEntry {
     public init(json value: JSONValue, path: String) throws(JSONObjectReader.ShapeError) {
@@ -70,7 +125,13 @@ extension ArchiveEntry {
         archiveReason = try reader.optionalEnum("archive_reason", ArchiveReason.self) ?? .manual
         var logs: [ArchivedLog] = []
         for (element, logPath) in try reader.array("logs") {
-            logs.append(try ArchivedLog(json: element, path: logPath))
+            let log = try ArchivedLog(json: element, path: logPath)
+            if let refusal = IssueKeyRule.violation(
+                key: log.remotePath, issue: issue, filename: log.filename, type: log.type)
+            {
+                throw JSONObjectReader.ShapeError(path: "\(logPath).remote_path", reason: refusal, isRefusedValue: true)
+            }
+            logs.append(log)
         }
         self.logs = logs
         // Derived totals are recomputed from the logs on every write; reading them only checks their type.
@@ -207,11 +268,18 @@ extension ArchivedLog {
 public enum ArchiveIndexFormatError: Error, CustomStringConvertible {
     case notJSON(String)
     case wrongShape(String)
+    /// An entry's value the rules refuse (`IssueKeyRule`): bad input.
+    case refusedValue(String)
 
     public var description: String {
         switch self {
         case .notJSON(let detail): "is not valid JSON (\(detail))"
         case .wrongShape(let detail): "does not have the archive index's shape (\(detail))"
+        case .refusedValue(let detail): detail
         }
+    }
+
+    init(_ error: JSONObjectReader.ShapeError) {
+        self = error.isRefusedValue ? .refusedValue("\(error)") : .wrongShape("\(error)")
     }
 }

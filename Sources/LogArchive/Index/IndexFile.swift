@@ -19,12 +19,13 @@ struct IndexFile: Sendable {
         let before = try? FileStatus.of(path)
         if let before, let known = IndexFile.recentIndex(path, before) { return known }
         guard let bytes = try readBytes() else { return nil }
-        let index: ArchiveIndex
+        var index: ArchiveIndex
         do {
             index = try ArchiveIndex(fileBytes: bytes)
         } catch {
             throw corrupt(error.description)
         }
+        for position in index.invalidEntries.indices { index.invalidEntries[position].file = path }
         if let before, let after = try? FileStatus.of(path), before.isUnchanged(comparedTo: after) {
             IndexFile.remember(index, of: path, status: after)
         }
@@ -54,18 +55,22 @@ struct IndexFile: Sendable {
         if carriesSummary, let summarised = ShardSummary.overview(readingPrefixOf: path) { return summarised }
         var overview = IndexOverview()
         guard let bytes = try readBytes() else { return overview }
+        let text: IndexFileText
         do {
-            let text = try IndexFileText(bytes, readingHeadlines: true)
-            overview.lastUpdated = text.lastUpdatedValue
-            for position in text.entries.indices {
-                if let headline = text.headlines[position] {
-                    overview.complete.append(headline)
-                } else {
-                    overview.add(try text.decodeEntry(at: position))
-                }
-            }
+            text = try IndexFileText(bytes, readingHeadlines: true)
         } catch {
             throw corrupt(error.description)
+        }
+        overview.lastUpdated = text.lastUpdatedValue
+        for position in text.entries.indices {
+            if let headline = text.headlines[position] {
+                overview.complete.append(headline)
+            } else {
+                switch try decoded(at: position, of: text) {
+                case .entry(let entry): overview.add(entry)
+                case .invalid(let invalid): overview.invalid.append(invalid)
+                }
+            }
         }
         return overview
     }
@@ -118,13 +123,44 @@ struct IndexFile: Sendable {
         try entry(issue, in: readText())
     }
 
-    /// The issue's entry in `text`, this file's skimmed bytes.
-    func entry(_ issue: IssueNumber, in text: IndexFileText?) throws(ArchiveError) -> ArchiveEntry? {
-        guard let text else { return nil }
+    /// The issue's entry in `text`, this file's skimmed bytes. An entry with a value that does not
+    /// read fails only its own issue (`InvalidEntry`); with `invalidAsAbsent` it reads as none,
+    /// for `reindex --all` to write the store's entry in its place.
+    func entry(_ issue: IssueNumber, in text: IndexFileText?, invalidAsAbsent: Bool = false) throws(ArchiveError)
+        -> ArchiveEntry?
+    {
+        guard let text, let position = text.entries.firstIndex(where: { $0.issue == issue }) else { return nil }
+        switch try decoded(at: position, of: text) {
+        case .entry(let entry): return entry
+        case .invalid(let invalid):
+            if invalidAsAbsent { return nil }
+            throw invalid.error
+        }
+    }
+
+    enum Decoded {
+        case entry(ArchiveEntry)
+        case invalid(InvalidEntry)
+    }
+
+    /// The entry at `position`, or what is wrong with it when it is JSON with a readable issue
+    /// number but a value that does not read. Anything else (not JSON, no issue number) fails the file.
+    func decoded(at position: Int, of text: IndexFileText) throws(ArchiveError) -> Decoded {
+        let value: JSONValue
         do {
-            return try text.entry(for: issue)
+            value = try JSONParser.parse(Array(text.bytes[text.entries[position].range]))
         } catch {
-            throw corrupt(error.description)
+            throw corrupt(ArchiveIndexFormatError.notJSON("\(error)").description)
+        }
+        do {
+            return .entry(try ArchiveEntry(json: value, path: "archives[\(position)]"))
+        } catch {
+            guard let issue = InvalidEntry.issue(of: value) else {
+                throw corrupt(ArchiveIndexFormatError(error).description)
+            }
+            var invalid = InvalidEntry(issue: issue, json: value, problem: error)
+            invalid.file = path
+            return .invalid(invalid)
         }
     }
 

@@ -141,7 +141,7 @@ public struct IndexFileText: Sendable {
         do {
             return try ArchiveEntry(json: value, path: "archives[\(position)]")
         } catch {
-            throw .wrongShape("\(error)")
+            throw ArchiveIndexFormatError(error)
         }
     }
 
@@ -435,6 +435,8 @@ public struct IndexOverview: Sendable {
     public var partial: [ArchiveEntry] = []
     /// Index files that could not be read: everything else is still shown.
     public var unreadable: [ArchiveError] = []
+    /// Entries with a value that does not read: listed as invalid, the others shown.
+    public var invalid: [InvalidEntry] = []
 
     mutating func add(_ entry: ArchiveEntry) {
         if entry.uploadComplete { complete.append(ArchiveHeadline(entry)) } else { partial.append(entry) }
@@ -445,6 +447,7 @@ public struct IndexOverview: Sendable {
     mutating func merge(_ other: IndexOverview, skipping seen: inout Set<IssueNumber>) {
         complete += other.complete.filter { seen.insert($0.issueNumber).inserted }
         partial += other.partial.filter { seen.insert($0.issueNumber).inserted }
+        invalid += other.invalid.filter { seen.insert($0.issue).inserted }
         if let updated = other.lastUpdated, updated > (lastUpdated ?? "") { lastUpdated = updated }
     }
 }

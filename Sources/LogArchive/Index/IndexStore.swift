@@ -52,7 +52,10 @@ public struct IndexStore: Sendable {
         // Entries still in the root (not yet migrated) are the truth: a migration copies them out
         // before it empties the root. The root is read whole: once migrated it is a few lines, and
         // before that every entry of it must be sound for the migration to move it.
-        if let legacy = try root.read()?.entry(for: issue) { return legacy }
+        if let legacy = try root.read() {
+            if let invalid = legacy.invalidEntries.first(where: { $0.issue == issue }) { throw invalid.error }
+            if let entry = legacy.entry(for: issue) { return entry }
+        }
         if let own = try ownFile(for: issue).entry(for: issue) { return own }
         return try shard(for: issue).entry(for: issue)
     }
@@ -94,13 +97,15 @@ public struct IndexStore: Sendable {
             results.withLock { $0[position] = result }
         }
         var entries = combined.archives
-        var seen = Set(entries.map(\.issueNumber))
+        var invalid = combined.invalidEntries
+        var seen = Set(entries.map(\.issueNumber) + invalid.map(\.issue))
         var lastUpdated = combined.lastUpdated
         // Own files sort before shards ("issue-" < "issues-"): their copy wins, as in `entry(for:)`.
         for result in results.withLock({ $0 }) {
             switch result {
             case .success(let index?):
                 for entry in index.archives where seen.insert(entry.issueNumber).inserted { entries.append(entry) }
+                invalid += index.invalidEntries.filter { seen.insert($0.issue).inserted }
                 if let updated = index.lastUpdated, updated > (lastUpdated ?? "") { lastUpdated = updated }
             case .failure(let error):
                 problems.append(error)
@@ -109,6 +114,7 @@ public struct IndexStore: Sendable {
             }
         }
         var index = ArchiveIndex(archives: entries, lastUpdated: lastUpdated)
+        index.invalidEntries = invalid
         index.schemaVersion = combined.schemaVersion
         index.unknownFields = combined.unknownFields
         return (index, problems)
@@ -125,6 +131,7 @@ public struct IndexStore: Sendable {
             let root = try root.read() ?? ArchiveIndex()
             overview.lastUpdated = root.lastUpdated
             for entry in root.archives where seen.insert(entry.issueNumber).inserted { overview.add(entry) }
+            overview.invalid += root.invalidEntries.filter { seen.insert($0.issue).inserted }
         } catch {
             overview.unreadable.append(error)
         }
@@ -154,8 +161,13 @@ public struct IndexStore: Sendable {
 
     /// Applies `change` to the issue's entry (nil when it has none; set nil to remove it) under
     /// the lock of its shard, and writes the one file that holds it. Returns the entry as written.
+    ///
+    /// An invalid entry of the issue (`InvalidEntry`) fails the update, unless `replacingInvalid`
+    /// (`reindex --all`, with the store's entry in hand): `change` then sees none.
     @discardableResult
-    public func update(issue: IssueNumber, _ change: (inout ArchiveEntry?) throws -> Void) throws -> ArchiveEntry? {
+    public func update(
+        issue: IssueNumber, replacingInvalid: Bool = false, _ change: (inout ArchiveEntry?) throws -> Void
+    ) throws -> ArchiveEntry? {
         try prepareLayout()
         let shard = shard(for: issue)
         let lock = try IndexLock.acquire(at: shard.lockPath)
@@ -163,7 +175,9 @@ public struct IndexStore: Sendable {
         let own = ownFile(for: issue)
         let ownText = try own.readText()
         let shardText = try shard.readText()
-        let previous = try own.entry(issue, in: ownText) ?? shard.entry(issue, in: shardText)
+        let previous =
+            try own.entry(issue, in: ownText, invalidAsAbsent: replacingInvalid)
+            ?? shard.entry(issue, in: shardText, invalidAsAbsent: replacingInvalid)
         var entry = previous
         try change(&entry)
         // As `ArchiveIndex.upsert`: fields another tool added to the entry are kept.
@@ -230,9 +244,10 @@ public struct IndexStore: Sendable {
     /// issue, in shard order and within a shard in the order given (an issue given twice sees its
     /// first change). Returns each issue's entry as written.
     @discardableResult
-    public func update(issues: [IssueNumber], _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void) throws
-        -> [IssueNumber: ArchiveEntry?]
-    {
+    public func update(
+        issues: [IssueNumber], replacingInvalid: Bool = false,
+        _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void
+    ) throws -> [IssueNumber: ArchiveEntry?] {
         guard !issues.isEmpty else { return [:] }
         try prepareLayout()
         var byShard: [String: [IssueNumber]] = [:]
@@ -246,7 +261,7 @@ public struct IndexStore: Sendable {
         }
         var written: [IssueNumber: ArchiveEntry?] = [:]
         for path in byShard.keys.sorted() {
-            try updateShard(byShard[path]!, change, into: &written)
+            try updateShard(byShard[path]!, replacingInvalid: replacingInvalid, change, into: &written)
         }
         return written
     }
@@ -262,7 +277,7 @@ public struct IndexStore: Sendable {
 
     /// The issues of one shard's range, as `update(issues:_:)` describes.
     private func updateShard(
-        _ issues: [IssueNumber], _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void,
+        _ issues: [IssueNumber], replacingInvalid: Bool, _ change: (IssueNumber, inout ArchiveEntry?) throws -> Void,
         into written: inout [IssueNumber: ArchiveEntry?]
     ) throws {
         let shard = shard(for: issues[0])
@@ -284,7 +299,9 @@ public struct IndexStore: Sendable {
             if let known = current[issue] {
                 previous = known
             } else {
-                previous = try own.entry(issue, in: ownTexts[issue]!) ?? shard.entry(issue, in: shardText)
+                previous =
+                    try own.entry(issue, in: ownTexts[issue]!, invalidAsAbsent: replacingInvalid)
+                    ?? shard.entry(issue, in: shardText, invalidAsAbsent: replacingInvalid)
             }
             var entry = previous
             try change(issue, &entry)
@@ -334,7 +351,7 @@ public struct IndexStore: Sendable {
     func prepareLayout() throws {
         let seen = try? FileStatus.of(path)
         let unlocked = try root.read()
-        if let unlocked, unlocked.archives.isEmpty { return }
+        if let unlocked, unlocked.archives.isEmpty, unlocked.invalidEntries.isEmpty { return }
         let lock = try IndexLock.acquire(at: root.lockPath)
         defer { lock.release() }
         // A single-file index may be hundreds of MB: parsed again only if it changed meanwhile.
@@ -345,7 +362,7 @@ public struct IndexStore: Sendable {
             try root.write(IndexStore.emptyRoot())
             return
         }
-        guard !current.archives.isEmpty else { return }
+        guard !current.archives.isEmpty || !current.invalidEntries.isEmpty else { return }
         try migrate(current)
     }
 
@@ -364,6 +381,12 @@ public struct IndexStore: Sendable {
             let bytes = IndexFileText.bytes(of: entry)
             let file = IndexStore.needsOwnFile(hasOne: FileSystem.exists(own.path), bytes: bytes.count) ? own : shard(for: entry.issueNumber)
             byFile[file.path, default: (file, [])].entries.append((entry.issueNumber, bytes))
+        }
+        // An invalid entry moves with the others, its values as they were: nothing is dropped or "fixed".
+        for invalid in current.invalidEntries {
+            let bytes = JSONWriter.prettyUTF8(invalid.json, indent: 2, finalNewline: false)
+            let file = shard(for: invalid.issue)
+            byFile[file.path, default: (file, [])].entries.append((invalid.issue, bytes))
         }
         let updated = current.lastUpdated ?? UTCTimestamp.now().iso8601
         let files = byFile.keys.sorted().compactMap { byFile[$0] }

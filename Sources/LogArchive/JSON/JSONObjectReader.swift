@@ -5,6 +5,8 @@ public struct JSONObjectReader {
     public struct ShapeError: Error, Sendable, CustomStringConvertible {
         public let path: String
         public let reason: String
+        /// A well-formed value the rules refuse (a key outside its issue's folder): bad input, not corruption.
+        public var isRefusedValue = false
         public var description: String { "\(path): \(reason)" }
     }
 

@@ -34,7 +34,8 @@ public struct ArchiveStatus: Sendable {
         lastUpdated = overview.lastUpdated
         partial = overview.partial
         complete = overview.complete
-        unreadable = overview.unreadable
+        // An invalid entry is listed with its file and field, and fails the command as a corrupt file does.
+        unreadable = overview.unreadable + overview.invalid.map(\.error)
         var totals = Totals()
         totals.issues = complete.count + partial.count
         for headline in complete {
@@ -64,7 +65,13 @@ public struct ArchiveStatus: Sendable {
         guard !journals.isEmpty else { return ArchiveStatus(overview: overview, indexPath: store.path) }
         let listed = Set(overview.complete.map(\.issueNumber) + overview.partial.map(\.issueNumber))
         for issue in journals where !listed.contains(issue) {
-            if let stopped = UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) { overview.add(stopped) }
+            do {
+                if let stopped = try UploadJournal.stoppedRun(logsDirectory: logsDirectory, issue: issue) {
+                    overview.add(stopped)
+                }
+            } catch {
+                overview.unreadable.append(error)
+            }
         }
         overview.complete.sort { $0.issueNumber > $1.issueNumber }
         overview.partial.sort { $0.issueNumber > $1.issueNumber }
@@ -77,7 +84,9 @@ public struct ArchiveStatus: Sendable {
         if let entry = try store.entry(for: issue) { return entry }
         // A first archive in progress, or stopped before its index write with nothing to record:
         // its journal holds the entry it began with, and the statuses since.
-        if let stopped = UploadJournal.stoppedRun(logsDirectory: Paths.parent(of: store.path), issue: issue) { return stopped }
+        if let stopped = try UploadJournal.stoppedRun(logsDirectory: Paths.parent(of: store.path), issue: issue) {
+            return stopped
+        }
         throw .failure("issue #\(issue) is not in the archive index \(store.path)")
     }
 

@@ -60,6 +60,13 @@ public struct IndexRebuild: Sendable {
         report.issuesInStore = catalog.manifests.count
         // A corrupt index file is named; its issues fail to write below and are named too.
         report.problems += unreadable.map { IndexRebuildReport.Problem(subject: "index", message: $0.message) }
+        // An invalid entry is rewritten from its manifest below; without one it stays, named.
+        for invalid in snapshot.invalidEntries where catalog.manifests[invalid.issue] == nil {
+            report.problems.append(
+                .init(
+                    subject: "issue #\(invalid.issue)",
+                    message: "kept as it is, with no manifest in the store to rebuild it from: \(invalid.error.message)"))
+        }
 
         let manifests = readManifests(catalog)
         for (key, result) in manifests.sorted(by: { $0.key < $1.key }) {
@@ -164,7 +171,7 @@ public struct IndexRebuild: Sendable {
         var outcomes: [IssueNumber: (before: ArchiveEntry?, after: ArchiveEntry)] = [:]
         var failed: [IssueNumber: Error] = [:]
         do {
-            try index.update(issues: toWrite.map(\.issue)) { issue, entry in
+            try index.update(issues: toWrite.map(\.issue), replacingInvalid: true) { issue, entry in
                 let step = steps[issue]!
                 var after = planned[issue]!
                 // A run that finished since the start changed the entry: reconciled again with its version.
@@ -222,7 +229,7 @@ public struct IndexRebuild: Sendable {
             defer { lock.release() }
             var before: ArchiveEntry?
             var after = planned
-            try index.update(issue: issue) { entry in
+            try index.update(issue: issue, replacingInvalid: true) { entry in
                 // A run that finished since the start changed the entry: reconciled again with its version.
                 before = entry
                 if entry != step.indexed { after = try step.reconciler.reconcile(current: entry, stored: step.stored) }
@@ -305,17 +312,15 @@ public struct IndexRebuild: Sendable {
         let entry: ArchiveEntry
         do {
             entry = try ArchiveEntry(json: JSONParser.parse(bytes), path: "manifest")
+        } catch let error as JSONObjectReader.ShapeError where error.isRefusedValue {
+            throw .badInput("the manifest is refused: \(error)")
         } catch {
             throw .failure("the manifest is corrupt: \(error)")
         }
         guard entry.issueNumber == issue else {
             throw .failure("the manifest is for issue #\(entry.issueNumber), not #\(issue)")
         }
-        if let stray = entry.logs.first(where: {
-            !$0.remotePath.isEmpty && StoreCatalog.place(of: $0.remotePath)?.issue != issue
-        }) {
-            throw .failure("the manifest lists \(stray.remotePath), outside issue #\(issue)'s folders")
-        }
+        // Each log's key was held to `IssueKeyRule` for the entry's issue as it was decoded.
         return entry
     }
 }

@@ -49,10 +49,24 @@ public struct LogsCleanup: Sendable {
         }
         if let days = request.olderThanDays {
             let store = try openStore()
-            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now).plan(current, into: &plan)
+            var pruned = CleanupPlan()
+            ArchivedLogPruner(logsDirectory: logsDirectory, store: store, olderThanDays: days, now: now)
+                .plan(current, into: &pruned)
+            // A file another record still needs (a failed log, a journal, a multipart upload) stays.
+            let claimed = try ClaimedFiles(logsDirectory: logsDirectory, index: current)
+            for item in pruned.removals {
+                if let claimant = claimed.unfinishedClaimant(of: item.path) {
+                    pruned.kept.append(KeptFile(path: item.path, reason: claimant))
+                } else {
+                    plan.removals.append(item)
+                }
+            }
+            plan.kept += pruned.kept
+            plan.storeFailure = pruned.storeFailure
         }
         var report = CleanupReport(request: request, logsDirectory: logsDirectory, indexPath: index.path, plan: plan)
         report.finishedArchives = unfinished.finished
+        report.invalidEntries = current.invalidEntries.map(\.error)
         report.unfinishedFailures = unfinished.failures
         report.removed = unfinished.finished.flatMap(\.removed)
         guard !request.dryRun else { return report }
@@ -89,7 +103,13 @@ public struct LogsCleanup: Sendable {
             }
         }
         if needsWholeIndex { return try index.read() }
-        return ArchiveIndex(archives: try index.entries(for: issues))
+        do {
+            return ArchiveIndex(archives: try index.entries(for: issues))
+        } catch {
+            // An invalid entry of one of them: the whole index, which keeps it among
+            // `invalidEntries` so that its files stay claimed, and fails only for a corrupt file.
+            return try index.read()
+        }
     }
 
     private func recordEvent(_ report: CleanupReport) throws(ArchiveError) {
@@ -137,6 +157,9 @@ public struct CleanupReport: Sendable {
     public var finishedArchives: [UnfinishedArchive.Finished] = []
     /// Those it could not finish: the index write failed again; their journals were kept.
     public var unfinishedFailures: [ArchiveError] = []
+    /// Index entries that do not read (`InvalidEntry`): their files were all kept, and the
+    /// command fails with the first one's code once the rest is cleaned.
+    public var invalidEntries: [ArchiveError] = []
 
     public var freedBytes: Int64 { removed.reduce(0) { $0 + $1.sizeBytes } }
 }

@@ -1,7 +1,8 @@
 import Glibc
 
 /// The original workflow's orphan rules, applied to the logs dir:
-/// - a `.gz` older than 7 days that no index entry claims (no log's local path plus `.gz`), that
+/// - a `.gz` older than 7 days that no record claims (`ClaimedFiles`: an index entry, a journal or
+///   a multipart record names it, as a log or as a log's `.gz`), that
 ///   is not the compressed copy of a log still beside it (an archive run in progress or to be
 ///   retried), and that is not a `rotate` or `db-archive` archive (those are archives in their own
 ///   right, named with a UTC timestamp);
@@ -14,15 +15,17 @@ public struct OrphanFinder: Sendable {
     public static let lockAge: Int64 = 3600
 
     public let logsDirectory: String
-    /// Absolute paths of the `.gz` files the index claims.
-    let claimedArchives: Set<String>
+    /// The files some record names.
+    let claimed: ClaimedFiles
     /// A local store inside the logs dir is the store's business, never an orphan.
     let skippedFolders: Set<String>
     let now: Int64
 
-    public init(logsDirectory: String, index: ArchiveIndex, localStore: String?, now: UTCTimestamp = .now()) {
+    public init(logsDirectory: String, index: ArchiveIndex, localStore: String?, now: UTCTimestamp = .now())
+        throws(ArchiveError)
+    {
         self.logsDirectory = logsDirectory
-        claimedArchives = Set(index.archives.flatMap(\.logs).map { $0.localFile(inLogsDirectory: logsDirectory) + ".gz" })
+        claimed = try ClaimedFiles(logsDirectory: logsDirectory, index: index)
         skippedFolders = Set([localStore].compactMap { $0 })
         self.now = now.seconds
     }
@@ -76,8 +79,8 @@ public struct OrphanFinder: Sendable {
     private func judgeArchive(
         _ path: String, name: String, status: FileStatus, age: Int64, siblings: Set<String>, into plan: inout CleanupPlan
     ) {
-        if claimedArchives.contains(path) {
-            plan.kept.append(KeptFile(path: path, reason: "listed in the index"))
+        if let claimant = claimed.claimant(of: path) {
+            plan.kept.append(KeptFile(path: path, reason: claimant))
         } else if siblings.contains(String(name.dropLast(3))) {
             plan.kept.append(KeptFile(path: path, reason: "the compressed copy of \(name.dropLast(3)), which is still here"))
         } else if OrphanFinder.isTimestampedArchive(name) {

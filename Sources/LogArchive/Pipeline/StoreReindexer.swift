@@ -55,6 +55,8 @@ struct StoreReindexer {
             return entry
         } catch let error as ArchiveError {
             throw error
+        } catch let error as JSONObjectReader.ShapeError where error.isRefusedValue {
+            throw ArchiveError.badInput("the manifest \(key) is refused: \(error); nothing was changed")
         } catch {
             throw ArchiveError.failure("the manifest \(key) cannot be read: \(error)")
         }

@@ -116,7 +116,7 @@ public struct UnfinishedArchive: Sendable {
         let indexed = try index.entry(for: issue)
         // The entry the run began with, from the journal's first line (older journals have none:
         // their run wrote it to the index as pending).
-        let begun = UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue)
+        let begun = try UploadJournal.pendingEntry(logsDirectory: logsDirectory, issue: issue)
         guard let base = begun ?? indexed else { return nil }
         let replayed = UploadJournal.replay(onto: base, logsDirectory: logsDirectory)
         // Only a change of status is worth a write: a journal whose run stopped before any upload

@@ -122,26 +122,38 @@ final class UploadJournal: Sendable {
 
     /// The entry a run's journal began with; nil for a journal without one (written by a version
     /// that kept the pending entry in the index) or none.
-    static func pendingEntry(logsDirectory: String, issue: IssueNumber) -> ArchiveEntry? {
-        (try? FileSystem.readAll(path(logsDirectory: logsDirectory, issue: issue), limit: 64 << 20))
-            .flatMap { pendingEntry(in: $0, issue: issue) }
+    static func pendingEntry(logsDirectory: String, issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry? {
+        let path = path(logsDirectory: logsDirectory, issue: issue)
+        guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20) else { return nil }
+        return try pendingEntry(in: bytes, issue: issue, path: path)
     }
 
     /// The entry a stopped run's journal began with, with the statuses it recorded since: what
     /// `pendingEntry` and `replay` give, from one read of the journal.
-    static func stoppedRun(logsDirectory: String, issue: IssueNumber) -> ArchiveEntry? {
-        guard let bytes = try? FileSystem.readAll(path(logsDirectory: logsDirectory, issue: issue), limit: 64 << 20),
-            let begun = pendingEntry(in: bytes, issue: issue)
+    static func stoppedRun(logsDirectory: String, issue: IssueNumber) throws(ArchiveError) -> ArchiveEntry? {
+        let path = path(logsDirectory: logsDirectory, issue: issue)
+        guard let bytes = try? FileSystem.readAll(path, limit: 64 << 20),
+            let begun = try pendingEntry(in: bytes, issue: issue, path: path)
         else { return nil }
         return replay(onto: begun, journal: bytes)
     }
 
-    private static func pendingEntry(in bytes: [UInt8], issue: IssueNumber) -> ArchiveEntry? {
+    /// A first line torn by a kill, or of another shape, is no record: nil. A key the rules refuse
+    /// (`IssueKeyRule`) is hostile, not torn: an error naming the journal and the field.
+    private static func pendingEntry(in bytes: [UInt8], issue: IssueNumber, path: String) throws(ArchiveError)
+        -> ArchiveEntry?
+    {
         guard let line = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1).first,
-            case .object(let header)? = try? JSONParser.parse(Array(line)), let json = header[entryKey],
-            let entry = try? ArchiveEntry(json: json, path: "journal"), entry.issueNumber == issue
+            case .object(let header)? = try? JSONParser.parse(Array(line)), let json = header[entryKey]
         else { return nil }
-        return entry
+        let entry: ArchiveEntry
+        do {
+            entry = try ArchiveEntry(json: json, path: entryKey)
+        } catch {
+            guard error.isRefusedValue else { return nil }
+            throw .badInput("\(path): \(error); nothing was sent or changed")
+        }
+        return entry.issueNumber == issue ? entry : nil
     }
 
     /// Changes this run's log number `position` and appends its new state to the journal.

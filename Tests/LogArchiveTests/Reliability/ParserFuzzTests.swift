@@ -249,3 +249,76 @@ enum FuzzSeeds {
         return maybe(.object(top))
     }
 }
+
+/// The index entry reader and the manifest reader (one decoder) fed keys built from the pieces a
+/// hostile key is made of: whatever they are, the reader returns or throws, and every key of an
+/// entry it accepts lies in the entry's issue's folder under the log's own name (checked here by
+/// `StoreCatalog.place` and `StoreLayout.numbered`, not by the rule under test).
+@Suite struct HostileKeyFuzzTests {
+    static let pieces = [
+        "archive", "logs", "2025", "01", "12", "13", "00", "0123", "123", "124", "..", ".", "", "%2e%2e", "%2F", "\\",
+        "\u{0}", "\n", "\u{1b}[2J", "manifest.json", "trace-run-1-2.json", "123-build.log", "123-build.log.gz",
+        "123-build-2.log.gz", "123-build-02.log", "123-build-1.log", "builds", "sessions", "２０２５", "123-build.log ",
+    ]
+    static let filenames = ["123-build.log", "123-build.log.gz", "123-build", ".123", "123-a.b.c", "manifest.json"]
+
+    static func hostileKey(using random: inout XorShift) -> String {
+        if Bool.random(using: &random) {
+            // Mostly well-formed, with one piece swapped: the near misses a loose check lets through.
+            var parts = ["archive", "logs", "2025", "01", "123", filenames.randomElement(using: &random)!]
+            if Bool.random(using: &random) { parts.insert("builds", at: 5) }
+            parts[Int.random(in: 0..<parts.count, using: &random)] = pieces.randomElement(using: &random)!
+            return parts.joined(separator: "/")
+        }
+        return (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+            .joined(separator: Bool.random(using: &random) ? "/" : "//")
+    }
+
+    /// The oracle: an empty key, or `archive/logs/yyyy/mm/{issue}/[builds/]name` with name the
+    /// file's name, with `.gz`, or numbered.
+    static func isOwnKey(_ key: String, issue: IssueNumber, filename: String) -> Bool {
+        if key.isEmpty { return true }
+        guard let place = StoreCatalog.place(of: key), place.issue == issue else { return false }
+        let folder = place.folder.split(separator: "/")
+        guard folder[4] == "123", let month = Int(folder[3]), (1...12).contains(month) else { return false }
+        let name = place.name.hasPrefix("builds/") ? String(place.name.dropFirst("builds/".count)) : place.name
+        guard !name.contains("/"), name != "manifest.json", !name.hasPrefix("trace-run-") else { return false }
+        let bases = [filename, filename + ".gz"]
+        return bases.contains(name)
+            || bases.contains { base in (2...99).contains { StoreLayout.numbered(base, $0) == name } }
+    }
+
+    @Test(arguments: FuzzSeeds.seeds)
+    func hostileKeysNeverCrashAndNeverPass(_ seed: UInt64) throws {
+        var random = XorShift(seed: seed)
+        let issue = try IssueNumber(validating: "123")
+        for iteration in 0..<FuzzSeeds.iterations {
+            let filename = Self.filenames.randomElement(using: &random)!
+            let key = Self.hostileKey(using: &random)
+            let log = JSONValue.object(JSONObject([
+                ("type", .string("build")), ("filename", .string(filename)), ("remote_path", .string(key)),
+            ]))
+            let entry = JSONValue.object(JSONObject([("issue_number", .string("123")), ("logs", .array([log]))]))
+            let other = JSONValue.object(JSONObject([("issue_number", .string("7")), ("logs", .array([]))]))
+            let label = "seed \(seed) iteration \(iteration): \(key.debugDescription) for \(filename)"
+            // The manifest reader and the index entry reader.
+            if let decoded = try? ArchiveEntry(json: entry, path: "manifest") {
+                let own = decoded.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }
+                #expect(own, "\(label)")
+            }
+            // A whole file: the entry is served or kept aside as invalid, never fails its neighbour,
+            // and is written back as it was read.
+            let bytes = JSONWriter.prettyUTF8(.object(JSONObject([("archives", .array([entry, other]))])))
+            UntrustedParsers.feedTimed(bytes, limit: 1, label)
+            let index = try ArchiveIndex(fileBytes: bytes)
+            #expect(index.entry(for: IssueNumber(exactly: 7)!) != nil, "\(label)")
+            #expect(index.archives.count + index.invalidEntries.count == 2, "\(label)")
+            #expect(try ArchiveIndex(fileBytes: index.fileBytes).json == index.json, "\(label)")
+            let text = try IndexFileText(bytes)
+            if let served = try? text.entry(for: issue) {
+                let own = served.logs.allSatisfy { Self.isOwnKey($0.remotePath, issue: issue, filename: filename) }
+                #expect(own, "\(label)")
+            }
+        }
+    }
+}

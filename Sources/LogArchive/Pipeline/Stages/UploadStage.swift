@@ -28,6 +28,13 @@ public struct UploadStage: PipelineStage {
             pendingRecord(log, key: key, archivedAt: entry.archivedAt, previous: previous, context: context)
         }
 
+        do {
+            try UploadStage.checkKeys(
+                zip(checksummed.logs, keys), issue: entry.issue, logsDirectory: context.settings.logsDirectory)
+        } catch {
+            checksummed.logs.map(\.prepared).abandonStreamedUploads()
+            throw error
+        }
         let journal = UploadJournal(for: entry, records: records, logsDirectory: context.settings.logsDirectory)
         if !records.isEmpty {
             do {
@@ -105,6 +112,28 @@ public struct UploadStage: PipelineStage {
                 ?? (2...).lazy.map { StoreLayout.numbered(fresh, $0) }.first(where: isFree)!
             assigned.insert(key)
             return key
+        }
+    }
+
+    /// Before any request: every key this run will send to lies where `IssueKeyRule` allows, and
+    /// the multipart record kept for a key (named by its hash) is that key's, so an upload it
+    /// resumes or aborts is this log's own. Nothing is sent when one is not.
+    static func checkKeys(
+        _ logs: Zip2Sequence<[ChecksummedLog], [String]>, issue: IssueNumber, logsDirectory: String
+    ) throws(ArchiveError) {
+        for (log, key) in logs {
+            let logFile = log.prepared.log
+            if let refusal = IssueKeyRule.violation(
+                key: key, issue: issue, filename: logFile.filename, type: logFile.type)
+            {
+                throw .badInput("the key for \(logFile.filename): \(refusal); nothing was sent")
+            }
+            let recordPath = UploadJournal.resumeRecordPath(logsDirectory: logsDirectory, key: key)
+            guard let record = MultipartResumeRecord.read(from: recordPath), record.key != key else { continue }
+            let refusal =
+                IssueKeyRule.folderViolation(key: record.key, issue: issue)
+                ?? "\(IssueKeyRule.quoted(record.key)) is not the key this record is kept for (\(key)); refused"
+            throw .badInput("\(recordPath): key: \(refusal); nothing was sent")
         }
     }
 
