@@ -13,8 +13,13 @@ migrations="${MIGRATIONS:-$histories}"
 cd "$repo"
 bash scripts/setup.sh
 command -v strace >/dev/null || apt-get install -y -qq strace >/dev/null
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)/logarchive"
+# LOGARCHIVE_BENCH_BIN: a release binary built already (the tarball's, say); else one is built.
+if [ -n "${LOGARCHIVE_BENCH_BIN:-}" ]; then
+    bin="$LOGARCHIVE_BENCH_BIN"
+else
+    swift build -c release >/dev/null
+    bin="$(swift build -c release --show-bin-path)/logarchive"
+fi
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/logarchive-bench-index.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 

@@ -12,8 +12,13 @@ FILES=200
 ISSUES=20
 QUERY="upstream timeout"
 
-swift build -c release --product logarchive >&2
-BIN="$(swift build -c release --show-bin-path)/logarchive"
+# LOGARCHIVE_BENCH_BIN: a release binary built already (the tarball's, say); else one is built.
+if [ -n "${LOGARCHIVE_BENCH_BIN:-}" ]; then
+    BIN="$LOGARCHIVE_BENCH_BIN"
+else
+    swift build -c release --product logarchive >&2
+    BIN="$(swift build -c release --show-bin-path)/logarchive"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-search.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/logs/"{builds,sessions,deployments,debug}

@@ -208,7 +208,7 @@ import Testing
             atPath: sandbox.path("logs/sessions"), withDestinationPath: sandbox.path("outside"))
         let result = Self.run(["sessions", "import", "--json"], home)
         #expect(result.status == 64)
-        #expect(result.errorOutput.contains("logs/sessions is not a folder"), "\(result.errorOutput)")
+        #expect(result.errorOutput.contains("logs/sessions is a symlink"), "\(result.errorOutput)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.path("outside")).isEmpty)
         #expect(try Self.json(result.output)["exit_code"] as? Int == 64)
     }
