@@ -19,21 +19,6 @@ import Testing
 
     // MARK: Fixtures
 
-    /// `HostileInputTests.expectRefused` on the release binary: `status`, a message containing
-    /// `expected`, and the sandbox byte for byte as it was.
-    @discardableResult
-    static func expectRefused(
-        _ arguments: [String], in sandbox: Sandbox, status: Int32, mentioning expected: String,
-        environment: [String: String] = [:]
-    ) throws -> CommandResult {
-        let before = try sandbox.snapshot()
-        let result = try ReleaseBinary.run(arguments, in: sandbox, environment: environment)
-        #expect(result.status == status, "\(arguments): \(result.output) \(result.errorOutput)")
-        #expect(result.errorOutput.contains(expected), "\(arguments): \(result.errorOutput)")
-        #expect(try sandbox.snapshot() == before)
-        return result
-    }
-
     /// gzip that inflates to `mebibytes` MiB of zeros (no newline at all): members of 64 MiB of
     /// zeros, concatenated (as `gzip -d` reads them), so it is made in a fraction of a second.
     @discardableResult
@@ -351,7 +336,7 @@ import Testing
     func numericFlagsOutOfRangeAreRefused(_ arguments: [String], _ flag: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         try sandbox.write("logs/builds/9-build.log", "a log\n")
-        let result = try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: flag)
+        let result = try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: flag)
         // Said with the allowed range, or (a value no Int holds) with the help line that gives it.
         #expect(result.errorOutput.contains(" from ") || result.errorOutput.contains(" to "), "\(result.errorOutput)")
     }
@@ -363,7 +348,7 @@ import Testing
         try sandbox.write("logs/builds/9-build.log", "a log\n")
         try ReleaseBinary.run(["9", "--reason", "manual", "--no-comment", "--no-commit"], in: sandbox).requireSuccess()
         try sandbox.write("logs/builds/9-build.log", "a log\n")
-        try Self.expectRefused(["cleanup", "--older-than", days], in: sandbox, status: 64, mentioning: "--older-than")
+        try HostileInputTests.expectRefused(["cleanup", "--older-than", days], in: sandbox, status: 64, mentioning: "--older-than")
     }
 
     /// The same for every numeric variable.
@@ -378,7 +363,7 @@ import Testing
     func numericVariablesOutOfRangeAreRefused(_ name: String, _ value: String) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         for arguments in [["123", "--no-comment", "--no-commit"], ["status"], ["search", "x"]] {
-            let result = try Self.expectRefused(
+            let result = try HostileInputTests.expectRefused(
                 arguments, in: sandbox, status: 64, mentioning: "invalid \(name) '\(value)'", environment: [name: value])
             #expect(result.errorOutput.contains(" from "), "\(result.errorOutput)")
         }
@@ -395,7 +380,7 @@ import Testing
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
         try sandbox.write(".logarchive.json", "{\"\(key)\": \(value)}\n")
         for arguments in [["123", "--no-comment", "--no-commit"], ["status"]] {
-            try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: key)
+            try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: key)
         }
     }
 
@@ -407,6 +392,6 @@ import Testing
     ])
     func datesFarOutOfRangeAreRefused(_ arguments: [String]) throws {
         let sandbox = try ArchiveCommandTests.projectWithIssue123()
-        try Self.expectRefused(arguments, in: sandbox, status: 64, mentioning: arguments[arguments.count - 2])
+        try HostileInputTests.expectRefused(arguments, in: sandbox, status: 64, mentioning: arguments[arguments.count - 2])
     }
 }
