@@ -21,7 +21,7 @@ public struct LocalDrift: Sendable, Equatable {
             let path = folder + "/" + log.relativePath
             let archived = entry.logs.filter { $0.localPath == path && $0.uploadStatus == .uploaded }
             if archived.isEmpty { return LocalDrift(path: path, kind: .notArchived) }
-            if archived.contains(where: { $0.isArchivedCopy(at: log.contentPath, status: log.status) }) { return nil }
+            if archived.contains(where: { $0.isArchivedCopy(at: log.path, status: log.status) }) { return nil }
             return LocalDrift(path: path, kind: .changed)
         }
     }

@@ -128,15 +128,13 @@ public struct LogCollector: Sendable {
                     + "put the log itself there"
             )
         }
-        let contentPath = path
         let status = linkStatus
         guard status.kind == .regular else {
             throw .badInput("\(path) matches the issue but is a \(status.kind) rather than a regular file; move it out of \(type.folder)/")
         }
         return CollectedLog(
-            type: type, filename: name, path: path, contentPath: contentPath,
-            relativePath: "\(type.folder)/\(name)", size: status.size, status: status,
-            isSymlink: linkStatus.kind == .symlink)
+            type: type, filename: name, path: path, relativePath: "\(type.folder)/\(name)", size: status.size,
+            status: status)
     }
 }
 
@@ -144,15 +142,12 @@ public struct LogCollector: Sendable {
 public struct CollectedLog: Sendable, Equatable {
     public let type: LogType
     public let filename: String
-    /// Path as found under the logs dir (a symlink's own path for a link).
+    /// Path as found under the logs dir; never a symlink (`NoFollow`).
     public let path: String
-    /// Where the bytes are read from: `path`, or a symlink's target inside the logs dir.
-    public let contentPath: String
     /// `builds/123-build.log`, relative to the logs dir.
     public let relativePath: String
     public let size: Int64
     public let status: FileStatus
-    public let isSymlink: Bool
     /// For a piece `rotate` cut (and gzipped) from a growing log: the log and the time of the cut.
     public var rotatedPiece: RotatedPiece? = nil
 }

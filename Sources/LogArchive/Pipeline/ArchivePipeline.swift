@@ -206,7 +206,7 @@ public struct ArchivePipeline: Sendable {
         let folder = StoreLayout.issueFolder(issue: issue, archivedAt: context.now)
         let threshold = context.settings.compressionThreshold
         return collected.logs.map { log in
-            let willCompress = log.size > threshold && !GzipFileCompressor.isGzip(log.contentPath)
+            let willCompress = log.size > threshold && !GzipFileCompressor.isGzip(log.path)
             let reason =
                 willCompress
                 ? "over the \(ByteCount.format(threshold)) threshold (kept uncompressed if gzip is not smaller)"

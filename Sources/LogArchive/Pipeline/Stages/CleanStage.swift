@@ -14,7 +14,7 @@ public struct CleanStage: PipelineStage {
         for uploaded in indexed.logs where uploaded.record.uploadStatus == .uploaded {
             do {
                 try FaultPoint.beforeClean.reach()
-                let current = try FileStatus.of(uploaded.log.contentPath)
+                let current = try FileStatus.of(uploaded.log.path)
                 guard current.isUnchanged(comparedTo: uploaded.sourceStatus) else {
                     kept.append(uploaded.log.path)
                     problems.append("kept \(uploaded.log.path): it changed after it was archived")

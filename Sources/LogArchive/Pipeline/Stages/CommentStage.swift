@@ -12,7 +12,7 @@ public struct CommentStage: PipelineStage {
         }
         var durations: [String: Int64] = [:]
         for log in indexed.logs where log.record.type == .session {
-            if let seconds = IssueComment.sessionDuration(ofFileAt: log.log.contentPath) {
+            if let seconds = IssueComment.sessionDuration(ofFileAt: log.log.path) {
                 durations[log.record.filename] = seconds
             }
         }

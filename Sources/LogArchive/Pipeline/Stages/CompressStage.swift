@@ -61,7 +61,7 @@ public struct CompressStage: PipelineStage {
         let request = collected.validated.request
         guard !request.dryRun, request.mode == .archive, collected.validated.previousEntry == nil,
             collected.logs.filter({ $0.filename == log.filename }).count == 1,
-            context.store.streamsUploads(ofSize: log.size), compressor.shrinksAtStart(log.contentPath)
+            context.store.streamsUploads(ofSize: log.size), compressor.shrinksAtStart(log.path)
         else { return nil }
         let key = StoreLayout.issueFolder(issue: request.issue, archivedAt: context.now) + log.filename + ".gz"
         do {
@@ -79,10 +79,10 @@ public struct CompressStage: PipelineStage {
     ) throws -> PreparedLog {
         func asIs(_ decision: String) -> PreparedLog {
             PreparedLog(
-                log: log, uploadPath: log.contentPath, compressedPath: nil, checksum: nil, uploadSize: log.size,
+                log: log, uploadPath: log.path, compressedPath: nil, checksum: nil, uploadSize: log.size,
                 sourceStatus: log.status, decision: decision)
         }
-        if log.rotatedPiece != nil, GzipFileCompressor.isGzip(log.contentPath) {
+        if log.rotatedPiece != nil, GzipFileCompressor.isGzip(log.path) {
             var piece = asIs("not compressed: a piece rotate cut and gzipped")
             piece.alreadyGzip = true
             return piece
@@ -90,7 +90,7 @@ public struct CompressStage: PipelineStage {
         guard log.size > threshold else {
             return asIs("not compressed: \(ByteCount.format(log.size)) is not over the \(ByteCount.format(threshold)) threshold")
         }
-        if GzipFileCompressor.isGzip(log.contentPath) {
+        if GzipFileCompressor.isGzip(log.path) {
             return asIs("not compressed: already gzip")
         }
         let destination = log.path + ".gz"
@@ -98,7 +98,7 @@ public struct CompressStage: PipelineStage {
         let result: GzipFileCompressor.Result
         do {
             result = try compressor.compress(
-                log.contentPath, to: destination, observer: streamed, expecting: log.status)
+                log.path, to: destination, observer: streamed, expecting: log.status)
         } catch {
             streamed?.abort()
             throw error

@@ -319,7 +319,7 @@ public struct UploadStage: PipelineStage {
     private func requireUnchanged(_ log: CollectedLog, since status: FileStatus) throws {
         let current: FileStatus
         do {
-            current = try FileStatus.of(log.contentPath)
+            current = try FileStatus.of(log.path)
         } catch {
             throw ArchiveError.failure("\(log.path) vanished during the upload", cause: error)
         }
