@@ -43,21 +43,14 @@ extension SettingRange where Value == Int64 {
 extension SettingRange where Value == Double {
     static func duration(_ bounds: ClosedRange<Double>) -> SettingRange {
         SettingRange(
-            bounds: bounds, what: "a duration (30s, 5m, 300000ms)", show: SettingRange.durationText,
-            parseText: { DurationText.parseSeconds($0).flatMap { $0.isFinite ? $0 : nil } })
+            bounds: bounds, what: "a duration (30s, 5m, 300000ms)", show: { DurationText.flagForm(seconds: $0) },
+            parseText: DurationText.parseSeconds)
     }
 
     static func number(_ bounds: ClosedRange<Double>, _ what: String) -> SettingRange {
         SettingRange(
             bounds: bounds, what: what, show: { $0 == $0.rounded() ? String(Int64($0)) : String($0) },
             parseText: { Double($0.trimmingWhitespace()).flatMap { $0.isFinite ? $0 : nil } })
-    }
-
-    /// `1ms`, `30s`, `1d`: a bound as a duration flag takes it.
-    static func durationText(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int64((seconds * 1000).rounded()))ms" }
-        if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int64(seconds / 86_400))d" }
-        return "\(Int64(seconds.rounded()))s"
     }
 }
 
